@@ -1,0 +1,36 @@
+# One entry point for newcomers and CI. `make test` installs what the tests need and runs every check.
+SHELL := /bin/bash
+CARGO ?= cargo
+VENV := .venv
+PYTHON ?= python3
+
+.PHONY: test run fmt-check clippy cargo-test python-tools bench
+
+## test: the project's test command (fmt check, clippy -D warnings, every test)
+test: fmt-check clippy python-tools cargo-test
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## python-tools: a virtual environment with the official durable-execution emulator (differential tests)
+python-tools: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+cargo-test:
+	$(CARGO) build --workspace --bins --locked
+	$(CARGO) test --workspace --locked
+
+## run: start the service embedded on 127.0.0.1:8080 (data in .loyalty/)
+run:
+	$(CARGO) run --release --bin loyalty-local
+
+## bench: every benchmark, in release mode; each prints its figures
+bench:
+	$(CARGO) bench --workspace

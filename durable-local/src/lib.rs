@@ -1,0 +1,1 @@
+//! durable-local (work in progress).

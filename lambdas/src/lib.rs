@@ -1,0 +1,1 @@
+//! lambdas (work in progress).

@@ -1,0 +1,1 @@
+//! workflow-macros (work in progress).

@@ -1,0 +1,1 @@
+//! workflow-runtime (work in progress).

@@ -1,0 +1,1 @@
+//! workflow-spec (work in progress).
