@@ -1,1 +1,59 @@
-//! workflow-spec (work in progress).
+//! The workflow DSL: a YAML file describing a durable workflow, parsed with positions and validated into
+//! a typed [`Workflow`] that the code generator (`workflow-macros`) walks.
+//!
+//! The public API:
+//! - [`load`]`(source, file_name) -> Result<Workflow, Diagnostics>`: parse and validate. Every problem found is
+//!   reported as a rustc-style [`Diagnostic`] (`error: ...`, ` --> file:line:col`, the line, a caret, `= help:`).
+//! - [`spec_hash`]: the sha256 (hex) of the file bytes, recorded by generated code to detect a changed spec on replay.
+//! - [`mermaid`]: the Mermaid flowchart of a workflow; [`json_schema`]: the JSON Schema of the DSL.
+//! - The IR types in [`ir`] (re-exported here), all `Clone + Debug + PartialEq`, each node with its [`Position`].
+//!
+//! `README.md` of this crate is the DSL reference and says how each construct executes.
+
+#![warn(missing_docs)]
+
+pub mod diagnostic;
+pub mod duration;
+pub mod ir;
+mod mermaid;
+mod names;
+mod parse;
+mod raw;
+mod schema;
+mod validate;
+
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use ir::*;
+pub use mermaid::mermaid;
+pub use schema::json_schema;
+
+use sha2::{Digest, Sha256};
+
+/// Parses and validates a workflow file. `file_name` is only used in diagnostics (` --> file_name:line:col`).
+pub fn load(source: &str, file_name: &str) -> Result<Workflow, Diagnostics> {
+    let mut reporter = diagnostic::Reporter::new(source, file_name);
+    let workflow =
+        parse::parse(source, &mut reporter).and_then(|raw| validate::validate(raw, &mut reporter));
+    match workflow {
+        Some(workflow) if reporter.items.is_empty() => Ok(workflow),
+        _ => {
+            let mut items = reporter.items;
+            if items.is_empty() {
+                items.push(Diagnostic::new(
+                    source,
+                    file_name,
+                    Position { line: 1, col: 1 },
+                    1,
+                    "invalid workflow",
+                ));
+            }
+            items.sort_by_key(|d| (d.position.line, d.position.col));
+            Err(Diagnostics { items })
+        }
+    }
+}
+
+/// The sha256 of the spec file's bytes, as lowercase hex (64 characters).
+pub fn spec_hash(source: &[u8]) -> String {
+    hex::encode(Sha256::digest(source))
+}

@@ -1,0 +1,292 @@
+//! The validated workflow: what the code generator walks. Built only by [`crate::load`].
+
+use std::time::Duration;
+
+/// A 1-based line and column in the YAML source (columns count characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Position {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub col: u32,
+}
+
+/// The error kinds every workflow may name in `catch` without declaring them.
+pub const BUILTIN_ERROR_KINDS: [&str; 3] = ["CallbackTimeout", "CallbackFailed", "InvokeFailed"];
+
+/// A validated workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workflow {
+    /// The `workflow:` name, kebab-case (e.g. `tier-upgrade`).
+    pub name: String,
+    /// The name as a snake_case Rust identifier (e.g. `tier_upgrade`), for the generated module.
+    pub ident: String,
+    /// The optional `about:` text.
+    pub about: Option<String>,
+    /// The input type (`input:`).
+    pub input_type: TypePath,
+    /// The output type (`output:`), an enum whose unit variants are the outcomes.
+    pub output_type: TypePath,
+    /// The error kinds declared under `errors:`, in file order (built-ins are not listed here).
+    pub error_kinds: Vec<ErrorKind>,
+    /// Every outcome named anywhere in the file (`finish`, `succeed`, catches, early finishes), first use first.
+    pub outcomes: Vec<String>,
+    /// The steps, in file order.
+    pub steps: Vec<Step>,
+    /// The outcome when the last step completes (`finish:`); `None` when no path falls off the end.
+    pub finish: Option<Outcome>,
+    /// Position of the `workflow:` value.
+    pub position: Position,
+}
+
+/// A validated Rust type path such as `crate::tier::UpgradeRequest`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypePath {
+    /// The path exactly as written (whitespace trimmed).
+    pub path: String,
+    /// Where it was written.
+    pub position: Position,
+}
+
+/// A declared error kind (a variant of the generated error enum).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorKind {
+    /// UpperCamelCase name, e.g. `Transient`.
+    pub name: String,
+    /// The description written beside it.
+    pub description: String,
+    /// Where it was declared.
+    pub position: Position,
+}
+
+/// An outcome: a unit variant of the workflow's output enum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// UpperCamelCase variant name, e.g. `Superseded`.
+    pub name: String,
+    /// Where it was named.
+    pub position: Position,
+}
+
+/// One step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The YAML id, kebab-case: the durable operation name.
+    pub id: String,
+    /// The id as a snake_case Rust identifier.
+    pub ident: String,
+    /// What the step does.
+    pub kind: StepKind,
+    /// The values passed to the step, in `reads:` order.
+    pub reads: Vec<Read>,
+    /// The retry policy (step `retry:`, else `defaults.retry`); `None` means one attempt.
+    /// Always `None` for parallel steps (each branch carries its own), invoke, wait, succeed and fail.
+    pub retry: Option<RetryPolicy>,
+    /// The catch rules, in file order; at most one per error kind.
+    pub catches: Vec<Catch>,
+    /// `finish-unless:` / `finish-if:`: finish early depending on a bool field of the output.
+    pub early_finish: Option<EarlyFinish>,
+    /// Position of the step id.
+    pub position: Position,
+}
+
+/// The kind of a step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepKind {
+    /// One activity method.
+    Task(Task),
+    /// Named branches run concurrently; the step's value is the tuple of branch outputs in branch order.
+    Parallel(Vec<Branch>),
+    /// A chained invoke of another function.
+    Invoke(Invoke),
+    /// A submitter activity receives the callback id, then the workflow waits for the result.
+    Callback(Callback),
+    /// A durable wait.
+    Wait(Duration),
+    /// Finish the workflow with this outcome.
+    Succeed(Outcome),
+    /// Fail the workflow with this message.
+    Fail(String),
+}
+
+/// An activity method call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Task {
+    /// snake_case method name of the `Activities` trait.
+    pub method: String,
+    /// Output type; `None` means `()`.
+    pub output: Option<TypePath>,
+}
+
+/// One branch of a parallel step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Branch {
+    /// The branch id (kebab-case): its durable operation name.
+    pub id: String,
+    /// The id as a snake_case Rust identifier.
+    pub ident: String,
+    /// The branch's activity.
+    pub task: Task,
+    /// What the branch reads (earlier steps or `input`, never a sibling branch).
+    pub reads: Vec<Read>,
+    /// The branch `retry:`, else the parallel step's, else `defaults.retry`.
+    pub retry: Option<RetryPolicy>,
+    /// Position of the branch id.
+    pub position: Position,
+}
+
+/// A chained invoke.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invoke {
+    /// Where the function name comes from.
+    pub function: FunctionSource,
+    /// Payload type, built from the reads (see README).
+    pub input: TypePath,
+    /// Result type; `None` means the result is discarded (`()`).
+    pub output: Option<TypePath>,
+}
+
+/// Where an invoked function's name comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FunctionSource {
+    /// Read from this environment variable at run time.
+    Env(String),
+    /// This literal name or ARN.
+    Name(String),
+}
+
+/// A callback wait.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Callback {
+    /// snake_case activity method that receives the callback id.
+    pub submitter: String,
+    /// The callback result type (the step's value).
+    pub result: TypePath,
+    /// How long to wait for the result; then `CallbackTimeout` is raised.
+    pub timeout: Duration,
+    /// Optional heartbeat timeout, always shorter than `timeout`.
+    pub heartbeat: Option<Duration>,
+}
+
+/// One value a step reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Read {
+    /// `input` or the id of an earlier step, as written.
+    pub id: String,
+    /// `input` or the step's snake_case identifier.
+    pub ident: String,
+    /// What it resolves to.
+    pub source: ReadSource,
+    /// Where it was written.
+    pub position: Position,
+}
+
+/// What a read resolves to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadSource {
+    /// The workflow input.
+    Input,
+    /// The output of `steps[index]`, which always completes before the reader.
+    Step(usize),
+}
+
+/// A retry policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Total attempts including the first (>= 1).
+    pub max_attempts: u32,
+    /// Delay before the first retry.
+    pub initial_delay: Duration,
+    /// Each further delay is multiplied by this (>= 1.0).
+    pub backoff_rate: f64,
+    /// Upper bound of any delay.
+    pub max_delay: Duration,
+    /// Jitter applied to each delay.
+    pub jitter: Jitter,
+    /// The declared error kinds it retries; any other error is not retried.
+    pub on: Vec<String>,
+    /// Position of the `retry:` mapping used.
+    pub position: Position,
+}
+
+/// Jitter of a retry delay (the durable SDK's `JitterStrategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Jitter {
+    /// The computed delay unchanged.
+    None,
+    /// A random delay in `[delay / 2, delay]`.
+    Half,
+    /// A random delay in `[0, delay]`.
+    Full,
+}
+
+/// One catch rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Catch {
+    /// The error kind caught (declared or built-in).
+    pub error: String,
+    /// What happens then.
+    pub action: CatchAction,
+    /// Position of the `error:` value.
+    pub position: Position,
+}
+
+/// What a catch does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CatchAction {
+    /// Finish the workflow successfully with this outcome.
+    Finish(Outcome),
+    /// Continue at a later step.
+    Goto {
+        /// The target step id.
+        id: String,
+        /// Index of the target in [`Workflow::steps`] (always greater than the catching step's).
+        index: usize,
+    },
+    /// Fail the workflow with this message.
+    Fail(String),
+}
+
+/// A conditional early finish after a step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EarlyFinish {
+    /// A `bool` field of the step's output.
+    pub field: String,
+    /// The workflow finishes when the field equals this (`finish-if`: true, `finish-unless`: false).
+    pub finish_when: bool,
+    /// The outcome it finishes with.
+    pub outcome: Outcome,
+    /// Position of the `finish-if`/`finish-unless` mapping.
+    pub position: Position,
+}
+
+impl Step {
+    /// The type of the value this step produces for readers; `None` when it produces nothing readable.
+    /// A parallel step produces the tuple of its branch outputs (see [`Step::branch_outputs`]).
+    pub fn output_type(&self) -> Option<&TypePath> {
+        match &self.kind {
+            StepKind::Task(task) => task.output.as_ref(),
+            StepKind::Invoke(invoke) => invoke.output.as_ref(),
+            StepKind::Callback(callback) => Some(&callback.result),
+            StepKind::Parallel(_)
+            | StepKind::Wait(_)
+            | StepKind::Succeed(_)
+            | StepKind::Fail(_) => None,
+        }
+    }
+
+    /// Whether other steps can read this step's value.
+    pub fn is_readable(&self) -> bool {
+        matches!(self.kind, StepKind::Parallel(_)) || self.output_type().is_some()
+    }
+
+    /// The branch outputs of a parallel step, in branch order (`None` = `()`); empty for other kinds.
+    pub fn branch_outputs(&self) -> Vec<Option<&TypePath>> {
+        match &self.kind {
+            StepKind::Parallel(branches) => {
+                branches.iter().map(|b| b.task.output.as_ref()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! `workflow check FILE...`, `workflow diagram FILE`, `workflow schema`.
+
+fn main() {}

@@ -1,0 +1,177 @@
+//! The YAML as written, deserialized with positions (serde-saphyr `Spanned`).
+//!
+//! Every step kind is a key of the step body (`task:`, `parallel:`, ...) instead of a serde enum, so no
+//! `flatten`/`untagged` is needed and every node keeps its position. Unknown keys are rejected.
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// A string with its position in the YAML source.
+pub type Text = Spanned<String>;
+
+/// A YAML mapping kept in source order (serde-saphyr itself rejects duplicate keys inside one mapping).
+#[derive(Debug)]
+pub struct OrderedMap<K, V>(pub Vec<(K, V)>);
+
+impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<K, V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<K, V>(PhantomData<(K, V)>);
+        impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Visitor<'de> for MapVisitor<K, V> {
+            type Value = OrderedMap<K, V>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(OrderedMap(entries))
+            }
+        }
+        deserializer.deserialize_map(MapVisitor(PhantomData))
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSpec {
+    pub workflow: Text,
+    #[serde(default)]
+    pub about: Option<Text>,
+    pub input: Text,
+    pub output: Text,
+    #[serde(default)]
+    pub errors: Option<Spanned<OrderedMap<Text, Text>>>,
+    #[serde(default)]
+    pub defaults: Option<RawDefaults>,
+    pub steps: Spanned<Vec<Spanned<OrderedMap<Text, RawStep>>>>,
+    #[serde(default)]
+    pub finish: Option<Text>,
+}
+
+/// `defaults:`: what steps inherit.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDefaults {
+    #[serde(default)]
+    pub retry: Option<Spanned<RawRetry>>,
+}
+
+/// The body of one step: exactly one kind key plus common keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawStep {
+    #[serde(default)]
+    pub task: Option<Text>,
+    #[serde(default)]
+    pub parallel: Option<Spanned<OrderedMap<Text, RawBranch>>>,
+    #[serde(default)]
+    pub invoke: Option<Spanned<RawInvoke>>,
+    #[serde(default)]
+    pub callback: Option<Spanned<RawCallback>>,
+    #[serde(default)]
+    pub wait: Option<Text>,
+    #[serde(default)]
+    pub succeed: Option<Text>,
+    #[serde(default)]
+    pub fail: Option<Text>,
+    #[serde(default)]
+    pub output: Option<Text>,
+    #[serde(default)]
+    pub reads: Option<Spanned<Vec<Text>>>,
+    #[serde(default)]
+    pub retry: Option<Spanned<RawRetry>>,
+    #[serde(default)]
+    pub catch: Option<Spanned<Vec<Spanned<RawCatch>>>>,
+    #[serde(default)]
+    pub finish_unless: Option<Spanned<RawFinishWhen>>,
+    #[serde(default)]
+    pub finish_if: Option<Spanned<RawFinishWhen>>,
+}
+
+/// One branch of a `parallel` step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBranch {
+    pub task: Text,
+    #[serde(default)]
+    pub output: Option<Text>,
+    #[serde(default)]
+    pub reads: Option<Spanned<Vec<Text>>>,
+    #[serde(default)]
+    pub retry: Option<Spanned<RawRetry>>,
+}
+
+/// `invoke:`: a chained invoke of another function.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawInvoke {
+    pub function: Spanned<RawFunction>,
+    pub input: Text,
+    #[serde(default)]
+    pub output: Option<Text>,
+}
+
+/// Where the invoked function's name comes from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawFunction {
+    #[serde(default)]
+    pub env: Option<Text>,
+    #[serde(default)]
+    pub name: Option<Text>,
+}
+
+/// `callback:`: a submitter activity receives the callback id, then the workflow waits for the result.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCallback {
+    pub submit: Text,
+    pub result: Text,
+    #[serde(default)]
+    pub timeout: Option<Text>,
+    #[serde(default)]
+    pub heartbeat: Option<Text>,
+}
+
+/// `retry:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRetry {
+    pub attempts: Spanned<i64>,
+    #[serde(default)]
+    pub delay: Option<Text>,
+    #[serde(default)]
+    pub backoff: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub max_delay: Option<Text>,
+    #[serde(default)]
+    pub jitter: Option<Text>,
+    pub on: Spanned<Vec<Text>>,
+}
+
+/// One `catch:` rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCatch {
+    pub error: Text,
+    #[serde(default)]
+    pub finish: Option<Text>,
+    #[serde(default)]
+    pub goto: Option<Text>,
+    #[serde(default)]
+    pub fail: Option<Text>,
+}
+
+/// `finish-unless:` / `finish-if:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawFinishWhen {
+    pub field: Text,
+    pub outcome: Text,
+}

@@ -1,0 +1,461 @@
+//! One step at a time: its id, its kind and the keys that kind allows.
+
+use super::Checker;
+use super::policy::PendingCatch;
+use crate::ir::{
+    Branch, Callback, EarlyFinish, FunctionSource, Invoke, Position, RetryPolicy, StepKind, Task,
+};
+use crate::names;
+use crate::parse::{at, position};
+use crate::raw::{RawSpec, RawStep, Text};
+use serde_saphyr::Spanned;
+
+/// A step whose own parts are checked; reads and goto targets are resolved by the flow check.
+pub(crate) struct Prepared<'r> {
+    pub(crate) id: &'r Text,
+    pub(crate) kind: Option<StepKind>,
+    pub(crate) kind_name: &'static str,
+    pub(crate) reads: Option<&'r Spanned<Vec<Text>>>,
+    /// For a parallel step: each branch's `reads`, in branch order.
+    pub(crate) branch_reads: Vec<Option<&'r Spanned<Vec<Text>>>>,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) catches: Vec<PendingCatch>,
+    pub(crate) early_finish: Option<EarlyFinish>,
+    pub(crate) position: Position,
+}
+
+impl Prepared<'_> {
+    /// `succeed` and `fail` end the workflow: nothing runs after them.
+    pub(crate) fn is_terminal(&self) -> bool {
+        matches!(self.kind_name, "succeed" | "fail")
+    }
+}
+
+/// The step kinds, in the order they are documented.
+const KINDS: [&str; 7] = [
+    "task", "parallel", "invoke", "callback", "wait", "succeed", "fail",
+];
+
+impl Checker<'_, '_> {
+    /// Checks every step and then the flow between them.
+    pub(crate) fn steps(
+        &mut self,
+        raw: &RawSpec,
+        default_retry: Option<&RetryPolicy>,
+    ) -> Option<Vec<crate::ir::Step>> {
+        if raw.steps.value.is_empty() {
+            self.reporter.error_help(
+                at(&raw.steps),
+                "the workflow has no steps",
+                "add at least one step, e.g. `- read-account: { task: read_account }`",
+            );
+            return None;
+        }
+        let mut prepared = Vec::new();
+        let mut seen: Vec<(String, u32)> = Vec::new();
+        for entry in &raw.steps.value {
+            let (id, body) = match entry.value.0.as_slice() {
+                [(id, body)] => (id, body),
+                [] => {
+                    self.reporter.error_help(
+                        at(entry),
+                        "a step must map its id to its body",
+                        "write e.g. `- read-account: { task: read_account }`",
+                    );
+                    continue;
+                }
+                [(first, _), (second, _), ..] => {
+                    self.reporter.error_help(
+                        at(second),
+                        format!(
+                            "one list item holds two steps, `{}` and `{}`",
+                            first.value.trim(),
+                            second.value.trim()
+                        ),
+                        "start each step with its own `- `",
+                    );
+                    continue;
+                }
+            };
+            self.step_id(id, "step id", &mut seen);
+            if let Some(branches) = &body.parallel {
+                for (branch_id, _) in &branches.value.0 {
+                    self.step_id(branch_id, "branch id", &mut seen);
+                }
+            }
+            prepared.push(self.step(id, body, default_retry));
+        }
+        super::flow::resolve(self, prepared, raw.steps.value.len())
+    }
+
+    /// Checks an id's form and that no step or branch already uses it.
+    fn step_id(&mut self, id: &Text, what: &str, seen: &mut Vec<(String, u32)>) {
+        let name = id.value.trim();
+        if let Some(problem) = names::kebab_case_problem(name) {
+            self.kebab_error(id, what, problem);
+        } else if names::is_keyword(&names::snake_of_kebab(name)) || name == "input" {
+            self.reporter.error_help(
+                at(id),
+                format!("invalid {what} `{name}`: it is reserved"),
+                format!("choose another name, e.g. `{name}-step`"),
+            );
+        }
+        if let Some((_, line)) = seen.iter().find(|(known, _)| known == name) {
+            self.reporter.error_help(
+                at(id),
+                format!("duplicate step id `{name}`"),
+                format!("`{name}` is already used on line {line}; ids name durable operations and must be unique"),
+            );
+        } else {
+            seen.push((name.to_string(), position(id.referenced).line));
+        }
+    }
+
+    /// Checks one step body.
+    fn step<'s>(
+        &mut self,
+        id: &'s Text,
+        body: &'s RawStep,
+        default_retry: Option<&RetryPolicy>,
+    ) -> Prepared<'s> {
+        let step_id = id.value.trim().to_string();
+        let present: Vec<&'static str> = [
+            body.task.is_some(),
+            body.parallel.is_some(),
+            body.invoke.is_some(),
+            body.callback.is_some(),
+            body.wait.is_some(),
+            body.succeed.is_some(),
+            body.fail.is_some(),
+        ]
+        .iter()
+        .zip(KINDS)
+        .filter_map(|(present, kind)| present.then_some(kind))
+        .collect();
+        let mut prepared = Prepared {
+            id,
+            kind: None,
+            kind_name: present.first().copied().unwrap_or(""),
+            reads: body.reads.as_ref(),
+            branch_reads: Vec::new(),
+            retry: None,
+            catches: Vec::new(),
+            early_finish: None,
+            position: position(id.referenced),
+        };
+        match present.as_slice() {
+            [] => {
+                self.reporter.error_help(
+                    at(id),
+                    format!("step `{step_id}` has no kind"),
+                    "give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed` or `fail`",
+                );
+                return prepared;
+            }
+            [_] => {}
+            [first, second, ..] => {
+                self.reporter.error_help(
+                    at(id),
+                    format!("step `{step_id}` has two kinds, `{first}` and `{second}`"),
+                    "a step does one thing; split it into two steps",
+                );
+                return prepared;
+            }
+        }
+        let kind = prepared.kind_name;
+        self.allowed_keys(&step_id, kind, body);
+        let step_retry = match &body.retry {
+            Some(retry) => self.retry_policy(retry),
+            None => default_retry.cloned(),
+        };
+        prepared.kind = match kind {
+            "task" => body.task.as_ref().and_then(|method| {
+                let method = self.method_name(method, "task");
+                let output = match &body.output {
+                    Some(output) => self.type_path(output, "output").map(Some),
+                    None => Some(None),
+                };
+                Some(StepKind::Task(Task {
+                    method: method?,
+                    output: output?,
+                }))
+            }),
+            "parallel" => body.parallel.as_ref().and_then(|parallel| {
+                let branches = self.branches(
+                    &step_id,
+                    parallel,
+                    step_retry.as_ref(),
+                    &mut prepared.branch_reads,
+                );
+                branches.map(StepKind::Parallel)
+            }),
+            "invoke" => body
+                .invoke
+                .as_ref()
+                .and_then(|invoke| self.invoke(invoke))
+                .map(StepKind::Invoke),
+            "callback" => body
+                .callback
+                .as_ref()
+                .and_then(|callback| self.callback(&step_id, callback))
+                .map(StepKind::Callback),
+            "wait" => body
+                .wait
+                .as_ref()
+                .and_then(|wait| self.duration(wait, "wait", false))
+                .map(StepKind::Wait),
+            "succeed" => body
+                .succeed
+                .as_ref()
+                .and_then(|outcome| self.outcome(outcome))
+                .map(StepKind::Succeed),
+            _ => body
+                .fail
+                .as_ref()
+                .map(|message| StepKind::Fail(message.value.trim().to_string())),
+        };
+        if matches!(kind, "task" | "callback") {
+            prepared.retry = step_retry;
+        }
+        if let Some(rules) = &body.catch {
+            prepared.catches = self.catches(&step_id, kind, &rules.value);
+        }
+        prepared.early_finish = self.early_finish(&step_id, body, prepared.kind.as_ref());
+        prepared
+    }
+
+    /// Reports keys the step's kind does not use.
+    fn allowed_keys(&mut self, step_id: &str, kind: &str, body: &RawStep) {
+        let output_ok = kind == "task";
+        let reads_ok = matches!(kind, "task" | "invoke" | "callback");
+        let retry_ok = matches!(kind, "task" | "parallel" | "callback");
+        let catch_ok = matches!(kind, "task" | "parallel" | "invoke" | "callback");
+        let finish_ok = matches!(kind, "task" | "invoke" | "callback");
+        let checks: [(&str, Option<crate::diagnostic::At>, bool); 6] = [
+            ("output", body.output.as_ref().map(at), output_ok),
+            ("reads", body.reads.as_ref().map(at), reads_ok),
+            ("retry", body.retry.as_ref().map(at), retry_ok),
+            ("catch", body.catch.as_ref().map(at), catch_ok),
+            (
+                "finish-unless",
+                body.finish_unless.as_ref().map(at),
+                finish_ok,
+            ),
+            ("finish-if", body.finish_if.as_ref().map(at), finish_ok),
+        ];
+        for (key, place, ok) in checks {
+            if let (Some(place), false) = (place, ok) {
+                let help = match (kind, key) {
+                    ("parallel", "output" | "reads") => format!("give each branch its own `{key}`"),
+                    ("invoke", "output") => {
+                        "write the result type inside `invoke:` as `output:`".to_string()
+                    }
+                    ("callback", "output") => {
+                        "a callback's value has its `result` type".to_string()
+                    }
+                    _ => format!("`{key}` applies only to steps that run something; remove it"),
+                };
+                self.reporter.error_help(
+                    place,
+                    format!("`{key}` is not allowed on the {kind} step `{step_id}`"),
+                    help,
+                );
+            }
+        }
+    }
+
+    /// The branches of a parallel step.
+    fn branches<'s>(
+        &mut self,
+        step_id: &str,
+        parallel: &'s Spanned<crate::raw::OrderedMap<Text, crate::raw::RawBranch>>,
+        step_retry: Option<&RetryPolicy>,
+        branch_reads: &mut Vec<Option<&'s Spanned<Vec<Text>>>>,
+    ) -> Option<Vec<Branch>> {
+        let count = parallel.value.0.len();
+        if count < 2 {
+            self.reporter.error_help(
+                at(parallel),
+                format!(
+                    "parallel step `{step_id}` has {count} branch{}; it needs at least two",
+                    if count == 1 { "" } else { "es" }
+                ),
+                "use a `task` step for a single activity",
+            );
+        }
+        let mut branches = Vec::new();
+        let mut complete = count >= 2;
+        for (id, branch) in &parallel.value.0 {
+            let method = self.method_name(&branch.task, "task");
+            let output = match &branch.output {
+                Some(output) => self.type_path(output, "output").map(Some),
+                None => Some(None),
+            };
+            let retry = match &branch.retry {
+                Some(retry) => self.retry_policy(retry).map(Some),
+                None => Some(step_retry.cloned()),
+            };
+            branch_reads.push(branch.reads.as_ref());
+            match (method, output, retry) {
+                (Some(method), Some(output), Some(retry)) => branches.push(Branch {
+                    id: id.value.trim().to_string(),
+                    ident: names::snake_of_kebab(id.value.trim()),
+                    task: Task { method, output },
+                    reads: Vec::new(),
+                    retry,
+                    position: position(id.referenced),
+                }),
+                _ => complete = false,
+            }
+        }
+        complete.then_some(branches)
+    }
+
+    /// The `invoke:` body.
+    fn invoke(&mut self, invoke: &Spanned<crate::raw::RawInvoke>) -> Option<Invoke> {
+        let raw = &invoke.value;
+        let function = match (&raw.function.value.env, &raw.function.value.name) {
+            (Some(env), None) if names::is_env_var_name(env.value.trim()) => {
+                Some(FunctionSource::Env(env.value.trim().to_string()))
+            }
+            (Some(env), None) => {
+                self.reporter.error_help(
+                    at(env),
+                    format!("invalid environment variable name `{}`", env.value.trim()),
+                    "use uppercase letters, digits and `_`, e.g. `FETCH_ORDER_HISTORY_ACTIVITY_ARN`",
+                );
+                None
+            }
+            (None, Some(name)) if !name.value.trim().is_empty() => {
+                Some(FunctionSource::Name(name.value.trim().to_string()))
+            }
+            (None, Some(name)) => {
+                self.reporter
+                    .error(at(name), "the invoked function `name` is empty");
+                None
+            }
+            _ => {
+                self.reporter.error_help(
+                    at(&raw.function),
+                    "`function` needs exactly one of `env` or `name`",
+                    "e.g. `function: { env: FETCH_ORDER_HISTORY_ACTIVITY_ARN }`",
+                );
+                None
+            }
+        };
+        let input = self.type_path(&raw.input, "input");
+        let output = match &raw.output {
+            Some(output) => self.type_path(output, "output").map(Some),
+            None => Some(None),
+        };
+        Some(Invoke {
+            function: function?,
+            input: input?,
+            output: output?,
+        })
+    }
+
+    /// The `callback:` body.
+    fn callback(
+        &mut self,
+        step_id: &str,
+        callback: &Spanned<crate::raw::RawCallback>,
+    ) -> Option<Callback> {
+        let raw = &callback.value;
+        let submitter = self.method_name(&raw.submit, "submit");
+        let result = self.type_path(&raw.result, "result");
+        let timeout = match &raw.timeout {
+            Some(timeout) => self.duration(timeout, "timeout", false),
+            None => {
+                self.reporter.error_help(
+                    at(callback),
+                    format!("callback step `{step_id}` has no `timeout`"),
+                    "add e.g. `timeout: 5m`; without one a lost callback would wait forever",
+                );
+                None
+            }
+        };
+        let heartbeat = match &raw.heartbeat {
+            Some(text) => match self.duration(text, "heartbeat", false) {
+                Some(heartbeat) => {
+                    if let Some(timeout) = timeout
+                        && heartbeat >= timeout
+                    {
+                        self.reporter.error_help(
+                            at(text),
+                            format!(
+                                "`heartbeat` ({}) must be shorter than `timeout` ({})",
+                                crate::duration::format(heartbeat),
+                                crate::duration::format(timeout)
+                            ),
+                            "remove `heartbeat` or make it shorter than `timeout`",
+                        );
+                        return None;
+                    }
+                    Some(Some(heartbeat))
+                }
+                None => None,
+            },
+            None => Some(None),
+        };
+        Some(Callback {
+            submitter: submitter?,
+            result: result?,
+            timeout: timeout?,
+            heartbeat: heartbeat?,
+        })
+    }
+
+    /// `finish-unless:` / `finish-if:`.
+    fn early_finish(
+        &mut self,
+        step_id: &str,
+        body: &RawStep,
+        kind: Option<&StepKind>,
+    ) -> Option<EarlyFinish> {
+        let (rule, finish_when, key) = match (&body.finish_unless, &body.finish_if) {
+            (Some(unless), None) => (unless, false, "finish-unless"),
+            (None, Some(when)) => (when, true, "finish-if"),
+            (None, None) => return None,
+            (Some(_), Some(when)) => {
+                self.reporter.error_help(
+                    at(when),
+                    format!("step `{step_id}` has both `finish-unless` and `finish-if`"),
+                    "keep one; a second condition belongs to another step",
+                );
+                return None;
+            }
+        };
+        let has_output = match kind {
+            Some(StepKind::Task(task)) => task.output.is_some(),
+            Some(StepKind::Invoke(invoke)) => invoke.output.is_some(),
+            Some(StepKind::Callback(_)) => true,
+            _ => return None,
+        };
+        if !has_output {
+            self.reporter.error_help(
+                at(rule),
+                format!("`{key}` needs an output, but step `{step_id}` has no `output`"),
+                "give the step an `output:` type with a `bool` field",
+            );
+            return None;
+        }
+        let field = rule.value.field.value.trim();
+        if !names::is_snake_case_identifier(field) {
+            let help = names::snake_suggestion(field).map(|s| format!("use `{s}`"));
+            self.reporter.error_maybe_help(
+                at(&rule.value.field),
+                format!("invalid field name `{field}`: expected a snake_case Rust identifier"),
+                help,
+            );
+            return None;
+        }
+        let outcome = self.outcome(&rule.value.outcome)?;
+        Some(EarlyFinish {
+            field: field.to_string(),
+            finish_when,
+            outcome,
+            position: position(rule.referenced),
+        })
+    }
+}
