@@ -1,0 +1,232 @@
+//! The tier orchestrator under the SDK's `LocalRunner`: every replay is a real re-invocation.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/tier_upgrade_handwritten.rs"]
+mod generated;
+mod support;
+#[path = "support/tier_types.rs"]
+mod tier;
+
+use aws_durable_execution_sdk::test_util::{LocalRunner, TestResult};
+use generated::tier_upgrade;
+use support::scripted_activities::{
+    CallLog, ScriptedActivities, UpgradeAnswer, acknowledgement, in_process_order_history,
+    upgrade_request,
+};
+use tier::UpgradeOutcome;
+
+fn functions(log: &CallLog) -> tier_upgrade::Functions {
+    tier_upgrade::Functions {
+        fetch_order_history: in_process_order_history(log),
+    }
+}
+
+async fn run(
+    runner: LocalRunner,
+    activities: ScriptedActivities,
+    log: &CallLog,
+) -> TestResult<UpgradeOutcome> {
+    runner
+        .run(
+            tier_upgrade::handler(activities, functions(log)),
+            upgrade_request(),
+        )
+        .await
+}
+
+/// `"<type> <name>"` of every operation, in the order the execution created them.
+fn operations(result: &TestResult<UpgradeOutcome>) -> Vec<String> {
+    result
+        .operations()
+        .iter()
+        .map(|op| format!("{} {}", op.op_type(), op.name().unwrap_or("-")))
+        .collect()
+}
+
+fn operation<'a>(
+    result: &'a TestResult<UpgradeOutcome>,
+    name: &str,
+) -> &'a aws_durable_execution_sdk::test_util::TestOperation {
+    result
+        .operations()
+        .iter()
+        .find(|op| op.name() == Some(name))
+        .unwrap_or_else(|| panic!("no operation named {name}"))
+}
+
+const UPGRADE_OPERATIONS: [&str; 11] = [
+    "Step workflow:spec-hash",
+    "Step read-account",
+    "Step evaluate-tier",
+    "Step list-products",
+    "Step search-recommendations",
+    "Step fetch-order-history",
+    "Step upgrade-tier",
+    "Context await-notification-ack",
+    "Callback -",
+    "Step -",
+    "Step record-completion",
+];
+
+#[tokio::test]
+async fn a_tier_that_does_not_go_up_finishes_no_change_after_the_first_two_steps() {
+    let log = CallLog::default();
+    let activities = ScriptedActivities {
+        tier_goes_up: false,
+        ..ScriptedActivities::upgrading(&log)
+    };
+
+    let result = run(LocalRunner::new(), activities, &log).await;
+
+    assert_eq!(result.output(), Some(&UpgradeOutcome::NoChange));
+    assert_eq!(
+        operations(&result),
+        [
+            "Step workflow:spec-hash",
+            "Step read-account",
+            "Step evaluate-tier"
+        ]
+    );
+    assert_eq!(log.calls(), ["read_account", "evaluate_tier"]);
+}
+
+#[tokio::test]
+async fn an_upgrade_runs_every_step_body_once_across_all_replays_under_the_yaml_ids() {
+    let log = CallLog::default();
+
+    let result = run(
+        LocalRunner::new().callback_success(&acknowledgement()),
+        ScriptedActivities::upgrading(&log),
+        &log,
+    )
+    .await;
+
+    assert_eq!(result.output(), Some(&UpgradeOutcome::Upgraded));
+    assert!(
+        result.invocation_count() >= 2,
+        "the callback suspends the execution at least once, so later steps ran after a replay"
+    );
+    assert_eq!(
+        log.calls(),
+        [
+            "read_account",
+            "evaluate_tier",
+            "list_products",
+            "search_recommendations",
+            "fetch_order_history",
+            "upgrade_tier",
+            "publish_tier_upgraded",
+            "record_completion",
+        ]
+    );
+    assert_eq!(operations(&result), UPGRADE_OPERATIONS);
+}
+
+#[tokio::test]
+async fn one_upgrade_costs_eleven_durable_operations() {
+    let log = CallLog::default();
+
+    let result = run(
+        LocalRunner::new().callback_success(&acknowledgement()),
+        ScriptedActivities::upgrading(&log),
+        &log,
+    )
+    .await;
+
+    assert_eq!(result.output(), Some(&UpgradeOutcome::Upgraded));
+    assert_eq!(result.operations().len(), 11);
+}
+
+#[tokio::test]
+async fn a_version_conflict_at_upgrade_tier_ends_superseded_without_a_retry() {
+    let log = CallLog::default();
+    let activities = ScriptedActivities {
+        upgrade: UpgradeAnswer::VersionConflict,
+        ..ScriptedActivities::upgrading(&log)
+    };
+
+    let result = run(LocalRunner::new(), activities, &log).await;
+
+    assert_eq!(result.output(), Some(&UpgradeOutcome::Superseded));
+    assert_eq!(log.count("upgrade_tier"), 1);
+    let upgrade = operation(&result, "upgrade-tier");
+    assert_eq!(upgrade.status(), "Failed");
+    assert_eq!(upgrade.error_type(), Some("VersionConflict"));
+    assert_eq!(upgrade.attempt(), 0);
+    assert_eq!(log.count("publish_tier_upgraded"), 0);
+    assert_eq!(log.count("record_completion"), 0);
+}
+
+#[tokio::test]
+async fn an_unacknowledged_notification_times_out_into_upgraded_unacknowledged() {
+    let log = CallLog::default();
+
+    let result = run(
+        LocalRunner::new().callback_timeout(),
+        ScriptedActivities::upgrading(&log),
+        &log,
+    )
+    .await;
+
+    assert_eq!(
+        result.output(),
+        Some(&UpgradeOutcome::UpgradedUnacknowledged)
+    );
+    assert_eq!(log.count("publish_tier_upgraded"), 1);
+    assert_eq!(log.count("record_completion"), 0);
+    assert_eq!(
+        operation(&result, "await-notification-ack").status(),
+        "Failed"
+    );
+}
+
+#[tokio::test]
+async fn a_transient_failure_is_retried_and_the_step_then_succeeds() {
+    let log = CallLog::default();
+    let activities = ScriptedActivities::upgrading(&log);
+    activities
+        .read_account_transient_failures
+        .store(2, std::sync::atomic::Ordering::SeqCst);
+
+    let result = run(
+        LocalRunner::new().callback_success(&acknowledgement()),
+        activities,
+        &log,
+    )
+    .await;
+
+    assert_eq!(result.output(), Some(&UpgradeOutcome::Upgraded));
+    assert_eq!(log.count("read_account"), 3);
+    assert_eq!(operation(&result, "read-account").attempt(), 2);
+    assert_eq!(operations(&result), UPGRADE_OPERATIONS);
+}
+
+#[tokio::test]
+async fn a_transient_failure_stops_after_the_policy_s_six_attempts() {
+    let log = CallLog::default();
+    let activities = ScriptedActivities::upgrading(&log);
+    activities
+        .read_account_transient_failures
+        .store(u32::MAX, std::sync::atomic::Ordering::SeqCst);
+
+    let result = run(LocalRunner::new(), activities, &log).await;
+
+    assert!(result.is_failure());
+    assert_eq!(log.count("read_account"), 6);
+    let read = operation(&result, "read-account");
+    assert_eq!(read.status(), "Failed");
+    assert_eq!(read.error_type(), Some("Transient"));
+    assert_eq!(log.count("evaluate_tier"), 0);
+}
+
+#[test]
+fn an_unconfigured_invoke_target_names_its_environment_variable() {
+    // The test environment never sets it: the function name comes from deployment config.
+    let error = tier_upgrade::Functions::from_env().unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        "step `fetch-order-history` invokes the function named by environment variable \
+         FETCH_ORDER_HISTORY_ACTIVITY_ARN, which is not set"
+    );
+}
