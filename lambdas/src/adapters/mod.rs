@@ -1,0 +1,3 @@
+//! Implementations of the ports: `embedded` (SQLite).
+
+pub mod embedded;
