@@ -1,3 +1,4 @@
-//! Implementations of the ports: `embedded` (SQLite).
+//! Implementations of the ports: `embedded` (SQLite) and `http` (the API router).
 
 pub mod embedded;
+pub mod http;
