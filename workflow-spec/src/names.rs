@@ -154,19 +154,31 @@ pub(crate) fn is_env_var_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// Levenshtein distance between two strings (by characters).
+/// Edit distance between two strings (by characters): insertions, deletions, substitutions and
+/// transpositions of neighbours (`taks` -> `task` is one edit).
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
     }
-    previous[b.len()]
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 /// The closest candidate within a third of the name's length (at least 1, at most 3 edits), if any.
@@ -257,7 +269,9 @@ mod tests {
 
     #[test]
     fn suggestions_pick_the_closest_name_within_reach() {
-        assert_eq!(edit_distance("upgrade-tire", "upgrade-tier"), 2);
+        assert_eq!(edit_distance("upgrade-tire", "upgrade-tier"), 1);
+        assert_eq!(edit_distance("taks", "task"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(
             closest("upgrade-tire", ["read-account", "upgrade-tier"]),
             Some("upgrade-tier")

@@ -55,28 +55,72 @@ pub(crate) fn parse(source: &str, reporter: &mut Reporter<'_>) -> Option<RawSpec
             let message = DefaultMessageFormatter
                 .format_message(inner)
                 .replace(['\n', '\r'], " ");
-            let at = error
-                .location()
-                .map(at_location)
-                .unwrap_or(crate::diagnostic::At {
-                    position: Position { line: 1, col: 1 },
-                    len: 1,
-                });
-            let help = unknown_field_help(&message);
+            let location = error.location();
+            let at = location.map(at_location).unwrap_or(crate::diagnostic::At {
+                position: Position { line: 1, col: 1 },
+                len: 1,
+            });
+            let found = location.and_then(|location| source_text(source, location));
+            let (message, help) = explain(&message, found);
             reporter.error_maybe_help(at, message, help);
             None
         }
     }
 }
 
-/// For serde's "unknown field `x`, expected one of a, b": the closest expected field.
-fn unknown_field_help(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (field, expected) = rest.split_once('`')?;
-    let expected = expected
-        .split_once("expected ")
-        .map_or("", |(_, list)| list);
-    let list = expected.strip_prefix("one of ").unwrap_or(expected);
-    let candidates = list.split(',').map(|name| name.trim().trim_matches('`'));
-    names::did_you_mean(field, candidates)
+/// The source text a location covers, when it is a short single-line slice.
+fn source_text(source: &str, location: Location) -> Option<&str> {
+    let span = location.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    let text = source.get(start..start.checked_add(len)?)?;
+    (!text.is_empty() && !text.contains('\n') && text.len() <= 80).then_some(text)
+}
+
+/// Rewords serde-saphyr's message in the DSL's terms, with a help line where a fix is obvious.
+fn explain(message: &str, found: Option<&str>) -> (String, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((field, expected)) = rest.split_once('`')
+    {
+        let expected = expected
+            .split_once("expected ")
+            .map_or("", |(_, list)| list);
+        let list = expected.strip_prefix("one of ").unwrap_or(expected);
+        let candidates: Vec<&str> = list
+            .split(',')
+            .map(|name| name.trim().trim_matches('`'))
+            .filter(|n| !n.is_empty())
+            .collect();
+        let help = names::did_you_mean(field, candidates.iter().copied()).or_else(|| {
+            (!candidates.is_empty())
+                .then(|| format!("the keys allowed here are `{}`", candidates.join("`, `")))
+        });
+        return (format!("unknown key `{field}`"), help);
+    }
+    if let Some(rest) = message.strip_prefix("missing field `")
+        && let Some((field, _)) = rest.split_once('`')
+    {
+        return (
+            format!("missing key `{field}`"),
+            Some(format!("add `{field}:` to this mapping")),
+        );
+    }
+    let found_text = found
+        .map(|text| format!(", found `{text}`"))
+        .unwrap_or_default();
+    match message {
+        "invalid i64" | "invalid u64" | "invalid i32" | "invalid u32" => {
+            (format!("expected a whole number{found_text}"), None)
+        }
+        "invalid f64" | "invalid f32" => (format!("expected a number{found_text}"), None),
+        _ if message.starts_with("expected sequence") => (
+            "expected a list here".to_string(),
+            Some("write `[a, b]` or one `- item` per line".to_string()),
+        ),
+        _ if message.starts_with("expected mapping") => (
+            "expected a mapping here".to_string(),
+            Some("write `{ key: value }` or one `key: value` per line".to_string()),
+        ),
+        _ => (format!("invalid YAML: {message}"), None),
+    }
 }

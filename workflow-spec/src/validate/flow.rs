@@ -29,6 +29,9 @@ pub(crate) fn resolve(
         .map(|p| p.id.value.trim().to_string())
         .collect();
     let count = prepared.len();
+    if count == 0 {
+        return None;
+    }
 
     // Goto targets: known, and later than the step (anything else would loop).
     let mut edges = Vec::new();
@@ -113,12 +116,23 @@ pub(crate) fn resolve(
         }
     }
 
-    // Reads.
+    // Reads. Branch ids, to explain that a branch is read through its parallel step.
+    let branches: Vec<(String, usize)> = prepared
+        .iter()
+        .enumerate()
+        .flat_map(|(index, step)| match &step.kind {
+            Some(StepKind::Parallel(branches)) => {
+                branches.iter().map(|b| (b.id.clone(), index)).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
     let mut steps = Vec::new();
     let mut readable: Vec<bool> = Vec::new();
     for (index, (step, step_targets)) in prepared.into_iter().zip(targets).enumerate() {
         let readers = ReadContext {
             ids: &ids,
+            branches: &branches,
             reader: index,
             done: done[index].as_ref(),
             edges: &edges,
@@ -179,6 +193,8 @@ fn placeholder(id: &str, position: crate::ir::Position) -> Step {
 /// What a reader may read.
 struct ReadContext<'c> {
     ids: &'c [String],
+    /// Each branch id with the index of its parallel step.
+    branches: &'c [(String, usize)],
     reader: usize,
     done: Option<&'c BTreeSet<usize>>,
     edges: &'c [Edge],
@@ -215,7 +231,13 @@ impl ReadContext<'_> {
             }
             let Some(index) = self.ids.iter().position(|id| id == name) else {
                 let candidates = self.ids.iter().map(String::as_str).chain(["input"]);
-                let help = names::did_you_mean(name, candidates);
+                let help = match self.branches.iter().find(|(branch, _)| branch == name) {
+                    Some((_, owner)) => Some(format!(
+                        "`{name}` is a branch of `{}`; read `{}` to get all its branch outputs",
+                        self.ids[*owner], self.ids[*owner]
+                    )),
+                    None => names::did_you_mean(name, candidates),
+                };
                 checker.reporter.error_maybe_help(
                     at(text),
                     format!("step `{reader_id}` reads unknown step `{name}`"),
@@ -314,8 +336,12 @@ fn check_unique_methods(checker: &mut Checker<'_, '_>, steps: &[Step]) {
         }
         for (method, owner, position) in methods {
             if let Some((_, first)) = seen.iter().find(|(known, _)| *known == method) {
+                let at = crate::diagnostic::At {
+                    position,
+                    len: u32::try_from(owner.len()).unwrap_or(1),
+                };
                 checker.reporter.error_help(
-                    super::at_position(position),
+                    at,
                     format!("activity method `{method}` of `{owner}` is already used by `{first}`"),
                     "each task, branch and submitter needs its own method name",
                 );

@@ -4,8 +4,8 @@ mod flow;
 mod policy;
 mod step;
 
-use crate::diagnostic::{At, Reporter};
-use crate::ir::{BUILTIN_ERROR_KINDS, ErrorKind, Outcome, Position, TypePath, Workflow};
+use crate::diagnostic::Reporter;
+use crate::ir::{BUILTIN_ERROR_KINDS, ErrorKind, Outcome, TypePath, Workflow};
 use crate::names;
 use crate::parse::{at, position};
 use crate::raw::{RawSpec, Text};
@@ -184,9 +184,4 @@ impl Checker<'_, '_> {
         self.reporter
             .error_help(at(text), format!("undeclared error kind `{name}`"), help);
     }
-}
-
-/// The location used when a whole node is meant.
-pub(crate) fn at_position(position: Position) -> At {
-    At { position, len: 1 }
 }

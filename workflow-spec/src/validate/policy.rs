@@ -72,7 +72,10 @@ impl Checker<'_, '_> {
             Err(problem) => {
                 self.reporter.error_help(
                     at(text),
-                    format!("{problem} in `{key}`"),
+                    format!(
+                        "invalid duration `{}` in `{key}`: {problem}",
+                        text.value.trim()
+                    ),
                     "write e.g. `500ms`, `30s`, `5m` or `1h`",
                 );
                 None
