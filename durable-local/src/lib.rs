@@ -1,1 +1,29 @@
-//! durable-local (work in progress).
+//! durable-local: a restart-durable, embedded AWS Lambda durable-execution service that runs
+//! the official `aws-durable-execution-sdk` unchanged.
+//!
+//! Handlers are registered by function name: durable ones are wrapped with
+//! `aws_durable_execution_sdk::wrap` and talk to this service through an in-process
+//! `aws_sdk_lambda` HTTP client; plain async functions serve as chained-invoke targets. Every
+//! state change is committed to SQLite (WAL) before it is acknowledged, and [`DurableLocal::open`]
+//! re-arms the timers of running executions when their function is registered again.
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod error;
+pub mod http_server;
+pub mod inproc;
+pub mod invoke_api;
+pub(crate) mod local;
+pub mod model;
+pub mod runner;
+pub mod service;
+pub mod store;
+pub mod time;
+pub mod transitions;
+pub mod wire;
+
+pub use error::ServiceError;
+pub use local::{DurableLocal, DurableLocalOptions, Error, ExecutionInfo, OperationInfo};
+pub use store::Durability;
+pub use time::TimeControl;
+pub use wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType};
