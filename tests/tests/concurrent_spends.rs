@@ -1,0 +1,110 @@
+//! Optimistic locking (F7): concurrent spends of the whole balance let exactly one through, and no reader ever sees
+//! a negative balance.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use loyalty_tests::api::EVENT_DEADLINE;
+use loyalty_tests::cli::wait_for_archive;
+use loyalty_tests::{LoyaltyApi, PutEntry, RunningService, fresh_user_id};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
+async fn fifty_concurrent_spends_of_the_full_balance_let_exactly_one_through() {
+    let service = RunningService::start().await.unwrap();
+    let api = LoyaltyApi::new(service.addr());
+    let user = fresh_user_id("contended");
+    let token = service.token_for(&user);
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+
+    let spending = Arc::new(AtomicBool::new(true));
+    let watcher = {
+        let (spending, token) = (Arc::clone(&spending), token.clone());
+        tokio::spawn(async move {
+            let mut seen = BTreeSet::new();
+            while spending.load(Ordering::Relaxed) {
+                seen.insert(api.balance(&token).await.unwrap().unwrap());
+            }
+            seen
+        })
+    };
+    let spends: Vec<_> = (0..50)
+        .map(|_| {
+            let token = token.clone();
+            tokio::spawn(async move { api.spend(&token, 100).await })
+        })
+        .collect();
+    let mut responses = Vec::new();
+    for spend in spends {
+        responses.push(spend.await.unwrap().unwrap());
+    }
+    spending.store(false, Ordering::Relaxed);
+    let seen_balances = watcher.await.unwrap();
+
+    let succeeded: Vec<_> = responses
+        .iter()
+        .filter(|response| response.status == 201)
+        .collect();
+    assert_eq!(
+        succeeded.len(),
+        1,
+        "exactly one spend succeeds: {responses:?}"
+    );
+    assert_eq!(
+        succeeded[0].text(),
+        format!(
+            r#"{{"data":{{"userId":"{user}","currentPoints":0}},"success":true,"message":[]}}"#
+        )
+    );
+    let insufficient = format!(
+        r#"{{"data":{{"userId":"{user}","currentPoints":0}},"success":false,"message":["You don't have enough points"]}}"#
+    );
+    let conflict =
+        r#"{"success":false,"message":["Concurrent modification conflict after retries"]}"#;
+    for refused in responses.iter().filter(|response| response.status != 201) {
+        assert_eq!(refused.status, 400, "{refused:?}");
+        let body = refused.text();
+        assert!(
+            body == insufficient || body == conflict,
+            "a refusal is insufficient points or a conflict: {body}"
+        );
+    }
+    assert!(
+        seen_balances.is_subset(&BTreeSet::from([0, 100])),
+        "balances seen while spending: {seen_balances:?}"
+    );
+    assert_eq!(api.balance(&token).await.unwrap(), Some(0));
+
+    let spent = wait_for_archive(
+        service.binary(),
+        service.data_dir(),
+        "the pointsSpent event",
+        Duration::from_secs(15),
+        |events| {
+            let spent: Vec<_> = events
+                .iter()
+                .filter(|event| {
+                    event.is_for_user(&user) && event.detail_type == "loyalty.pointsSpent.v1"
+                })
+                .map(|event| event.detail["data"].clone())
+                .collect();
+            if spent.is_empty() {
+                Err("none yet".to_owned())
+            } else {
+                Ok(spent)
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        service.with_logs(spent).unwrap(),
+        vec![json!({"userId": user, "totalPoints": 0, "difference": -100})]
+    );
+}

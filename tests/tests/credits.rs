@@ -1,0 +1,236 @@
+//! The anti-corruption layer credits accounts from real producers' events: +100 per new user, +50 per order id,
+//! exactly once across redeliveries and event versions (spec 2.2, 2.3, 4.2; decision F5).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use loyalty_tests::api::{EVENT_DEADLINE, MarkerEvent};
+use loyalty_tests::{LoyaltyApi, PutEntry, RunningService, fresh_user_id};
+
+async fn started() -> (RunningService, LoyaltyApi) {
+    let service = RunningService::start().await.unwrap();
+    let api = LoyaltyApi::new(service.addr());
+    (service, api)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
+async fn a_new_user_gets_100_points() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("new-user");
+    let token = service.token_for(&user);
+    assert_eq!(
+        api.balance(&token).await.unwrap(),
+        None,
+        "no account before the event"
+    );
+
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+    let response = api
+        .get_loyalty(Some(&format!("Bearer {token}")))
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.text(),
+        format!(
+            r#"{{"data":{{"userId":"{user}","currentPoints":100}},"success":true,"message":[]}}"#
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
+async fn a_repeated_user_created_event_adds_nothing() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("registered-twice");
+    let token = service.token_for(&user);
+
+    api.publish(&[PutEntry::user_created(&user), PutEntry::user_created(&user)])
+        .await
+        .unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+    service
+        .with_logs(
+            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::UserCreated)
+                .await,
+        )
+        .unwrap();
+    assert_eq!(api.balance(&token).await.unwrap(), Some(100));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
+async fn one_order_gives_150() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("one-order");
+    let token = service.token_for(&user);
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+
+    api.publish(&[PutEntry::order_completed_v1(&user, "ORD-1")])
+        .await
+        .unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
+async fn the_same_order_twice_gives_150() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("order-twice");
+    let token = service.token_for(&user);
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+
+    api.publish(&[PutEntry::order_completed_v1(&user, "ORD-7")])
+        .await
+        .unwrap();
+    api.publish(&[PutEntry::order_completed_v1(&user, "ORD-7")])
+        .await
+        .unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+        .unwrap();
+    service
+        .with_logs(
+            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::OrderCompletedV1)
+                .await,
+        )
+        .unwrap();
+    assert_eq!(api.balance(&token).await.unwrap(), Some(150));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
+async fn v1_and_v2_of_the_same_order_give_150() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("order-v1-v2");
+    let token = service.token_for(&user);
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+
+    // The order service publishes both versions, v1 first, with the same order id value.
+    api.publish(&[
+        PutEntry::order_completed_v1(&user, "ORD-42"),
+        PutEntry::order_completed_v2(&user, "ORD-42"),
+    ])
+    .await
+    .unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+        .unwrap();
+    service
+        .with_logs(
+            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::OrderCompletedV1)
+                .await,
+        )
+        .unwrap();
+    service
+        .with_logs(
+            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::OrderCompletedV2)
+                .await,
+        )
+        .unwrap();
+    assert_eq!(api.balance(&token).await.unwrap(), Some(150));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
+async fn an_order_v2_alone_is_credited() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("order-v2-only");
+    let token = service.token_for(&user);
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+
+    api.publish(&[PutEntry::order_completed_v2(&user, "ORD-V2")])
+        .await
+        .unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
+async fn an_order_before_the_user_created_event_gives_150_after_both() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("order-first");
+    let token = service.token_for(&user);
+
+    api.publish(&[PutEntry::order_completed_v2(&user, "ORD-EARLY")])
+        .await
+        .unwrap();
+    service
+        .with_logs(api.wait_for_balance(&token, 50, EVENT_DEADLINE).await)
+        .unwrap();
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
+async fn an_order_whose_id_is_new_user_is_an_ordinary_order() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("order-named-new-user");
+    let token = service.token_for(&user);
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+
+    api.publish(&[PutEntry::order_completed_v1(&user, "new-user")])
+        .await
+        .unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
+async fn distinct_orders_add_50_each() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("three-orders");
+    let token = service.token_for(&user);
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+
+    api.publish(&[
+        PutEntry::order_completed_v1(&user, "A"),
+        PutEntry::order_completed_v2(&user, "B"),
+        PutEntry::order_completed_v1(&user, "C"),
+    ])
+    .await
+    .unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 250, EVENT_DEADLINE).await)
+        .unwrap();
+}
