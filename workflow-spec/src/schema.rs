@@ -1,6 +1,179 @@
-//! JSON Schema of the DSL.
+//! JSON Schema of the DSL, for editors (`# yaml-language-server: $schema=...`).
+//!
+//! It describes the shape only; `workflow check` does the rest (references, flow, durations against each other).
 
-/// The JSON Schema (draft 2020-12) of the workflow DSL, pretty-printed.
+use serde_json::{Value, json};
+
+/// The JSON Schema (draft 2020-12) of the workflow DSL, pretty-printed with a trailing newline.
 pub fn json_schema() -> String {
-    String::from("{}")
+    let mut text = serde_json::to_string_pretty(&schema()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn schema() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://example.invalid/workflow-spec/workflow.schema.json",
+        "title": "Workflow",
+        "description": "A durable workflow compiled to a typed Rust orchestrator. Reference: workflow-spec/README.md.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["workflow", "input", "output", "steps"],
+        "properties": {
+            "workflow": { "$ref": "#/$defs/kebabId", "description": "The workflow name, kebab-case." },
+            "about": { "type": "string", "description": "What the workflow does, for people." },
+            "input": { "$ref": "#/$defs/typePath", "description": "Rust type of the workflow input." },
+            "output": { "$ref": "#/$defs/typePath", "description": "Rust enum whose unit variants are the outcomes." },
+            "errors": {
+                "type": "object",
+                "description": "The error kinds `retry` and `catch` may name: `Kind: description`.",
+                "propertyNames": { "$ref": "#/$defs/camelIdent" },
+                "additionalProperties": { "type": "string" }
+            },
+            "defaults": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": { "retry": { "$ref": "#/$defs/retry" } }
+            },
+            "steps": {
+                "type": "array",
+                "minItems": 1,
+                "description": "The steps, run in order. Each item maps one kebab-case id to its body.",
+                "items": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                    "propertyNames": { "$ref": "#/$defs/kebabId" },
+                    "additionalProperties": { "$ref": "#/$defs/step" }
+                }
+            },
+            "finish": { "$ref": "#/$defs/camelIdent", "description": "The outcome when the last step completes." }
+        },
+        "$defs": definitions()
+    })
+}
+
+fn definitions() -> Value {
+    json!({
+        "kebabId": { "type": "string", "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$" },
+        "snakeIdent": { "type": "string", "pattern": "^[a-z][a-z0-9_]*$", "description": "A snake_case Rust identifier." },
+        "camelIdent": { "type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$", "description": "An UpperCamelCase Rust identifier." },
+        "typePath": {
+            "type": "string",
+            "pattern": "^(::)?[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$",
+            "description": "A Rust type path such as `crate::tier::UpgradeRequest` (no generics)."
+        },
+        "duration": { "type": "string", "pattern": "^[0-9]+(ms|s|m|h)$", "description": "e.g. `500ms`, `30s`, `5m`, `1h`." },
+        "reads": {
+            "type": "array",
+            "items": { "type": "string" },
+            "description": "`input` and ids of earlier steps, passed to the step in this order."
+        },
+        "retry": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["attempts", "on"],
+            "properties": {
+                "attempts": { "type": "integer", "minimum": 1, "maximum": 1000, "description": "Total attempts, the first included." },
+                "delay": { "$ref": "#/$defs/duration", "description": "Delay before the first retry (default 5s)." },
+                "backoff": { "type": "number", "minimum": 1.0, "maximum": 100.0, "description": "Delay multiplier (default 2.0)." },
+                "max-delay": { "$ref": "#/$defs/duration", "description": "Upper bound of a delay (default 60s)." },
+                "jitter": { "enum": ["none", "half", "full"], "description": "Default `full`." },
+                "on": { "type": "array", "items": { "$ref": "#/$defs/camelIdent" }, "description": "Declared error kinds to retry." }
+            }
+        },
+        "catch": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["error"],
+                "properties": {
+                    "error": { "$ref": "#/$defs/camelIdent" },
+                    "finish": { "$ref": "#/$defs/camelIdent", "description": "Finish with this outcome." },
+                    "goto": { "$ref": "#/$defs/kebabId", "description": "Continue at this later step." },
+                    "fail": { "type": "string", "description": "Fail the workflow with this message." }
+                },
+                "oneOf": [{ "required": ["finish"] }, { "required": ["goto"] }, { "required": ["fail"] }]
+            }
+        },
+        "finishWhen": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["field", "outcome"],
+            "properties": { "field": { "$ref": "#/$defs/snakeIdent" }, "outcome": { "$ref": "#/$defs/camelIdent" } }
+        },
+        "branch": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["task"],
+            "properties": {
+                "task": { "$ref": "#/$defs/snakeIdent" },
+                "output": { "$ref": "#/$defs/typePath" },
+                "reads": { "$ref": "#/$defs/reads" },
+                "retry": { "$ref": "#/$defs/retry" }
+            }
+        },
+        "step": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "task": { "$ref": "#/$defs/snakeIdent", "description": "Call this activity method." },
+                "parallel": {
+                    "type": "object",
+                    "minProperties": 2,
+                    "propertyNames": { "$ref": "#/$defs/kebabId" },
+                    "additionalProperties": { "$ref": "#/$defs/branch" }
+                },
+                "invoke": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["function", "input"],
+                    "properties": {
+                        "function": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "properties": {
+                                "env": { "type": "string", "pattern": "^[A-Z_][A-Z0-9_]*$" },
+                                "name": { "type": "string", "minLength": 1 }
+                            },
+                            "oneOf": [{ "required": ["env"] }, { "required": ["name"] }]
+                        },
+                        "input": { "$ref": "#/$defs/typePath" },
+                        "output": { "$ref": "#/$defs/typePath" }
+                    }
+                },
+                "callback": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["submit", "result", "timeout"],
+                    "properties": {
+                        "submit": { "$ref": "#/$defs/snakeIdent" },
+                        "result": { "$ref": "#/$defs/typePath" },
+                        "timeout": { "$ref": "#/$defs/duration" },
+                        "heartbeat": { "$ref": "#/$defs/duration" }
+                    }
+                },
+                "wait": { "$ref": "#/$defs/duration" },
+                "succeed": { "$ref": "#/$defs/camelIdent" },
+                "fail": { "type": "string" },
+                "output": { "$ref": "#/$defs/typePath" },
+                "reads": { "$ref": "#/$defs/reads" },
+                "retry": { "$ref": "#/$defs/retry" },
+                "catch": { "$ref": "#/$defs/catch" },
+                "finish-unless": { "$ref": "#/$defs/finishWhen" },
+                "finish-if": { "$ref": "#/$defs/finishWhen" }
+            },
+            "oneOf": [
+                { "required": ["task"] },
+                { "required": ["parallel"] },
+                { "required": ["invoke"] },
+                { "required": ["callback"] },
+                { "required": ["wait"] },
+                { "required": ["succeed"] },
+                { "required": ["fail"] }
+            ]
+        }
+    })
 }

@@ -1,0 +1,61 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Generated artefacts committed to the repository stay in sync with their sources.
+
+const TIER: &str = include_str!("../../tier-upgrade.workflow.yaml");
+const ROOT_README: &str = include_str!("../../README.md");
+const SCHEMA_FILE: &str = include_str!("../workflow.schema.json");
+
+#[test]
+fn the_readme_diagram_is_the_diagram_of_the_tier_workflow() {
+    let workflow = workflow_spec::load(TIER, "tier-upgrade.workflow.yaml").unwrap();
+    let start = "<!-- workflow-diagram:start -->\n";
+    let end = "<!-- workflow-diagram:end -->";
+    let from = ROOT_README
+        .find(start)
+        .expect("README.md has the diagram start marker")
+        + start.len();
+    let to = ROOT_README
+        .find(end)
+        .expect("README.md has the diagram end marker");
+    let in_readme = &ROOT_README[from..to];
+    let expected = format!("```mermaid\n{}```\n", workflow_spec::mermaid(&workflow));
+    assert_eq!(
+        in_readme, expected,
+        "README.md's diagram is stale; regenerate it with `cargo run -p workflow-spec --bin workflow -- diagram tier-upgrade.workflow.yaml`"
+    );
+}
+
+#[test]
+fn the_committed_json_schema_is_the_one_the_binary_prints() {
+    assert_eq!(
+        SCHEMA_FILE,
+        workflow_spec::json_schema(),
+        "workflow-spec/workflow.schema.json is stale; regenerate it with `cargo run -p workflow-spec --bin workflow -- schema > workflow-spec/workflow.schema.json`"
+    );
+}
+
+#[test]
+fn the_schema_is_json_that_requires_the_top_level_keys_and_knows_every_step_kind() {
+    let schema: serde_json::Value = serde_json::from_str(&workflow_spec::json_schema()).unwrap();
+    assert_eq!(
+        schema["required"],
+        serde_json::json!(["workflow", "input", "output", "steps"])
+    );
+    let kinds: Vec<&str> = schema["$defs"]["step"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["required"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "task", "parallel", "invoke", "callback", "wait", "succeed", "fail"
+        ]
+    );
+    assert_eq!(schema["$defs"]["callback"], serde_json::Value::Null);
+    assert_eq!(
+        schema["$defs"]["step"]["properties"]["callback"]["required"],
+        serde_json::json!(["submit", "result", "timeout"])
+    );
+}
