@@ -11,7 +11,7 @@ pub use crate::error_kind::{
     CALLBACK_FAILED, CALLBACK_TIMEOUT, INVOKE_FAILED, into_step_error, kind_of,
 };
 pub use crate::function_target::{FunctionTarget, MissingFunctionConfig};
-pub use crate::retry::{Jitter, RetryPolicy};
+pub use crate::retry::{Jitter, RetryPolicy, never_retry};
 pub use crate::spec_hash::check_spec_hash;
 pub use crate::workflow_failed::workflow_failed;
 

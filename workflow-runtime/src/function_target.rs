@@ -102,6 +102,7 @@ impl FunctionTarget {
                     Ok(serde_json::from_value::<O>(output)?)
                 })
                 .name(name)
+                .retry_strategy(crate::retry::never_retry())
                 .await
             }
         }

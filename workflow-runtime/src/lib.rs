@@ -22,6 +22,10 @@ mod workflow_failed;
 
 pub mod __private;
 
+/// `workflow!("file.workflow.yaml")`: generates `pub mod <workflow>` from the spec (path relative
+/// to the crate's `Cargo.toml` directory).
+pub use workflow_macros::workflow;
+
 pub use activity_error::{ActivityError, DeclaredErrorKind};
 pub use function_target::{FunctionTarget, InProcessFunction, MissingFunctionConfig};
 pub use retry::{Jitter, RetryPolicy};

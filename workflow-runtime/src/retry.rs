@@ -72,6 +72,12 @@ impl RetryPolicy {
     }
 }
 
+/// The strategy of a step without a `retry:` policy: one attempt. (Without any strategy the SDK
+/// would apply its own default of six attempts to every error.)
+pub fn never_retry() -> impl Fn(&StepError, u32) -> RetryDecision + Send + Sync + 'static {
+    |_, _| RetryDecision::Stop
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

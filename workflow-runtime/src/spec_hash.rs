@@ -29,6 +29,7 @@ pub async fn check_spec_hash(ctx: &DurableContext, current: &'static str) -> Res
     let recorded: String = ctx
         .step(move |_| async move { Ok(current.to_owned()) })
         .name(SPEC_HASH_OPERATION)
+        .retry_strategy(crate::retry::never_retry())
         .await?;
     if recorded == current {
         return Ok(());

@@ -1,14 +1,16 @@
-//! The tier orchestrator under the SDK's `LocalRunner`: every replay is a real re-invocation.
+//! The orchestrator generated from `tier-upgrade.workflow.yaml` under the SDK's `LocalRunner`:
+//! every replay is a real re-invocation of the handler.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/tier_upgrade_handwritten.rs"]
-mod generated;
+#[path = "support/domain.rs"]
+mod domain;
 mod support;
-#[path = "support/tier_types.rs"]
-mod tier;
+
+use domain::{catalog, orders, tier};
+
+workflow_runtime::workflow!("../tier-upgrade.workflow.yaml");
 
 use aws_durable_execution_sdk::test_util::{LocalRunner, TestResult};
-use generated::tier_upgrade;
 use support::scripted_activities::{
     CallLog, ScriptedActivities, UpgradeAnswer, acknowledgement, in_process_order_history,
     upgrade_request,
@@ -201,8 +203,23 @@ async fn a_transient_failure_is_retried_and_the_step_then_succeeds() {
     assert_eq!(operations(&result), UPGRADE_OPERATIONS);
 }
 
+/// The retry policy `read-account` has in the YAML.
+fn read_account_policy() -> workflow_spec::RetryPolicy {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tier-upgrade.workflow.yaml");
+    let source = std::fs::read_to_string(path).unwrap();
+    let workflow = workflow_spec::load(&source, "tier-upgrade.workflow.yaml").unwrap();
+    let step = workflow
+        .steps
+        .iter()
+        .find(|step| step.id == "read-account")
+        .unwrap();
+    step.retry.clone().unwrap()
+}
+
 #[tokio::test]
-async fn a_transient_failure_stops_after_the_policy_s_six_attempts() {
+async fn a_transient_failure_stops_after_the_attempts_the_spec_allows() {
+    let policy = read_account_policy();
+    assert_eq!(policy.on, ["Transient"]);
     let log = CallLog::default();
     let activities = ScriptedActivities::upgrading(&log);
     activities
@@ -212,7 +229,7 @@ async fn a_transient_failure_stops_after_the_policy_s_six_attempts() {
     let result = run(LocalRunner::new(), activities, &log).await;
 
     assert!(result.is_failure());
-    assert_eq!(log.count("read_account"), 6);
+    assert_eq!(log.count("read_account"), policy.max_attempts as usize);
     let read = operation(&result, "read-account");
     assert_eq!(read.status(), "Failed");
     assert_eq!(read.error_type(), Some("Transient"));

@@ -3,10 +3,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::tier::{
-    Acknowledgement, OrderHistory, Products, Recommendations, SavedTier, TierAccount, TierChange,
-    UpgradeRequest,
-};
+use crate::catalog::{Products, Recommendations};
+use crate::orders::{HistoryRequest, OrderHistory};
+use crate::tier::{Acknowledgement, SavedTier, TierAccount, TierChange, UpgradeRequest};
 use crate::tier_upgrade::{Activities, Error, ErrorKind};
 use workflow_runtime::FunctionTarget;
 
@@ -95,7 +94,11 @@ impl Activities for ScriptedActivities {
         })
     }
 
-    async fn search_recommendations(&self, change: &TierChange) -> Result<Recommendations, Error> {
+    async fn search_recommendations(
+        &self,
+        _input: &UpgradeRequest,
+        change: &TierChange,
+    ) -> Result<Recommendations, Error> {
         self.log.record("search_recommendations");
         Ok(Recommendations {
             answer: format!("perks of {}", change.to),
@@ -125,15 +128,14 @@ impl Activities for ScriptedActivities {
         &self,
         callback_id: &str,
         _input: &UpgradeRequest,
-        _change: &TierChange,
-        context: &(Products, Recommendations),
+        change: &TierChange,
     ) -> Result<(), Error> {
         self.log.record("publish_tier_upgraded");
         assert!(
             !callback_id.is_empty(),
             "the submitter receives the callback id"
         );
-        assert_eq!(context.0.names.len(), 2);
+        assert_eq!(change.to, "Silver");
         Ok(())
     }
 
@@ -146,7 +148,7 @@ impl Activities for ScriptedActivities {
 /// `fetch-order-history` run in-process, because `LocalRunner` never completes a chained invoke.
 pub fn in_process_order_history(log: &CallLog) -> FunctionTarget {
     let log = log.clone();
-    FunctionTarget::in_process(move |request: crate::tier::HistoryRequest| {
+    FunctionTarget::in_process(move |request: HistoryRequest| {
         let log = log.clone();
         async move {
             log.record("fetch_order_history");

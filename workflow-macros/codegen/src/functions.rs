@@ -1,0 +1,66 @@
+//! The `Functions` struct: where each `invoke` step sends its input.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use workflow_spec::{FunctionSource, StepKind, Workflow};
+
+use crate::names::{ident, location};
+
+/// The struct, with one `FunctionTarget` field per `invoke` step, and its `from_env`.
+pub fn functions_struct(workflow: &Workflow) -> TokenStream {
+    let invokes: Vec<_> = workflow
+        .steps
+        .iter()
+        .filter_map(|step| match &step.kind {
+            StepKind::Invoke(invoke) => Some((step, invoke)),
+            _ => None,
+        })
+        .collect();
+    let fields = invokes.iter().map(|(step, invoke)| {
+        let field = ident(&step.ident);
+        let source = match &invoke.function {
+            FunctionSource::Env(variable) => format!("environment variable `{variable}`"),
+            FunctionSource::Name(name) => format!("function `{name}`"),
+        };
+        let doc = format!(
+            "Step `{}` ({}): {source}.",
+            step.id,
+            location(step.position)
+        );
+        quote!(#[doc = #doc] pub #field: ::workflow_runtime::__private::FunctionTarget,)
+    });
+    let initializers = invokes.iter().map(|(step, invoke)| {
+        let field = ident(&step.ident);
+        let id = &step.id;
+        match &invoke.function {
+            FunctionSource::Env(variable) => quote! {
+                #field: ::workflow_runtime::__private::FunctionTarget::from_env(#id, #variable)?,
+            },
+            FunctionSource::Name(name) => quote! {
+                #field: ::workflow_runtime::__private::FunctionTarget::Lambda(
+                    ::std::string::String::from(#name),
+                ),
+            },
+        }
+    });
+    quote! {
+        /// The functions the `invoke` steps call.
+        #[derive(Debug, Clone)]
+        pub struct Functions {
+            #(#fields)*
+        }
+
+        impl Functions {
+            /// Every invoked function as configured for deployment (environment variables are
+            /// read once, here, never during a replay).
+            pub fn from_env() -> ::core::result::Result<
+                Self,
+                ::workflow_runtime::__private::MissingFunctionConfig,
+            > {
+                ::core::result::Result::Ok(Self {
+                    #(#initializers)*
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The spec's retry policies as `const`s, one per distinct `retry:` mapping.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use workflow_spec::{Jitter, RetryPolicy, StepKind, Workflow};
+
+use crate::names::duration;
+
+/// The distinct policies of a workflow, in order of first use.
+pub struct RetryConsts {
+    policies: Vec<RetryPolicy>,
+}
+
+impl RetryConsts {
+    /// Collects every policy used by a step, branch or callback submitter.
+    pub fn collect(workflow: &Workflow) -> Self {
+        let mut policies: Vec<RetryPolicy> = Vec::new();
+        let mut add = |policy: &Option<RetryPolicy>| {
+            if let Some(policy) = policy
+                && !policies.contains(policy)
+            {
+                policies.push(policy.clone());
+            }
+        };
+        for step in &workflow.steps {
+            add(&step.retry);
+            if let StepKind::Parallel(branches) = &step.kind {
+                for branch in branches {
+                    add(&branch.retry);
+                }
+            }
+        }
+        Self { policies }
+    }
+
+    /// The strategy expression for a step with `policy` (none: a single attempt).
+    pub fn strategy(&self, policy: Option<&RetryPolicy>) -> TokenStream {
+        match policy.and_then(|policy| self.policies.iter().position(|known| known == policy)) {
+            Some(index) => {
+                let name = const_name(index);
+                quote!(#name.strategy())
+            }
+            None => quote!(::workflow_runtime::__private::never_retry()),
+        }
+    }
+
+    /// The `const` items.
+    pub fn items(&self) -> TokenStream {
+        let items = self.policies.iter().enumerate().map(|(index, policy)| {
+            let name = const_name(index);
+            let doc = format!(
+                "The `retry:` policy at line {}, column {}.",
+                policy.position.line, policy.position.col
+            );
+            let attempts = Literal::u32_unsuffixed(policy.max_attempts);
+            let initial = duration(policy.initial_delay);
+            let backoff = Literal::f64_unsuffixed(policy.backoff_rate);
+            let max_delay = duration(policy.max_delay);
+            let jitter = match policy.jitter {
+                Jitter::None => quote!(None),
+                Jitter::Half => quote!(Half),
+                Jitter::Full => quote!(Full),
+            };
+            let on = &policy.on;
+            quote! {
+                #[doc = #doc]
+                const #name: ::workflow_runtime::__private::RetryPolicy =
+                    ::workflow_runtime::__private::RetryPolicy {
+                        max_attempts: #attempts,
+                        initial_delay: #initial,
+                        backoff_rate: #backoff,
+                        max_delay: #max_delay,
+                        jitter: ::workflow_runtime::__private::Jitter::#jitter,
+                        retry_on: &[#(#on),*],
+                    };
+            }
+        });
+        quote!(#(#items)*)
+    }
+}
+
+fn const_name(index: usize) -> proc_macro2::Ident {
+    format_ident!("RETRY_POLICY_{}", index + 1)
+}
