@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod demo;
 pub mod error;
 pub mod http_server;
 pub mod inproc;

@@ -1,0 +1,90 @@
+//! `durable-local serve`: the durable-execution service on a loopback port, over a SQLite file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
+
+#[derive(Parser)]
+#[command(
+    name = "durable-local",
+    about = "A restart-durable local AWS Lambda durable-execution service"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and the sample workflows with --demo) on a loopback address.
+    Serve {
+        /// Address to listen on (loopback).
+        #[arg(long, default_value = "127.0.0.1:9014")]
+        listen: SocketAddr,
+        /// SQLite database file.
+        #[arg(long, default_value = "durable-local.db")]
+        db: PathBuf,
+        /// Multiply every wait, retry delay and callback timeout by this factor.
+        #[arg(long, conflicts_with = "skip_time")]
+        time_scale: Option<f64>,
+        /// Make every wait, retry delay and callback timeout due at once.
+        #[arg(long)]
+        skip_time: bool,
+        /// Register the sample workflows (seven-steps, crash-wait, crash-callback, crash-retry).
+        #[arg(long)]
+        demo: bool,
+        /// File where the sample workflows' step bodies record each run.
+        #[arg(long)]
+        side_effects: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let Command::Serve {
+        listen,
+        db,
+        time_scale,
+        skip_time,
+        demo,
+        side_effects,
+    } = Cli::parse().command;
+    if !listen.ip().is_loopback() {
+        anyhow::bail!(
+            "refusing to listen on {listen}: durable-local only binds loopback addresses"
+        );
+    }
+    let time = match (skip_time, time_scale) {
+        (true, _) => TimeControl::Skip,
+        (false, Some(f)) => TimeControl::Scaled(f),
+        (false, None) => TimeControl::Real,
+    };
+    let options = DurableLocalOptions {
+        time,
+        ..DurableLocalOptions::default()
+    };
+    let local = DurableLocal::open(&db, options)
+        .with_context(|| format!("cannot open {}", db.display()))?;
+    let server = local
+        .serve_http(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    if demo {
+        durable_local::demo::register(&local, durable_local::demo::SideEffects::new(side_effects))?;
+    }
+    println!(
+        "durable-local listening on {} (db {})",
+        server.endpoint_url(),
+        db.display()
+    );
+    tokio::signal::ctrl_c().await?;
+    server.shutdown();
+    Ok(())
+}
