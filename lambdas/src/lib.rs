@@ -2,10 +2,13 @@
 //!
 //! Hexagonal layout (see `ARCHITECTURE.md`): [`core`] is the pure domain, [`ports`] the traits it needs,
 //! [`use_cases`] the transport-independent operations (called by the HTTP router, the event handlers and, later,
-//! the Lambda binaries), and [`adapters`] the SQLite implementations.
+//! the Lambda binaries), [`handlers`] the anti-corruption layer and change-stream handlers, [`adapters`] the
+//! SQLite / HTTP implementations, and [`local`] the embedded all-in-one service behind `loyalty-local`.
 #![warn(missing_docs)]
 
 pub mod adapters;
 pub mod core;
+pub mod handlers;
+pub mod local;
 pub mod ports;
 pub mod use_cases;

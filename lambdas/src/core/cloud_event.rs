@@ -30,15 +30,15 @@ pub struct CloudEvent {
     /// `datacontenttype`.
     #[serde(default)]
     pub datacontenttype: Option<String>,
-    /// W3C trace context of the producer; may be null.
+    /// W3C trace context of the producer; may be null (kept as sent: observability data never fails a parse, F16).
     #[serde(default)]
-    pub traceparent: Option<String>,
+    pub traceparent: Option<Value>,
     /// The payload.
     #[serde(default)]
     pub data: Option<Value>,
-    /// The Datadog carrier, if any.
+    /// The Datadog carrier, if any (kept as sent: a malformed carrier never fails a parse, F16).
     #[serde(default, rename = "_datadog")]
-    pub datadog: Option<Map<String, Value>>,
+    pub datadog: Option<Value>,
     /// Every other attribute (`publishdatetime`, `eventid`, `supercededby`, `deprecationdate`, ...).
     #[serde(flatten)]
     pub extensions: Map<String, Value>,
@@ -68,6 +68,11 @@ impl CloudEvent {
             Value::Number(n) => n.as_i64(),
             _ => None,
         }
+    }
+
+    /// The `traceparent` when it is a string.
+    pub fn traceparent(&self) -> Option<&str> {
+        self.traceparent.as_ref().and_then(Value::as_str)
     }
 
     /// A string extension attribute (e.g. `deprecationdate`), if present.
@@ -122,7 +127,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(event.event_type, "users.userCreated.v1");
-        assert_eq!(event.traceparent, None);
+        assert_eq!(event.traceparent(), None);
         assert_eq!(event.time_ms(), Some(1_718_000_000_000));
         assert_eq!(event.data, Some(json!({"userId":"11583474239476139124"})));
     }
@@ -147,7 +152,10 @@ mod tests {
             event.extension("supercededby"),
             Some("orders.orderCompleted.v2")
         );
-        assert_eq!(event.datadog.as_ref().unwrap().len(), 2);
+        assert_eq!(
+            event.datadog.as_ref().unwrap().as_object().unwrap().len(),
+            2
+        );
         assert_eq!(event.time_ms(), Some(1_773_045_345_123));
     }
 

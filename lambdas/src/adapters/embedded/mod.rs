@@ -1,10 +1,20 @@
-//! The embedded mode: one SQLite file (WAL) holds accounts, idempotency records and the outbox, so that a balance
-//! change and its change record commit together.
+//! The embedded mode: one SQLite file (WAL) holds accounts, idempotency records, the outbox, the queues, the dead
+//! letters and the bus archive, so that a balance change and its change record, or an accepted event and its queue
+//! messages, commit together.
 
 pub mod account_store;
+pub mod bus;
 pub mod database;
 pub mod error;
+pub mod outbox;
+pub mod poller;
+pub mod queues;
+pub mod stream_processor;
+pub mod topology;
 
 pub use account_store::SqliteAccountStore;
+pub use bus::{Bus, BusPublisher, EntryResult, PutEventsEntry};
 pub use database::Database;
 pub use error::EmbeddedError;
+pub use queues::{DeadLetter, QueueMessage, Queues};
+pub use topology::Topology;

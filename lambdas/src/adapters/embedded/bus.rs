@@ -1,0 +1,423 @@
+//! The in-process EventBridge bus: validates `PutEvents` entries like EventBridge, archives every accepted event,
+//! and delivers it to the queue of every matching rule, all in one transaction.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::adapters::embedded::database::Database;
+use crate::adapters::embedded::error::EmbeddedError;
+use crate::adapters::embedded::queues::Queues;
+use crate::adapters::embedded::topology::Topology;
+use crate::core::outgoing::OutgoingEvent;
+use crate::core::time_format::{iso_millis, iso_seconds};
+use crate::ports::{Clock, EventPublisher, PublishError, SystemClock};
+
+/// The account id in envelopes of the embedded bus.
+pub const LOCAL_ACCOUNT: &str = "000000000000";
+/// The region in envelopes of the embedded bus.
+pub const LOCAL_REGION: &str = "us-east-1";
+
+/// One `PutEvents` request entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PutEventsEntry {
+    /// `Source`.
+    pub source: Option<String>,
+    /// `DetailType`.
+    pub detail_type: Option<String>,
+    /// `Detail`: a JSON object, as text.
+    pub detail: Option<String>,
+    /// `EventBusName` (a name or an ARN).
+    pub event_bus_name: Option<String>,
+    /// `Resources`.
+    pub resources: Vec<String>,
+}
+
+/// The result of one entry, as EventBridge reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryResult {
+    /// Accepted, with its event id.
+    Accepted {
+        /// The EventBridge event id.
+        event_id: String,
+    },
+    /// Refused.
+    Failed {
+        /// `ErrorCode`.
+        error_code: String,
+        /// `ErrorMessage`.
+        error_message: String,
+    },
+}
+
+/// An event of the archive.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArchivedEvent {
+    /// The EventBridge event id.
+    pub event_id: String,
+    /// `source`.
+    pub source: String,
+    /// `detail-type`.
+    pub detail_type: String,
+    /// The detail.
+    pub detail: Value,
+    /// When the bus accepted it, ISO-8601 with milliseconds.
+    pub time: String,
+}
+
+/// The bus of one environment.
+#[derive(Debug)]
+pub struct Bus {
+    db: Arc<Database>,
+    queues: Arc<Queues>,
+    topology: Topology,
+}
+
+fn failed(code: &str, message: String) -> EntryResult {
+    EntryResult::Failed {
+        error_code: code.to_owned(),
+        error_message: message,
+    }
+}
+
+fn required(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+struct ValidEntry<'a> {
+    source: &'a str,
+    detail_type: &'a str,
+    detail: &'a str,
+    resources: &'a [String],
+}
+
+impl Bus {
+    /// The bus of `topology`, delivering to `queues`.
+    pub fn new(db: Arc<Database>, queues: Arc<Queues>, topology: Topology) -> Self {
+        Self {
+            db,
+            queues,
+            topology,
+        }
+    }
+
+    /// The topology (bus name, rules, queues).
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    fn validate<'a>(&self, entry: &'a PutEventsEntry) -> Result<ValidEntry<'a>, EntryResult> {
+        if !self.topology.accepts_bus(entry.event_bus_name.as_deref()) {
+            let name = entry.event_bus_name.as_deref().unwrap_or_default();
+            return Err(failed(
+                "ResourceNotFoundException",
+                format!("Event bus {name} does not exist."),
+            ));
+        }
+        let argument = |name: &str| {
+            failed(
+                "InvalidArgument",
+                format!("Parameter {name} is not valid. Reason: {name} is a required argument."),
+            )
+        };
+        let source = required(&entry.source).ok_or_else(|| argument("Source"))?;
+        let detail_type = required(&entry.detail_type).ok_or_else(|| argument("DetailType"))?;
+        let detail = required(&entry.detail).ok_or_else(|| argument("Detail"))?;
+        if source.starts_with("aws.") {
+            return Err(failed(
+                "NotAuthorizedForSourceException",
+                "Not authorized for the source.".into(),
+            ));
+        }
+        match serde_json::from_str::<Value>(detail) {
+            Ok(Value::Object(_)) => {}
+            _ => return Err(failed("MalformedDetail", "Detail is malformed.".into())),
+        }
+        Ok(ValidEntry {
+            source,
+            detail_type,
+            detail: detail.trim(),
+            resources: &entry.resources,
+        })
+    }
+
+    /// Accepts the valid entries (archive + matching queues, one transaction) and reports every entry's result.
+    pub fn put_events(
+        &self,
+        entries: &[PutEventsEntry],
+        now_ms: i64,
+    ) -> Result<Vec<EntryResult>, EmbeddedError> {
+        let validated: Vec<Result<ValidEntry<'_>, EntryResult>> =
+            entries.iter().map(|e| self.validate(e)).collect();
+        let mut touched = BTreeSet::new();
+        let results = self.db.write(|tx| {
+            let mut results = Vec::with_capacity(validated.len());
+            for entry in &validated {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(failure) => {
+                        results.push(failure.clone());
+                        continue;
+                    }
+                };
+                let event_id = uuid::Uuid::new_v4().to_string();
+                tx.prepare_cached(
+                    "INSERT INTO archive (event_id, bus, source, detail_type, detail, time, received_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    event_id,
+                    self.topology.bus_name,
+                    entry.source,
+                    entry.detail_type,
+                    entry.detail,
+                    iso_millis(now_ms),
+                    now_ms
+                ])?;
+                let body = envelope(&event_id, entry, now_ms);
+                for rule in self.topology.rules.iter().filter(|r| r.matches(entry.source, entry.detail_type)) {
+                    Queues::send_in(tx, &rule.queue, &body, Some(&event_id), Some(entry.detail_type), now_ms)?;
+                    touched.insert(rule.queue.clone());
+                }
+                results.push(EntryResult::Accepted { event_id });
+            }
+            Ok::<_, EmbeddedError>(results)
+        })?;
+        self.queues.notify(touched.iter().map(String::as_str));
+        Ok(results)
+    }
+}
+
+fn json_string(text: &str) -> String {
+    Value::String(text.to_owned()).to_string()
+}
+
+/// The EventBridge event JSON an SQS target receives. The detail is embedded verbatim (already validated).
+fn envelope(event_id: &str, entry: &ValidEntry<'_>, now_ms: i64) -> String {
+    let resources = Value::from(entry.resources.to_vec()).to_string();
+    format!(
+        r#"{{"version":"0","id":{},"detail-type":{},"source":{},"account":"{LOCAL_ACCOUNT}","time":"{}","region":"{LOCAL_REGION}","resources":{resources},"detail":{}}}"#,
+        json_string(event_id),
+        json_string(entry.detail_type),
+        json_string(entry.source),
+        iso_seconds(now_ms),
+        entry.detail
+    )
+}
+
+/// Every archived event, oldest first (used by `loyalty-local events`).
+pub fn list_archive(db: &Database) -> Result<Vec<ArchivedEvent>, EmbeddedError> {
+    db.read(|c| {
+        let rows: Vec<(String, String, String, String, String)> = c
+            .prepare(
+                "SELECT event_id, source, detail_type, detail, time FROM archive ORDER BY seq",
+            )?
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|(event_id, source, detail_type, detail, time)| {
+                let detail = serde_json::from_str(&detail).map_err(|e| {
+                    EmbeddedError::Corrupt(format!("archived detail of {event_id}: {e}"))
+                })?;
+                Ok(ArchivedEvent {
+                    event_id,
+                    source,
+                    detail_type,
+                    detail,
+                    time,
+                })
+            })
+            .collect()
+    })
+}
+
+/// [`EventPublisher`] onto the in-process bus (the service's own events go through the same rules).
+#[derive(Debug, Clone)]
+pub struct BusPublisher {
+    bus: Arc<Bus>,
+}
+
+impl BusPublisher {
+    /// Publishes onto `bus`.
+    pub fn new(bus: Arc<Bus>) -> Self {
+        Self { bus }
+    }
+}
+
+impl EventPublisher for BusPublisher {
+    async fn publish(&self, events: &[OutgoingEvent]) -> Result<(), PublishError> {
+        let entries: Vec<PutEventsEntry> = events
+            .iter()
+            .map(|e| PutEventsEntry {
+                source: Some(e.source.clone()),
+                detail_type: Some(e.detail_type.clone()),
+                detail: Some(e.detail.clone()),
+                event_bus_name: Some(self.bus.topology.bus_name.clone()),
+                resources: Vec::new(),
+            })
+            .collect();
+        let results = self
+            .bus
+            .put_events(&entries, SystemClock.now_ms())
+            .map_err(|e| PublishError::Unavailable(e.to_string()))?;
+        rejected_entries(&results)
+    }
+}
+
+/// `Ok` when every entry was accepted, [`PublishError::EntriesRejected`] otherwise (the `FailedEntryCount` check).
+pub fn rejected_entries(results: &[EntryResult]) -> Result<(), PublishError> {
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|r| match r {
+            EntryResult::Failed {
+                error_code,
+                error_message,
+            } => Some(format!("{error_code}: {error_message}")),
+            EntryResult::Accepted { .. } => None,
+        })
+        .collect();
+    match failures.first() {
+        None => Ok(()),
+        Some(first) => Err(PublishError::EntriesRejected {
+            failed: failures.len(),
+            total: results.len(),
+            first_error: first.clone(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::adapters::embedded::queues::DEFAULT_VISIBILITY_TIMEOUT_MS;
+
+    fn bus() -> (tempfile::TempDir, Arc<Database>, Arc<Queues>, Bus) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Arc::new(Database::open(&dir.path().join("bus.sqlite3")).unwrap());
+        let queues = Arc::new(Queues::new(
+            db.clone(),
+            HashMap::new(),
+            DEFAULT_VISIBILITY_TIMEOUT_MS,
+        ));
+        let bus = Bus::new(db.clone(), queues.clone(), Topology::for_env("dev"));
+        (dir, db, queues, bus)
+    }
+
+    fn entry(source: &str, detail_type: &str, detail: &str) -> PutEventsEntry {
+        PutEventsEntry {
+            source: Some(source.into()),
+            detail_type: Some(detail_type.into()),
+            detail: Some(detail.into()),
+            event_bus_name: Some("LoyaltyService-bus-dev".into()),
+            resources: vec![],
+        }
+    }
+
+    #[test]
+    fn an_accepted_event_is_archived_and_delivered_in_the_eventbridge_envelope() {
+        let (_dir, db, queues, bus) = bus();
+        let detail = r#"{"type":"orders.orderCompleted.v2","data":{"orderId":"o1","userId":"u1"}}"#;
+        let results = bus
+            .put_events(
+                &[entry("dev.orders", "orders.orderCompleted.v2", detail)],
+                1_718_000_000_123,
+            )
+            .unwrap();
+        let EntryResult::Accepted { event_id } = &results[0] else {
+            panic!("{results:?}")
+        };
+
+        let messages = queues
+            .receive("LoyaltyService-OrderCompleted-dev", 10, 1_718_000_000_123)
+            .unwrap();
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].event_id.as_deref(), Some(event_id.as_str()));
+        let body: Value = serde_json::from_str(&messages[0].body).unwrap();
+        assert_eq!(body["id"], event_id.as_str());
+        assert_eq!(body["detail-type"], "orders.orderCompleted.v2");
+        assert_eq!(body["source"], "dev.orders");
+        assert_eq!(body["time"], "2024-06-10T06:13:20Z");
+        assert_eq!(body["detail"]["data"]["orderId"], "o1");
+
+        let archive = list_archive(&db).unwrap();
+        assert_eq!(archive.len(), 1);
+        assert_eq!(archive[0].time, "2024-06-10T06:13:20.123Z");
+        assert_eq!(archive[0].detail["type"], "orders.orderCompleted.v2");
+    }
+
+    #[test]
+    fn an_event_matching_no_rule_is_archived_but_not_queued() {
+        let (_dir, db, queues, bus) = bus();
+        bus.put_events(&[entry("prod.orders", "orders.orderCompleted.v1", "{}")], 0)
+            .unwrap();
+        assert_eq!(
+            queues.depth("LoyaltyService-OrderCompleted-dev").unwrap(),
+            0
+        );
+        assert_eq!(list_archive(&db).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn invalid_entries_fail_one_by_one_like_eventbridge() {
+        let (_dir, db, _queues, bus) = bus();
+        let mut unknown_bus = entry("dev.users", "users.userCreated.v1", "{}");
+        unknown_bus.event_bus_name = Some("nope".into());
+        let mut no_source = entry("", "users.userCreated.v1", "{}");
+        no_source.source = None;
+        let results = bus
+            .put_events(
+                &[
+                    unknown_bus,
+                    no_source,
+                    entry("dev.users", "users.userCreated.v1", "{not json"),
+                    entry("dev.users", "users.userCreated.v1", "[1]"),
+                    entry("aws.events", "x", "{}"),
+                    entry("dev.users", "users.userCreated.v1", "{}"),
+                ],
+                0,
+            )
+            .unwrap();
+        let codes: Vec<String> = results
+            .iter()
+            .map(|r| match r {
+                EntryResult::Failed { error_code, .. } => error_code.clone(),
+                EntryResult::Accepted { .. } => "ok".into(),
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "ResourceNotFoundException",
+                "InvalidArgument",
+                "MalformedDetail",
+                "MalformedDetail",
+                "NotAuthorizedForSourceException",
+                "ok"
+            ]
+        );
+        assert_eq!(
+            results[1],
+            EntryResult::Failed {
+                error_code: "InvalidArgument".into(),
+                error_message:
+                    "Parameter Source is not valid. Reason: Source is a required argument.".into()
+            }
+        );
+        assert_eq!(list_archive(&db).unwrap().len(), 1);
+        assert_eq!(
+            rejected_entries(&results),
+            Err(PublishError::EntriesRejected {
+                failed: 5,
+                total: 6,
+                first_error: "ResourceNotFoundException: Event bus nope does not exist.".into()
+            })
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! The short-lived subcommands: `token`, `publish`, `dlq`, `events`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use lambdas::adapters::embedded::bus::{EntryResult, list_archive};
+use lambdas::adapters::embedded::queues::list_dead_letters;
+use lambdas::adapters::embedded::{Database, Topology};
+use lambdas::adapters::http::EventBridgeClient;
+use lambdas::core::jwt::mint_hs256;
+use lambdas::local::producers;
+use lambdas::local::secret::resolve_secret;
+use lambdas::local::service::DATABASE_FILE;
+use lambdas::ports::{Clock, SystemClock};
+use serde_json::json;
+
+use crate::cli::{ListArgs, PublishArgs, PublishEvent, TokenArgs};
+
+pub use crate::serve::serve;
+
+/// `token`: prints a token for the configured or kept secret, nothing else on stdout.
+pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
+    if args.user.is_empty() {
+        bail!("--user must not be empty");
+    }
+    if args.ttl <= 0 {
+        bail!("--ttl must be a positive number of seconds");
+    }
+    let (secret, origin) = resolve_secret(args.jwt_secret.as_deref(), &args.data_dir.data_dir)
+        .context("cannot read or create the JWT secret")?;
+    if matches!(origin, lambdas::local::secret::SecretOrigin::Generated(_)) {
+        eprintln!("{}", origin.describe());
+    }
+    let token = mint_hs256(
+        &args.user,
+        secret.as_bytes(),
+        SystemClock.now_ms() / 1000,
+        args.ttl,
+    );
+    println!("{token}");
+    Ok(())
+}
+
+/// `publish`: one PutEvents call; prints the event id.
+pub async fn publish(args: &PublishArgs) -> anyhow::Result<()> {
+    let now_ms = SystemClock.now_ms();
+    let (event, target) = match &args.event {
+        PublishEvent::UserCreated { user, target } => {
+            (producers::user_created(&target.env, user, now_ms), target)
+        }
+        PublishEvent::OrderCompleted {
+            user,
+            order,
+            v2,
+            target,
+        } => (
+            producers::order_completed(&target.env, user, order, *v2, now_ms),
+            target,
+        ),
+    };
+    let bus_name = Topology::for_env(&target.env).bus_name;
+    let client = EventBridgeClient::new(&target.endpoint, &bus_name)?;
+    let results = client
+        .put_events(std::slice::from_ref(&event))
+        .await
+        .with_context(|| format!("cannot publish to {}", target.endpoint))?;
+    match results.first() {
+        Some(EntryResult::Accepted { event_id }) => {
+            println!("{event_id}");
+            Ok(())
+        }
+        Some(EntryResult::Failed {
+            error_code,
+            error_message,
+        }) => bail!("the bus refused the event: {error_code}: {error_message}"),
+        None => bail!("the bus answered without an entry result"),
+    }
+}
+
+fn open_existing(data_dir: &Path) -> anyhow::Result<Database> {
+    let path = data_dir.join(DATABASE_FILE);
+    if !path.exists() {
+        bail!(
+            "no loyalty data in {} (start `loyalty-local serve --data-dir {}` first)",
+            data_dir.display(),
+            data_dir.display()
+        );
+    }
+    Database::open(&path).with_context(|| format!("cannot open {}", path.display()))
+}
+
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+/// `dlq`: the dead letters, oldest first.
+pub fn dlq(args: &ListArgs) -> anyhow::Result<()> {
+    let db = open_existing(&args.data_dir.data_dir)?;
+    let dead_letters = list_dead_letters(&db)?;
+    let mut out = std::io::stdout().lock();
+    for letter in &dead_letters {
+        if args.json {
+            let line = json!({
+                "queue": letter.queue,
+                "message_id": letter.message_id,
+                "event_id": letter.event_id,
+                "detail_type": letter.detail_type,
+                "reason": letter.reason,
+                "body": letter.body,
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(
+                out,
+                "{}  message {}  event {}  {}  reason: {}",
+                letter.queue,
+                letter.message_id,
+                letter.event_id.as_deref().unwrap_or("-"),
+                letter.detail_type.as_deref().unwrap_or("-"),
+                one_line(&letter.reason)
+            )?;
+        }
+    }
+    if !args.json {
+        writeln!(out, "{} dead letter(s)", dead_letters.len())?;
+    }
+    Ok(())
+}
+
+/// `events`: the bus archive, oldest first.
+pub fn events(args: &ListArgs) -> anyhow::Result<()> {
+    let db = open_existing(&args.data_dir.data_dir)?;
+    let archive = list_archive(&db)?;
+    let mut out = std::io::stdout().lock();
+    for event in &archive {
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string(event)?)?;
+        } else {
+            writeln!(
+                out,
+                "{}  {}  {}  {}  {}",
+                event.time, event.event_id, event.source, event.detail_type, event.detail
+            )?;
+        }
+    }
+    if !args.json {
+        writeln!(out, "{} event(s)", archive.len())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! The embedded all-in-one service behind the `loyalty-local` binary: the API, the PutEvents endpoint, the bus, the
+//! queue pollers and the change stream in one process over one SQLite file.
+
+pub mod producers;
+pub mod secret;
+pub mod service;
+
+pub use service::{EmbeddedService, ServiceConfig};
+
+#[cfg(test)]
+mod service_tests;
+
+#[cfg(test)]
+mod http_tests;
