@@ -88,7 +88,6 @@ async fn service_with_a_100_point_account(prefix: &str) -> (RunningService, Loya
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn reading_a_balance_answers_200_with_the_envelope_and_cors_headers() {
     let (service, api, user) = service_with_a_100_point_account("reader").await;
 
@@ -103,7 +102,6 @@ async fn reading_a_balance_answers_200_with_the_envelope_and_cors_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn an_unknown_account_is_404_not_found_on_both_routes() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
@@ -124,7 +122,6 @@ async fn an_unknown_account_is_404_not_found_on_both_routes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn spending_within_the_balance_answers_201_with_the_new_balance() {
     let (service, api, user) = service_with_a_100_point_account("spender").await;
     let token = service.token_for(&user);
@@ -141,7 +138,6 @@ async fn spending_within_the_balance_answers_201_with_the_new_balance() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn spending_more_than_the_balance_is_400_with_the_current_balance_and_no_write() {
     let (service, api, user) = service_with_a_100_point_account("overspender").await;
     let token = service.token_for(&user);
@@ -159,7 +155,6 @@ async fn spending_more_than_the_balance_is_400_with_the_current_balance_and_no_w
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn invalid_spend_requests_are_400_naming_the_problem_and_write_nothing() {
     let (service, api, user) = service_with_a_100_point_account("validator").await;
     let token = service.token_for(&user);
@@ -315,7 +310,6 @@ fn rejected_authorizations(secret: &str, user: &str) -> Vec<(&'static str, Optio
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn every_unacceptable_token_is_401_unauthorized_on_both_routes_and_spends_nothing() {
     let (service, api, user) = service_with_a_100_point_account("guarded").await;
 
@@ -350,7 +344,6 @@ async fn every_unacceptable_token_is_401_unauthorized_on_both_routes_and_spends_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn tokens_from_user_management_and_hs384_and_hs512_are_accepted() {
     let (service, api, user) = service_with_a_100_point_account("issuers").await;
     let secret = service.jwt_secret();
@@ -396,7 +389,6 @@ async fn tokens_from_user_management_and_hs384_and_hs512_are_accepted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn a_cors_preflight_is_answered_like_the_cdk_api() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
@@ -429,7 +421,6 @@ async fn a_cors_preflight_is_answered_like_the_cdk_api() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn a_put_events_call_without_entries_is_rejected_as_a_client_error() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());

@@ -35,7 +35,6 @@ fn data_of(events: &[&ArchivedEvent], detail_type: &str) -> Vec<Value> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn credits_and_spends_are_published_with_the_real_difference() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
@@ -136,7 +135,6 @@ async fn credits_and_spends_are_published_with_the_real_difference() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn a_duplicate_order_publishes_nothing() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());

@@ -7,7 +7,6 @@ use loyalty_tests::{LoyaltyApi, RunningService, fresh_user_id};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn a_token_from_the_token_subcommand_is_accepted_and_one_for_another_secret_is_not() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
@@ -45,7 +44,6 @@ async fn a_token_from_the_token_subcommand_is_accepted_and_one_for_another_secre
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn the_publish_subcommands_send_events_the_service_credits() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());

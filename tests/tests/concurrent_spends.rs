@@ -13,7 +13,6 @@ use loyalty_tests::{LoyaltyApi, PutEntry, RunningService, fresh_user_id};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn fifty_concurrent_spends_of_the_full_balance_let_exactly_one_through() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());

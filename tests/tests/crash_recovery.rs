@@ -30,7 +30,6 @@ fn order_batch(user: &str, call: usize) -> Vec<PutEntry> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn a_kill_9_during_a_burst_of_1000_orders_credits_every_order_exactly_once_after_restart() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
@@ -165,7 +164,6 @@ async fn a_kill_9_during_a_burst_of_1000_orders_credits_every_order_exactly_once
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn sigterm_exits_0_and_a_restart_keeps_every_balance() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());

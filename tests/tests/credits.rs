@@ -12,7 +12,6 @@ async fn started() -> (RunningService, LoyaltyApi) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn a_new_user_gets_100_points() {
     let (service, api) = started().await;
     let user = fresh_user_id("new-user");
@@ -42,7 +41,6 @@ async fn a_new_user_gets_100_points() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn a_repeated_user_created_event_adds_nothing() {
     let (service, api) = started().await;
     let user = fresh_user_id("registered-twice");
@@ -65,7 +63,6 @@ async fn a_repeated_user_created_event_adds_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn one_order_gives_150() {
     let (service, api) = started().await;
     let user = fresh_user_id("one-order");
@@ -85,7 +82,6 @@ async fn one_order_gives_150() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn the_same_order_twice_gives_150() {
     let (service, api) = started().await;
     let user = fresh_user_id("order-twice");
@@ -115,7 +111,6 @@ async fn the_same_order_twice_gives_150() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn v1_and_v2_of_the_same_order_give_150() {
     let (service, api) = started().await;
     let user = fresh_user_id("order-v1-v2");
@@ -152,7 +147,6 @@ async fn v1_and_v2_of_the_same_order_give_150() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn an_order_v2_alone_is_credited() {
     let (service, api) = started().await;
     let user = fresh_user_id("order-v2-only");
@@ -172,7 +166,6 @@ async fn an_order_v2_alone_is_credited() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn an_order_before_the_user_created_event_gives_150_after_both() {
     let (service, api) = started().await;
     let user = fresh_user_id("order-first");
@@ -192,7 +185,6 @@ async fn an_order_before_the_user_created_event_gives_150_after_both() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn an_order_whose_id_is_new_user_is_an_ordinary_order() {
     let (service, api) = started().await;
     let user = fresh_user_id("order-named-new-user");
@@ -212,7 +204,6 @@ async fn an_order_whose_id_is_new_user_is_an_ordinary_order() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn distinct_orders_add_50_each() {
     let (service, api) = started().await;
     let user = fresh_user_id("three-orders");

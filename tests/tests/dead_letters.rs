@@ -70,7 +70,6 @@ fn poison_messages(victim: &str) -> Vec<Poison> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn malformed_events_land_in_the_dead_letter_queue_with_their_reason_while_good_events_flow() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
@@ -197,7 +196,6 @@ async fn malformed_events_land_in_the_dead_letter_queue_with_their_reason_while_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn a_detail_that_is_not_a_json_object_is_refused_per_entry_like_eventbridge() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
@@ -246,7 +244,6 @@ async fn a_detail_that_is_not_a_json_object_is_refused_per_entry_like_eventbridg
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn an_event_no_rule_matches_is_accepted_and_archived_but_never_dead_lettered() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());

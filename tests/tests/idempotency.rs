@@ -40,7 +40,6 @@ fn body_with(user: &str, points: i64, success: bool) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn a_repeated_idempotency_key_returns_the_first_response_and_spends_once() {
     let user = fresh_user_id("idempotent");
     let (service, api) = service_with_accounts(&[&user]).await;
@@ -80,7 +79,6 @@ async fn a_repeated_idempotency_key_returns_the_first_response_and_spends_once()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn a_repeated_key_of_a_refused_spend_returns_the_same_refusal() {
     let user = fresh_user_id("idempotent-refusal");
     let (service, api) = service_with_accounts(&[&user]).await;
@@ -107,7 +105,6 @@ async fn a_repeated_key_of_a_refused_spend_returns_the_same_refusal() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn the_same_key_from_another_user_is_that_users_own_spend() {
     let alice = fresh_user_id("alice");
     let bob = fresh_user_id("bob");
@@ -149,7 +146,6 @@ async fn the_same_key_from_another_user_is_that_users_own_spend() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waiting for the loyalty-local binary (issue #4 item 6)"]
 async fn concurrent_requests_with_one_idempotency_key_spend_once() {
     let user = fresh_user_id("idempotent-race");
     let (service, api) = service_with_accounts(&[&user]).await;
