@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use loyalty_tests::api::EVENT_DEADLINE;
-use loyalty_tests::cli::bus_archive;
+use loyalty_tests::cli::{bus_archive, dead_letters};
+use loyalty_tests::events::put_events_body;
 use loyalty_tests::http::HttpRequest;
 use loyalty_tests::jwt::{HmacAlgorithm, now_epoch_seconds, sign, unsigned};
 use loyalty_tests::{ApiResponse, LoyaltyApi, PutEntry, RunningService, fresh_user_id};
@@ -297,6 +298,14 @@ fn rejected_authorizations(secret: &str, user: &str) -> Vec<(&'static str, Optio
             )),
         ),
         (
+            "a token that is not valid yet (nbf in an hour)",
+            bearer(sign(
+                HmacAlgorithm::Hs256,
+                secret,
+                &json!({"sub": user, "iat": now, "nbf": now + 3600, "exp": now + 7200}),
+            )),
+        ),
+        (
             "an unsigned token (alg none)",
             bearer(unsigned(
                 &json!({"sub": user, "iat": now, "exp": now + 3600}),
@@ -421,16 +430,96 @@ async fn a_cors_preflight_is_answered_like_the_cdk_api() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_put_events_call_without_entries_is_rejected_as_a_client_error() {
+async fn put_events_calls_eventbridge_would_refuse_are_client_errors() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
 
-    let response = api.put_events_raw("{}").await.unwrap();
+    let without_entries = api.put_events_raw("{}").await.unwrap();
+    let eleven = vec![PutEntry::user_created(&fresh_user_id("too-many")); 11];
+    let too_many = api.put_events_raw(&put_events_body(&eleven)).await.unwrap();
+    let unknown_operation = api
+        .send(
+            &HttpRequest::new("POST", "/")
+                .header("X-Amz-Target", "AWSEvents.ListRules")
+                .header("Content-Type", "application/x-amz-json-1.1")
+                .body("{}"),
+        )
+        .await
+        .unwrap();
 
-    assert_eq!(response.status, 400, "{response:?}");
-    let body: Value = response.json().unwrap();
+    for (case, response, error_type) in [
+        ("no Entries", &without_entries, "ValidationException"),
+        ("11 entries", &too_many, "ValidationException"),
+        (
+            "another operation",
+            &unknown_operation,
+            "UnknownOperationException",
+        ),
+    ] {
+        assert_eq!(response.status, 400, "{case}: {response:?}");
+        let body: Value = response.json().unwrap();
+        assert_eq!(body["__type"], json!(error_type), "{case}: {body}");
+    }
     assert!(
-        body["__type"].as_str().is_some_and(|kind| !kind.is_empty()),
-        "an AWS JSON error type: {body}"
+        dead_letters(service.binary(), service.data_dir())
+            .await
+            .unwrap()
+            .is_empty()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_id_in_the_spend_body_cannot_spend_from_another_account() {
+    let (service, api, user) = service_with_a_100_point_account("thief").await;
+    let victim = fresh_user_id("victim");
+    api.publish(&[PutEntry::user_created(&victim)])
+        .await
+        .unwrap();
+    service
+        .with_logs(
+            api.wait_for_balance(&service.token_for(&victim), 100, EVENT_DEADLINE)
+                .await,
+        )
+        .unwrap();
+
+    let body = format!(r#"{{"points":40,"userId":"{victim}"}}"#);
+    let response = api
+        .spend_raw(&service.token_for(&user), Some(&body), None)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        (response.status, response.text()),
+        (201, success_body(&user, 60))
+    );
+    assert_eq!(
+        api.balance(&service.token_for(&victim)).await.unwrap(),
+        Some(100)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_paths_and_methods_get_the_rest_api_default_answer() {
+    let service = RunningService::start().await.unwrap();
+    let api = LoyaltyApi::new(service.addr());
+    let token = service.token_for(&fresh_user_id("wanderer"));
+
+    for (method, path) in [
+        ("GET", "/loyalty/extra"),
+        ("GET", "/orders"),
+        ("DELETE", "/loyalty"),
+        ("PUT", "/loyalty"),
+    ] {
+        let request =
+            HttpRequest::new(method, path).header("Authorization", &format!("Bearer {token}"));
+        let response = api.send(&request).await.unwrap();
+        assert_eq!(
+            (response.status, response.text()),
+            (
+                403,
+                r#"{"message":"Missing Authentication Token"}"#.to_owned()
+            ),
+            "{method} {path}"
+        );
+    }
 }

@@ -164,17 +164,20 @@ async fn a_kill_9_during_a_burst_of_1000_orders_credits_every_order_exactly_once
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_exits_0_and_a_restart_keeps_every_balance() {
+async fn sigterm_during_a_burst_exits_0_and_a_restart_credits_everything() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
     let user = fresh_user_id("graceful");
     let token = service.token_for(&user);
     api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    api.publish(&order_batch(&user, 0)).await.unwrap();
     service
-        .with_logs(api.wait_for_balance(&token, 600, EVENT_DEADLINE).await)
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
         .unwrap();
     assert_eq!(api.spend(&token, 25).await.unwrap().status, 201);
+    let calls = 20;
+    for call in 0..calls {
+        api.publish(&order_batch(&user, call)).await.unwrap();
+    }
 
     let options = service.options().clone();
     let (status, data_dir) = service.terminate().await.unwrap();
@@ -182,5 +185,17 @@ async fn sigterm_exits_0_and_a_restart_keeps_every_balance() {
 
     let service = RunningService::restart(options, data_dir).await.unwrap();
     let api = LoyaltyApi::new(service.addr());
-    assert_eq!(api.balance(&token).await.unwrap(), Some(575));
+    let expected = 75 + 50 * (calls * ORDERS_PER_CALL) as i64;
+    service
+        .with_logs(
+            api.wait_for_balance(&token, expected, Duration::from_secs(60))
+                .await,
+        )
+        .unwrap();
+    assert!(
+        dead_letters(service.binary(), service.data_dir())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

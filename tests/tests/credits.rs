@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use loyalty_tests::api::{EVENT_DEADLINE, MarkerEvent};
-use loyalty_tests::{LoyaltyApi, PutEntry, RunningService, fresh_user_id};
+use loyalty_tests::events::{ORDER_COMPLETED_V2, USER_CREATED};
+use loyalty_tests::{CloudEventBuilder, LoyaltyApi, PutEntry, RunningService, fresh_user_id};
+use serde_json::{Value, json};
 
 async fn started() -> (RunningService, LoyaltyApi) {
     let service = RunningService::start().await.unwrap();
@@ -224,4 +226,51 @@ async fn distinct_orders_add_50_each() {
     service
         .with_logs(api.wait_for_balance(&token, 250, EVENT_DEADLINE).await)
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_without_traceparent_or_with_extra_extensions_are_credited() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("tolerated");
+    let token = service.token_for(&user);
+    let mut user_created = CloudEventBuilder::user_created(&user);
+    user_created
+        .remove("traceparent")
+        .set("tracestate", json!("dd=s:1"));
+    let mut order = CloudEventBuilder::order_completed_v2(&user, "ORD-T");
+    order
+        .set("traceparent", Value::Null)
+        .remove("_datadog")
+        .set("partitionkey", json!("p-1"));
+
+    api.publish(&[
+        PutEntry::from_event("dev.users", USER_CREATED, &user_created.build()),
+        PutEntry::from_event("dev.orders", ORDER_COMPLETED_V2, &order.build()),
+    ])
+    .await
+    .unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_from_another_environment_are_not_routed() {
+    let (service, api) = started().await;
+    let user = fresh_user_id("prod-user");
+    let token = service.token_for(&user);
+    let event = CloudEventBuilder::user_created(&user).build();
+
+    api.publish(&[PutEntry::from_event("prod.users", USER_CREATED, &event)])
+        .await
+        .unwrap();
+
+    service
+        .with_logs(
+            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::UserCreated)
+                .await,
+        )
+        .unwrap();
+    assert_eq!(api.balance(&token).await.unwrap(), None);
 }

@@ -199,3 +199,29 @@ async fn concurrent_requests_with_one_idempotency_key_spend_once() {
     .await;
     assert_eq!(service.with_logs(spent).unwrap(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_reused_for_a_different_amount_spends_nothing_more() {
+    let user = fresh_user_id("idempotent-mismatch");
+    let (service, api) = service_with_accounts(&[&user]).await;
+    let token = service.token_for(&user);
+
+    let first = api
+        .spend_raw(&token, Some(r#"{"points":30}"#), Some("reused"))
+        .await
+        .unwrap();
+    let different = api
+        .spend_raw(&token, Some(r#"{"points":50}"#), Some("reused"))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        (first.status, first.text()),
+        (201, body_with(&user, 70, true))
+    );
+    // F4 promises one spend per key; a different request under a used key must not be a second spend.
+    assert_ne!(different.status, 201, "{different:?}");
+    let envelope = different.json().unwrap();
+    assert_eq!(envelope["success"], serde_json::json!(false), "{envelope}");
+    assert_eq!(api.balance(&token).await.unwrap(), Some(70));
+}
