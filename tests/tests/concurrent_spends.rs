@@ -107,3 +107,81 @@ async fn fifty_concurrent_spends_of_the_full_balance_let_exactly_one_through() {
         vec![json!({"userId": user, "totalPoints": 0, "difference": -100})]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spends_racing_order_credits_lose_no_update() {
+    let service = RunningService::start().await.unwrap();
+    let api = LoyaltyApi::new(service.addr());
+    let user = fresh_user_id("credited-while-spending");
+    let token = service.token_for(&user);
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+
+    let credits = {
+        let user = user.clone();
+        tokio::spawn(async move {
+            for call in 0..10 {
+                let entries: Vec<PutEntry> = (0..10)
+                    .map(|n| PutEntry::order_completed_v2(&user, &format!("RACE-{call}-{n}")))
+                    .collect();
+                api.publish(&entries).await.unwrap();
+            }
+        })
+    };
+    let spends: Vec<_> = (0..40)
+        .map(|_| {
+            let token = token.clone();
+            tokio::spawn(async move { api.spend(&token, 1).await })
+        })
+        .collect();
+    let mut spent = 0;
+    for spend in spends {
+        let response = spend.await.unwrap().unwrap();
+        match response.status {
+            201 => spent += 1,
+            400 => assert_eq!(
+                response.text(),
+                r#"{"success":false,"message":["Concurrent modification conflict after retries"]}"#
+            ),
+            other => panic!("unexpected {other}: {}", response.text()),
+        }
+    }
+    credits.await.unwrap();
+
+    let expected = 100 + 50 * 100 - spent;
+    service
+        .with_logs(api.wait_for_balance(&token, expected, EVENT_DEADLINE).await)
+        .unwrap();
+    assert!(spent > 0, "some spends went through");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_welcome_and_an_order_arriving_together_create_the_account_once_with_150() {
+    let service = RunningService::start().await.unwrap();
+    let api = LoyaltyApi::new(service.addr());
+    let users: Vec<String> = (0..30).map(|_| fresh_user_id("simultaneous")).collect();
+
+    for pair in users.chunks(5) {
+        let entries: Vec<PutEntry> = pair
+            .iter()
+            .flat_map(|user| {
+                [
+                    PutEntry::order_completed_v1(user, "FIRST"),
+                    PutEntry::user_created(user),
+                ]
+            })
+            .collect();
+        api.publish(&entries).await.unwrap();
+    }
+
+    for user in &users {
+        service
+            .with_logs(
+                api.wait_for_balance(&service.token_for(user), 150, EVENT_DEADLINE)
+                    .await,
+            )
+            .unwrap();
+    }
+}

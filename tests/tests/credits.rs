@@ -274,3 +274,26 @@ async fn events_from_another_environment_are_not_routed() {
         .unwrap();
     assert_eq!(api.balance(&token).await.unwrap(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_id_with_quotes_and_non_ascii_letters_is_kept_verbatim() {
+    let (service, api) = started().await;
+    let user = format!("{} \"Zoë\" ünïcode/\\ユーザー", fresh_user_id("odd"));
+    let token = service.token_for(&user);
+
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+
+    service
+        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+        .unwrap();
+    let body = api
+        .get_loyalty(Some(&format!("Bearer {token}")))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        body,
+        json!({"data": {"userId": user, "currentPoints": 100}, "success": true, "message": []})
+    );
+}
