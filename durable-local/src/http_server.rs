@@ -11,8 +11,11 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::api::{self, ApiRequest};
-use crate::runner::Core;
+use crate::api::{self, ApiRequest, ApiResponse};
+use crate::runner::{BoxFuture, Core};
+
+/// A transport-neutral request handler.
+pub type Handler = Arc<dyn Fn(ApiRequest) -> BoxFuture<ApiResponse> + Send + Sync>;
 
 /// A running HTTP server; dropping it (or calling [`HttpServer::shutdown`]) stops accepting.
 #[derive(Debug)]
@@ -64,6 +67,15 @@ async fn to_api_request(
 
 /// Binds `addr` and serves the API until the returned handle is dropped.
 pub async fn serve(core: Arc<Core>, addr: SocketAddr) -> std::io::Result<HttpServer> {
+    let handler: Handler = Arc::new(move |req| {
+        let core = Arc::clone(&core);
+        Box::pin(async move { api::handle(&core, req).await })
+    });
+    serve_with(handler, addr).await
+}
+
+/// Binds `addr` and answers every request with `handler`.
+pub async fn serve_with(handler: Handler, addr: SocketAddr) -> std::io::Result<HttpServer> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (stop, mut stopped) = watch::channel(false);
@@ -74,13 +86,13 @@ pub async fn serve(core: Arc<Core>, addr: SocketAddr) -> std::io::Result<HttpSer
                 _ = stopped.changed() => return,
             };
             let Ok((stream, _)) = accepted else { continue };
-            let core = Arc::clone(&core);
+            let handler = Arc::clone(&handler);
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
-                    let core = Arc::clone(&core);
+                    let handler = Arc::clone(&handler);
                     async move {
                         let api_request = to_api_request(req).await?;
-                        let response = api::handle(&core, api_request).await;
+                        let response = handler(api_request).await;
                         let mut builder = hyper::Response::builder().status(response.status);
                         for (k, v) in &response.headers {
                             builder = builder.header(k, v);

@@ -14,6 +14,7 @@ pub mod error;
 pub mod http_server;
 pub mod inproc;
 pub mod invoke_api;
+pub mod lambda_host;
 pub(crate) mod local;
 pub mod model;
 pub mod runner;

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_durable_execution_sdk::{BoxError, DurableContext, InvocationPayload, Options};
+use aws_durable_execution_sdk::{BoxError, DurableContext};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -156,27 +156,7 @@ impl DurableLocal {
         Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
         O: Serialize + Send + 'static,
     {
-        let options = Options::builder()
-            .lambda_client(self.client.clone())
-            .build()
-            .map_err(|e| Error::Options(e.to_string()))?;
-        let service = Arc::new(aws_durable_execution_sdk::wrap(handler, options));
-        let function_arn = crate::service::function_arn(name);
-        let wrapped = move |envelope: Value| -> crate::runner::BoxFuture<Result<Value, String>> {
-            let service = Arc::clone(&service);
-            let function_arn = function_arn.clone();
-            Box::pin(async move {
-                let payload: InvocationPayload =
-                    serde_json::from_value(envelope).map_err(|e| e.to_string())?;
-                let mut context = lambda_runtime::Context::default();
-                context.request_id = uuid::Uuid::new_v4().to_string();
-                context.invoked_function_arn = function_arn;
-                let response = service(lambda_runtime::LambdaEvent::new(payload, context))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                serde_json::to_value(response).map_err(|e| e.to_string())
-            })
-        };
+        let wrapped = crate::lambda_host::wrap_durable(name, self.client.clone(), handler)?;
         let timeout_s = i64::try_from(execution_timeout.as_secs())
             .unwrap_or(i64::MAX)
             .max(1);

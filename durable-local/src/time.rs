@@ -9,15 +9,25 @@ pub enum TimeControl {
     /// Durations are honoured as written.
     #[default]
     Real,
-    /// Durations are multiplied by the factor (`0.001` turns a 300 s callback timeout into
-    /// 300 ms).
+    /// Every duration, callback timeouts included, is multiplied by the factor (`0.001`
+    /// turns a 300 s callback timeout into 300 ms).
     Scaled(f64),
-    /// Every wait, retry delay and callback timeout is due at once.
+    /// Every wait and retry delay is due at once; callback timeouts keep their real length,
+    /// as with `dex-local-runner --skip-time` (a skipped callback timeout would fire before
+    /// anyone could answer).
     Skip,
 }
 
 impl TimeControl {
-    /// The real delay, in milliseconds, for `seconds` of workflow time.
+    /// The real delay, in milliseconds, of a callback timeout or heartbeat timeout.
+    pub fn callback_delay_ms(self, seconds: i64) -> i64 {
+        match self {
+            Self::Skip => seconds.saturating_mul(1000),
+            other => other.delay_ms(seconds),
+        }
+    }
+
+    /// The real delay, in milliseconds, of a wait or retry delay of `seconds`.
     pub fn delay_ms(self, seconds: i64) -> i64 {
         let ms = seconds.saturating_mul(1000);
         match self {
@@ -46,5 +56,11 @@ mod tests {
         assert_eq!(TimeControl::Real.delay_ms(300), 300_000);
         assert_eq!(TimeControl::Skip.delay_ms(300), 0);
         assert_eq!(TimeControl::Scaled(-1.0).delay_ms(5), 0);
+        assert_eq!(TimeControl::Scaled(0.001).callback_delay_ms(300), 300);
+    }
+
+    #[test]
+    fn skipping_time_keeps_callback_timeouts_real() {
+        assert_eq!(TimeControl::Skip.callback_delay_ms(300), 300_000);
     }
 }

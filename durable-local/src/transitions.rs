@@ -37,8 +37,16 @@ impl Changes {
     }
 }
 
-/// Converts requested seconds into a real delay in ms under the configured time scale.
+/// Converts requested seconds into a real delay in ms under the configured time control.
 pub type Scale<'a> = &'a dyn Fn(i64) -> i64;
+
+/// The delays of one checkpoint: waits and retries, and callback timeouts.
+pub struct Delays<'a> {
+    /// Waits and retry delays.
+    pub timer: Scale<'a>,
+    /// Callback timeouts and heartbeat timeouts.
+    pub callback: Scale<'a>,
+}
 
 /// A history event about an operation.
 pub fn op_event(op: &StoredOp, event_type: &str, details: Option<Value>, now: i64) -> Value {
@@ -143,7 +151,7 @@ pub fn apply_update(
     exec: &mut Execution,
     u: &OperationUpdate,
     now: i64,
-    scale: Scale<'_>,
+    delays: &Delays<'_>,
     mint_callback_id: &mut dyn FnMut() -> String,
     changes: &mut Changes,
 ) -> ServiceResult<()> {
@@ -178,14 +186,14 @@ pub fn apply_update(
             u,
             existing.map(|e| e.1),
             now,
-            scale,
+            delays,
             mint_callback_id,
             changes,
         ),
         OperationAction::Succeed | OperationAction::Fail => {
             finish(exec, u, existing.map(|e| e.1), now, changes)
         }
-        OperationAction::Retry => retry(exec, u, existing.map(|e| e.1), now, scale, changes),
+        OperationAction::Retry => retry(exec, u, existing.map(|e| e.1), now, delays, changes),
         OperationAction::Cancel => cancel(exec, u, existing.map(|e| e.1), now, changes),
     }
 }
@@ -222,7 +230,7 @@ fn start(
     u: &OperationUpdate,
     existing: Option<OperationStatus>,
     now: i64,
-    scale: Scale<'_>,
+    delays: &Delays<'_>,
     mint_callback_id: &mut dyn FnMut() -> String,
     changes: &mut Changes,
 ) -> ServiceResult<()> {
@@ -269,7 +277,7 @@ fn start(
                     "WaitSeconds {secs} is out of range 1..31622400"
                 )));
             }
-            let end = now + scale(secs);
+            let end = now + (delays.timer)(secs);
             op.wait_seconds = Some(secs);
             op.scheduled_end_ms = Some(end);
             details =
@@ -282,9 +290,9 @@ fn start(
             let id = mint_callback_id();
             op.callback_id = Some(id.clone());
             op.callback_timeout_s = (timeout > 0).then_some(timeout);
-            op.callback_deadline_ms = (timeout > 0).then(|| now + scale(timeout));
+            op.callback_deadline_ms = (timeout > 0).then(|| now + (delays.callback)(timeout));
             op.heartbeat_timeout_s = (heartbeat > 0).then_some(heartbeat);
-            op.heartbeat_deadline_ms = (heartbeat > 0).then(|| now + scale(heartbeat));
+            op.heartbeat_deadline_ms = (heartbeat > 0).then(|| now + (delays.callback)(heartbeat));
             details =
                 Some(json!({"CallbackId": id, "Timeout": timeout, "HeartbeatTimeout": heartbeat}));
         }
@@ -375,7 +383,7 @@ fn retry(
     u: &OperationUpdate,
     existing: Option<OperationStatus>,
     now: i64,
-    scale: Scale<'_>,
+    delays: &Delays<'_>,
     changes: &mut Changes,
 ) -> ServiceResult<()> {
     if u.op_type != OperationType::Step {
@@ -418,7 +426,7 @@ fn retry(
     };
     op.status = OperationStatus::Pending;
     op.attempt += 1;
-    op.next_attempt_ms = Some(now + scale(delay));
+    op.next_attempt_ms = Some(now + (delays.timer)(delay));
     op.next_attempt_delay_s = Some(delay);
     op.error = u.error.clone();
     if u.payload.is_some() {

@@ -91,7 +91,7 @@ impl Service {
                 CallbackAction::Heartbeat => {
                     wake_invocation = false;
                     if let Some(hb) = op.heartbeat_timeout_s {
-                        op.heartbeat_deadline_ms = Some(now + time.delay_ms(hb));
+                        op.heartbeat_deadline_ms = Some(now + time.callback_delay_ms(hb));
                     }
                 }
             }

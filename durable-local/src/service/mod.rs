@@ -344,11 +344,16 @@ impl Service {
         let mut exec = current.clone();
         let now = now_ms();
         let time = self.time;
-        let scale = move |s: i64| time.delay_ms(s);
+        let timer = move |s: i64| time.delay_ms(s);
+        let callback = move |s: i64| time.callback_delay_ms(s);
+        let delays = transitions::Delays {
+            timer: &timer,
+            callback: &callback,
+        };
         let mut mint = || uuid::Uuid::new_v4().simple().to_string();
         let mut changes = Changes::default();
         for u in updates {
-            transitions::apply_update(&mut exec, u, now, &scale, &mut mint, &mut changes)?;
+            transitions::apply_update(&mut exec, u, now, &delays, &mut mint, &mut changes)?;
         }
         if changes.finished {
             let outcome = match exec.header.status {

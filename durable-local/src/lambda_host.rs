@@ -1,0 +1,165 @@
+//! A local stand-in for the Lambda service's Invoke API, for durable handlers that talk to an
+//! *external* durable-execution service (e.g. the official `dex-local-runner`, which invokes
+//! functions over `--lambda-endpoint`). Each handler runs through
+//! `aws_durable_execution_sdk::wrap` with an `aws_sdk_lambda` client pointed at that service.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use aws_durable_execution_sdk::{BoxError, DurableContext, InvocationPayload, Options};
+use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::api::{ApiRequest, ApiResponse, error_response, json_response};
+use crate::error::ServiceError;
+use crate::http_server::{Handler, HttpServer, serve_with};
+use crate::local::Error;
+use crate::runner::{BoxFuture, DurableFn};
+
+/// Wraps a durable handler with the SDK: envelope in, response envelope out.
+pub fn wrap_durable<F, E, Fut, O>(
+    name: &str,
+    client: aws_sdk_lambda::Client,
+    handler: F,
+) -> Result<impl Fn(Value) -> BoxFuture<Result<Value, String>> + Send + Sync + 'static, Error>
+where
+    F: Fn(E, DurableContext) -> Fut + Send + Sync + 'static,
+    E: DeserializeOwned + Send + 'static,
+    Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
+    O: Serialize + Send + 'static,
+{
+    let options = Options::builder()
+        .lambda_client(client)
+        .build()
+        .map_err(|e| Error::Options(e.to_string()))?;
+    let service = Arc::new(aws_durable_execution_sdk::wrap(handler, options));
+    let function_arn = crate::service::function_arn(name);
+    Ok(move |envelope: Value| -> BoxFuture<Result<Value, String>> {
+        let service = Arc::clone(&service);
+        let function_arn = function_arn.clone();
+        Box::pin(async move {
+            let payload: InvocationPayload =
+                serde_json::from_value(envelope).map_err(|e| e.to_string())?;
+            let mut context = lambda_runtime::Context::default();
+            context.request_id = uuid::Uuid::new_v4().to_string();
+            context.invoked_function_arn = function_arn;
+            let response = service(lambda_runtime::LambdaEvent::new(payload, context))
+                .await
+                .map_err(|e| e.to_string())?;
+            serde_json::to_value(response).map_err(|e| e.to_string())
+        })
+    })
+}
+
+/// Serves durable handlers over the Lambda Invoke API for an external service.
+#[derive(Clone)]
+pub struct LambdaHost {
+    functions: Arc<RwLock<HashMap<String, DurableFn>>>,
+    client: aws_sdk_lambda::Client,
+}
+
+impl std::fmt::Debug for LambdaHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LambdaHost").finish_non_exhaustive()
+    }
+}
+
+impl LambdaHost {
+    /// Handlers will checkpoint to the durable-execution service at `service_endpoint`.
+    pub fn new(service_endpoint: &str) -> Self {
+        let config = aws_sdk_lambda::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(crate::service::REGION))
+            .credentials_provider(Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "lambda-host",
+            ))
+            .endpoint_url(service_endpoint)
+            .build();
+        Self {
+            functions: Arc::new(RwLock::new(HashMap::new())),
+            client: aws_sdk_lambda::Client::from_conf(config),
+        }
+    }
+
+    /// Registers a durable handler under `name`.
+    pub fn register_durable<F, E, Fut, O>(&self, name: &str, handler: F) -> Result<(), Error>
+    where
+        F: Fn(E, DurableContext) -> Fut + Send + Sync + 'static,
+        E: DeserializeOwned + Send + 'static,
+        Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
+        O: Serialize + Send + 'static,
+    {
+        let wrapped = wrap_durable(name, self.client.clone(), handler)?;
+        self.functions
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(name.to_owned(), Arc::new(wrapped));
+        Ok(())
+    }
+
+    /// Serves `POST /2015-03-31/functions/{name}/invocations` on `addr`.
+    pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<HttpServer> {
+        let functions = Arc::clone(&self.functions);
+        let handler: Handler = Arc::new(move |req: ApiRequest| {
+            let functions = Arc::clone(&functions);
+            Box::pin(async move { invoke(&functions, req).await })
+        });
+        serve_with(handler, addr).await
+    }
+}
+
+async fn invoke(functions: &RwLock<HashMap<String, DurableFn>>, req: ApiRequest) -> ApiResponse {
+    let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+    let name = match segments.as_slice() {
+        ["2015-03-31", "functions", name, "invocations"] if req.method == "POST" => {
+            crate::service::bare_function_name(
+                &percent_encoding::percent_decode_str(name).decode_utf8_lossy(),
+            )
+            .to_owned()
+        }
+        _ => {
+            return error_response(&ServiceError::ResourceNotFound(format!(
+                "No route for {}",
+                req.path
+            )));
+        }
+    };
+    let handler = functions
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&name)
+        .cloned();
+    let Some(handler) = handler else {
+        return error_response(&ServiceError::ResourceNotFound(format!(
+            "Function not found: {name}"
+        )));
+    };
+    let envelope: Value = match serde_json::from_slice(&req.body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error_response(&ServiceError::InvalidParameterValue(format!(
+                "Could not parse request body into json: {e}"
+            )));
+        }
+    };
+    match handler(envelope).await {
+        Ok(response) => json_response(200, &response),
+        Err(message) => {
+            let mut r = json_response(
+                200,
+                &serde_json::json!({"errorType": "Runtime.Error", "errorMessage": message}),
+            );
+            r.headers
+                .push(("x-amz-function-error".into(), "Unhandled".into()));
+            r
+        }
+    }
+}
