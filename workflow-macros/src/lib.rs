@@ -28,7 +28,10 @@ fn expand(literal: &LitStr) -> proc_macro2::TokenStream {
     let source = match std::fs::read_to_string(&file) {
         Ok(source) => source,
         Err(error) => {
-            let message = format!("cannot read workflow spec `{}`: {error}", file.display());
+            // The relative path keeps the message the same on every machine.
+            let message = format!(
+                "cannot read workflow spec `{relative}` (relative to CARGO_MANIFEST_DIR): {error}"
+            );
             return compile_error(literal, &[message]);
         }
     };
@@ -63,7 +66,7 @@ fn resolve(relative: &str) -> Result<PathBuf, String> {
 fn compile_error(literal: &LitStr, diagnostics: &[String]) -> proc_macro2::TokenStream {
     let errors = diagnostics.iter().map(|text| {
         let text = text.strip_prefix("error: ").unwrap_or(text);
-        quote::quote_spanned!(literal.span() => ::core::compile_error! { #text };)
+        quote::quote_spanned!(literal.span() => ::core::compile_error! { #text })
     });
     quote!(#(#errors)*)
 }

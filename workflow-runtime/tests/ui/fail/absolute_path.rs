@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("/srv/workflows/demo.workflow.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/callback_without_timeout.workflow.yaml");
+
+fn main() {}

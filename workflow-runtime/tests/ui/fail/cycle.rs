@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/cycle.workflow.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/heartbeat_not_shorter.workflow.yaml");
+
+fn main() {}

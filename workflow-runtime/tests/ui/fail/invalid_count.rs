@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/invalid_count.workflow.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/invalid_duration.workflow.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/malformed_yaml.workflow.yaml");
+
+fn main() {}

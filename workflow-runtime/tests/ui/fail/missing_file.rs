@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/no-such.workflow.yaml");
+
+fn main() {}

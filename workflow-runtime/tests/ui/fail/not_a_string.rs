@@ -1,0 +1,3 @@
+workflow_runtime::workflow!(tier_upgrade);
+
+fn main() {}

@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/parallel_single_branch.workflow.yaml");
+
+fn main() {}

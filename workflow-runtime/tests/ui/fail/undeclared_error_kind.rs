@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/undeclared_error_kind.workflow.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/unknown_key.workflow.yaml");
+
+fn main() {}

@@ -1,0 +1,16 @@
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Name(String);
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Greeting(String);
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Outcome {
+    Done,
+}
+
+workflow_runtime::workflow!("fixtures/unknown_type_path.workflow.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/unreachable_step.workflow.yaml");
+
+fn main() {}
