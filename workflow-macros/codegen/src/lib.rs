@@ -58,3 +58,6 @@ pub fn pretty(tokens: &TokenStream) -> Result<String, syn::Error> {
     let file: syn::File = syn::parse2(tokens.clone())?;
     Ok(prettyplease::unparse(&file))
 }
+
+#[cfg(test)]
+mod tests;
