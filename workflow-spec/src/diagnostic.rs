@@ -30,7 +30,7 @@ impl Diagnostic {
         message: impl Into<String>,
     ) -> Self {
         let line_index = position.line.max(1) as usize - 1;
-        let source_line = source.lines().nth(line_index).unwrap_or("").to_string();
+        let source_line = yaml_lines(source).nth(line_index).unwrap_or("").to_string();
         Self {
             message: message.into(),
             file: file.to_string(),
@@ -123,6 +123,29 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+/// The lines of a YAML source: like YAML, `\r\n`, `\r` and `\n` all end a line.
+pub fn yaml_lines(source: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(source);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match text.find(['\r', '\n']) {
+            Some(end) => {
+                let skip = if text[end..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
+                rest = Some(&text[end + skip..]);
+                Some(&text[..end])
+            }
+            None => {
+                rest = None;
+                Some(text)
+            }
+        }
+    })
+}
 
 /// Collects diagnostics for one source file.
 pub(crate) struct Reporter<'a> {

@@ -33,7 +33,8 @@ pub struct Workflow {
     pub outcomes: Vec<String>,
     /// The steps, in file order.
     pub steps: Vec<Step>,
-    /// The outcome when the last step completes (`finish:`); `None` when no path falls off the end.
+    /// The outcome when the last step completes (`finish:`); `None` only when not written, which is allowed
+    /// only when the last step is a `succeed` or `fail` step.
     pub finish: Option<Outcome>,
     /// Position of the `workflow:` value.
     pub position: Position,

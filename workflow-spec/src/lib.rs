@@ -6,6 +6,7 @@
 //!   reported as a rustc-style [`Diagnostic`] (`error: ...`, ` --> file:line:col`, the line, a caret, `= help:`).
 //! - [`spec_hash`]: the sha256 (hex) of the file bytes, recorded by generated code to detect a changed spec on replay.
 //! - [`mermaid`]: the Mermaid flowchart of a workflow; [`json_schema`]: the JSON Schema of the DSL.
+//! - [`synthetic_spec`]: a valid workflow source of any length, for benchmarks.
 //! - The IR types in [`ir`] (re-exported here), all `Clone + Debug + PartialEq`, each node with its [`Position`].
 //!
 //! `README.md` of this crate is the DSL reference and says how each construct executes.
@@ -20,12 +21,14 @@ mod names;
 mod parse;
 mod raw;
 mod schema;
+mod synthetic;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use ir::*;
 pub use mermaid::mermaid;
 pub use schema::json_schema;
+pub use synthetic::synthetic_spec;
 
 use sha2::{Digest, Sha256};
 

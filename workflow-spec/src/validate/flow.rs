@@ -7,7 +7,6 @@ use crate::names;
 use crate::parse::at;
 use crate::raw::{RawSpec, Text};
 use serde_saphyr::Spanned;
-use std::collections::BTreeSet;
 
 /// An edge of the flow graph: from a step to a later one.
 struct Edge {
@@ -91,8 +90,8 @@ pub(crate) fn resolve(
     }
 
     // Reachability and the steps that always completed on arrival (edges only go forward).
-    let mut done: Vec<Option<BTreeSet<usize>>> = vec![None; count];
-    done[0] = Some(BTreeSet::new());
+    let mut done: Vec<Option<StepSet>> = vec![None; count];
+    done[0] = Some(StepSet::empty(count));
     for index in 0..count {
         let Some(arrived) = done[index].clone() else {
             if prepared.len() == written {
@@ -111,7 +110,7 @@ pub(crate) fn resolve(
             }
             done[edge.to] = Some(match done[edge.to].take() {
                 None => carried,
-                Some(existing) => existing.intersection(&carried).copied().collect(),
+                Some(existing) => existing.intersection(&carried),
             });
         }
     }
@@ -196,7 +195,7 @@ struct ReadContext<'c> {
     /// Each branch id with the index of its parallel step.
     branches: &'c [(String, usize)],
     reader: usize,
-    done: Option<&'c BTreeSet<usize>>,
+    done: Option<&'c StepSet>,
     edges: &'c [Edge],
 }
 
@@ -265,7 +264,7 @@ impl ReadContext<'_> {
                 continue;
             }
             if let Some(done) = self.done
-                && !done.contains(&index)
+                && !done.contains(index)
             {
                 let help = self.skipping_catch(index).map(|(from, to)| {
                     if from == index {
@@ -317,7 +316,7 @@ impl ReadContext<'_> {
 
 /// One activity method per task, branch and submitter: the `Activities` trait cannot hold two with one name.
 fn check_unique_methods(checker: &mut Checker<'_, '_>, steps: &[Step]) {
-    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     for step in steps {
         let mut methods: Vec<(&str, &str, crate::ir::Position)> = Vec::new();
         match &step.kind {
@@ -335,7 +334,7 @@ fn check_unique_methods(checker: &mut Checker<'_, '_>, steps: &[Step]) {
             _ => {}
         }
         for (method, owner, position) in methods {
-            if let Some((_, first)) = seen.iter().find(|(known, _)| *known == method) {
+            if let Some(first) = seen.get(method) {
                 let at = crate::diagnostic::At {
                     position,
                     len: u32::try_from(owner.len()).unwrap_or(1),
@@ -346,7 +345,7 @@ fn check_unique_methods(checker: &mut Checker<'_, '_>, steps: &[Step]) {
                     "each task, branch and submitter needs its own method name",
                 );
             } else {
-                seen.push((method, owner));
+                seen.insert(method, owner);
             }
         }
     }
@@ -365,5 +364,31 @@ pub(crate) fn check_finish(checker: &mut Checker<'_, '_>, raw: &RawSpec, steps: 
             ),
             "add e.g. `finish: Completed` at the top level (a variant of the output enum)",
         );
+    }
+}
+
+/// A set of step indexes as a bit set: the flow check intersects one per edge, so it must be cheap.
+#[derive(Clone)]
+struct StepSet(Vec<u64>);
+
+impl StepSet {
+    fn empty(count: usize) -> Self {
+        Self(vec![0; count.div_ceil(64)])
+    }
+
+    fn insert(&mut self, index: usize) {
+        if let Some(word) = self.0.get_mut(index / 64) {
+            *word |= 1 << (index % 64);
+        }
+    }
+
+    fn contains(&self, index: usize) -> bool {
+        self.0
+            .get(index / 64)
+            .is_some_and(|word| word & (1 << (index % 64)) != 0)
+    }
+
+    fn intersection(&self, other: &Self) -> Self {
+        Self(self.0.iter().zip(&other.0).map(|(a, b)| a & b).collect())
     }
 }

@@ -1,0 +1,277 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! `load` never panics: 10,000 mutated specs (proptest, fixed seed) each give a workflow or well-formed diagnostics.
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+const TIER: &str = include_str!("../../tier-upgrade.workflow.yaml");
+const EVERY: &str = include_str!("fixtures/every-construct.workflow.yaml");
+
+/// Fragments that matter to YAML or to the DSL, inserted at random places.
+const FRAGMENTS: &[&str] = &[
+    ":",
+    ": ",
+    "- ",
+    "-",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "\n",
+    "  ",
+    "\t",
+    "\"",
+    "'",
+    "#",
+    "&a ",
+    "*a",
+    "!!str ",
+    "<<: *a",
+    "? ",
+    "|",
+    ">",
+    "---\n",
+    "...\n",
+    "~",
+    "null",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "99999999999999999999",
+    "0s",
+    "5m",
+    "300",
+    "2d",
+    "ms",
+    "é",
+    "\u{1F600}",
+    "\r\n",
+    "\0",
+    "input",
+    "read-account",
+    "upgrade-tier",
+    "evaluate-tier",
+    "compensate",
+    "VersionConflict",
+    "CallbackTimeout",
+    "InvokeFailed",
+    "Transient",
+    "task",
+    "parallel",
+    "invoke",
+    "callback",
+    "wait",
+    "succeed",
+    "fail",
+    "output",
+    "reads",
+    "retry",
+    "catch",
+    "goto",
+    "finish",
+    "finish-unless",
+    "heartbeat",
+    "timeout",
+    "attempts",
+    "on",
+    "crate::",
+    "::",
+    "Vec<u8>",
+    "type",
+    "match",
+];
+
+#[derive(Clone, Debug)]
+enum Mutation {
+    Delete { at: usize, len: usize },
+    Insert { at: usize, fragment: usize },
+    ReplaceWord { at: usize, fragment: usize },
+    DuplicateLine { line: usize },
+    SwapLines { a: usize, b: usize },
+    Truncate { at: usize },
+    ReplaceValue { line: usize, fragment: usize },
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let at = 0..4096usize;
+    prop_oneof![
+        (at.clone(), 1..40usize).prop_map(|(at, len)| Mutation::Delete { at, len }),
+        (at.clone(), 0..FRAGMENTS.len())
+            .prop_map(|(at, fragment)| Mutation::Insert { at, fragment }),
+        (at.clone(), 0..FRAGMENTS.len())
+            .prop_map(|(at, fragment)| Mutation::ReplaceWord { at, fragment }),
+        (0..80usize).prop_map(|line| Mutation::DuplicateLine { line }),
+        (0..80usize, 0..80usize).prop_map(|(a, b)| Mutation::SwapLines { a, b }),
+        at.prop_map(|at| Mutation::Truncate { at }),
+        (0..80usize, 0..FRAGMENTS.len())
+            .prop_map(|(line, fragment)| Mutation::ReplaceValue { line, fragment }),
+        (0..80usize, 0..FRAGMENTS.len())
+            .prop_map(|(line, fragment)| Mutation::ReplaceValue { line, fragment }),
+    ]
+}
+
+/// The char boundary at or before `at % (len + 1)`.
+fn boundary(text: &str, at: usize) -> usize {
+    let mut at = at % (text.len() + 1);
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn apply(text: &mut String, mutation: &Mutation) {
+    match mutation {
+        Mutation::Delete { at, len } => {
+            let start = boundary(text, *at);
+            let end = boundary(text, start + len).max(start);
+            text.replace_range(start..end, "");
+        }
+        Mutation::Insert { at, fragment } => {
+            let at = boundary(text, *at);
+            text.insert_str(at, FRAGMENTS[*fragment]);
+        }
+        Mutation::ReplaceWord { at, fragment } => {
+            let start = boundary(text, *at);
+            let end = text[start..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+                .map_or(text.len(), |n| start + n);
+            text.replace_range(start..end, FRAGMENTS[*fragment]);
+        }
+        Mutation::DuplicateLine { line } => {
+            let mut lines: Vec<&str> = text.split('\n').collect();
+            let index = line % lines.len();
+            lines.insert(index, lines[index]);
+            *text = lines.join("\n");
+        }
+        Mutation::SwapLines { a, b } => {
+            let mut lines: Vec<&str> = text.split('\n').collect();
+            let count = lines.len();
+            lines.swap(a % count, b % count);
+            *text = lines.join("\n");
+        }
+        Mutation::ReplaceValue { line, fragment } => {
+            let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+            let index = line % lines.len();
+            if let Some(colon) = lines[index].find(": ") {
+                let value_end = lines[index][colon + 2..]
+                    .find([',', '}', ']', '#'])
+                    .map_or(lines[index].len(), |n| colon + 2 + n);
+                lines[index].replace_range(colon + 2..value_end, FRAGMENTS[*fragment]);
+            }
+            *text = lines.join("\n");
+        }
+        Mutation::Truncate { at } => {
+            let at = boundary(text, *at);
+            text.truncate(at);
+        }
+    }
+}
+
+/// What loading a mutated spec gave.
+#[derive(PartialEq)]
+enum Verdict {
+    Valid,
+    ParseError,
+    ValidationError,
+}
+
+/// Loads a mutated spec and checks what comes back is well formed.
+fn load_and_check(source: &str) -> Verdict {
+    match workflow_spec::load(source, "mutated.yaml") {
+        Ok(workflow) => {
+            assert!(!workflow.steps.is_empty());
+            assert!(workflow_spec::mermaid(&workflow).starts_with("flowchart TD\n"));
+            Verdict::Valid
+        }
+        Err(diagnostics) => {
+            assert!(!diagnostics.is_empty());
+            let line_count =
+                u32::try_from(workflow_spec::diagnostic::yaml_lines(source).count()).unwrap();
+            for diagnostic in &diagnostics.items {
+                assert!(
+                    diagnostic.position.line >= 1 && diagnostic.position.line <= line_count + 1,
+                    "{diagnostic:?}"
+                );
+                assert!(diagnostic.position.col >= 1, "{diagnostic:?}");
+                assert!(diagnostic.to_string().starts_with("error: "));
+            }
+            let from_parser = [
+                "invalid YAML",
+                "unknown key",
+                "missing key",
+                "expected ",
+                "the workflow file is empty",
+            ];
+            let parse_error = diagnostics.items.iter().any(|d| {
+                from_parser
+                    .iter()
+                    .any(|prefix| d.message.starts_with(prefix))
+            });
+            if parse_error {
+                Verdict::ParseError
+            } else {
+                Verdict::ValidationError
+            }
+        }
+    }
+}
+
+#[test]
+fn ten_thousand_mutated_specs_never_panic() {
+    let config = Config {
+        cases: 10_000,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let strategy = (any::<bool>(), prop::collection::vec(mutation(), 1..5));
+    let valid = std::cell::Cell::new(0u32);
+    let semantic_errors = std::cell::Cell::new(0u32);
+    let result = runner.run(&strategy, |(use_tier, mutations)| {
+        let mut source = if use_tier {
+            TIER.to_string()
+        } else {
+            EVERY.to_string()
+        };
+        for mutation in &mutations {
+            apply(&mut source, mutation);
+        }
+        match load_and_check(&source) {
+            Verdict::Valid => valid.set(valid.get() + 1),
+            Verdict::ValidationError => semantic_errors.set(semantic_errors.get() + 1),
+            Verdict::ParseError => {}
+        }
+        Ok(())
+    });
+    result.unwrap();
+    // The mutations must exercise the validator, not only the YAML parser.
+    assert!(
+        valid.get() >= 1_000,
+        "only {} mutated specs were valid",
+        valid.get()
+    );
+    assert!(
+        semantic_errors.get() >= 500,
+        "only {} mutated specs reached the validator",
+        semantic_errors.get()
+    );
+}
+
+#[test]
+fn arbitrary_text_never_panics() {
+    let config = Config {
+        cases: 1_000,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let result = runner.run(&".{0,300}", |source| {
+        load_and_check(&source);
+        Ok(())
+    });
+    result.unwrap();
+}
