@@ -13,11 +13,12 @@ pub fn span_link(traceparent: Option<&str>) -> Option<(String, String)> {
     (hex(trace_id, 32) && hex(span_id, 16)).then(|| (trace_id.to_owned(), span_id.to_owned()))
 }
 
-/// The `process <type>` span of one consumed event, with the messaging attributes of the original.
+/// The `process <type>` span of one consumed event, with the messaging attributes of the original (debug level:
+/// formatting its fields for every message costs more than the credit itself at INFO).
 pub fn consumer_span(event: &CloudEvent, now_ms: i64) -> Span {
     let link = span_link(event.traceparent());
     let age_ms = event.time_ms().map(|t| now_ms - t);
-    tracing::info_span!(
+    tracing::debug_span!(
         "process",
         otel.name = %format!("process {}", event.event_type),
         messaging.system = "eventbridge",
