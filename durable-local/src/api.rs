@@ -231,7 +231,8 @@ fn execution_route(
         ("POST", Some("checkpoint")) => {
             let body: CheckpointRequest = parse_body(&req.body)?;
             let token = body.checkpoint_token.unwrap_or_default();
-            let result = service.checkpoint(arn, &token, &body.updates)?;
+            let result =
+                service.checkpoint(arn, &token, body.client_token.as_deref(), &body.updates)?;
             for invoke in result.invokes {
                 core.dispatch_invoke(invoke);
             }

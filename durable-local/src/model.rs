@@ -231,6 +231,10 @@ pub struct Execution {
     pub token: Option<String>,
     /// Bumped on every change made outside the handler (timer, callback, child completion).
     pub generation: u64,
+    /// The last checkpoint applied: (token it used, its ClientToken, the response), so a
+    /// retried request with the same ClientToken gets the same answer instead of a stale-token
+    /// error.
+    pub last_checkpoint: Option<(String, String, serde_json::Value)>,
 }
 
 impl Execution {
@@ -247,6 +251,7 @@ impl Execution {
             index,
             token: None,
             generation: 0,
+            last_checkpoint: None,
         }
     }
 

@@ -317,6 +317,7 @@ impl Service {
         &self,
         arn: &str,
         token: &str,
+        client_token: Option<&str>,
         updates: &[OperationUpdate],
     ) -> ServiceResult<CheckpointResult> {
         let mut inner = self.lock();
@@ -325,6 +326,17 @@ impl Service {
                 "Execution {arn} not found"
             )));
         };
+        if let (Some(ct), Some((prev_token, prev_ct, response))) =
+            (client_token, &current.last_checkpoint)
+            && prev_token == token
+            && prev_ct == ct
+        {
+            // A retry of the request that was already applied: answer it again.
+            return Ok(CheckpointResult {
+                response: response.clone(),
+                invokes: Vec::new(),
+            });
+        }
         self.check_token(current, token)?;
         if !current.is_running() {
             return Err(invalid(format!(
@@ -367,7 +379,7 @@ impl Service {
         let new_token = format!("{}{}", self.token_epoch, inner.token_seq);
         exec.token = Some(new_token.clone());
         inner.commit(exec, &changes)?;
-        let Some(exec) = inner.execs.get(arn) else {
+        let Some(exec) = inner.execs.get_mut(arn) else {
             return Err(ServiceError::Internal("execution vanished".into()));
         };
         let ops: Vec<Value> = changes
@@ -392,17 +404,18 @@ impl Service {
             .finished
             .then(|| exec.header.parent.clone())
             .flatten();
+        let response = json!({
+            "CheckpointToken": new_token,
+            "NewExecutionState": {"Operations": ops, "NextMarker": ""},
+        });
+        if let Some(ct) = client_token {
+            exec.last_checkpoint = Some((token.to_owned(), ct.to_owned(), response.clone()));
+        }
         drop(inner);
         if changes.finished {
             self.after_finish(arn, parent);
         }
-        Ok(CheckpointResult {
-            response: json!({
-                "CheckpointToken": new_token,
-                "NewExecutionState": {"Operations": ops, "NextMarker": ""},
-            }),
-            invokes,
-        })
+        Ok(CheckpointResult { response, invokes })
     }
 
     /// GetDurableExecutionState.
