@@ -1,6 +1,7 @@
 //! [`RawSpec`] -> validated [`Workflow`], reporting every problem found.
 
 mod flow;
+mod kinds;
 mod policy;
 mod step;
 
