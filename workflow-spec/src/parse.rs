@@ -105,6 +105,15 @@ fn explain(message: &str, found: Option<&str>) -> (String, Option<String>) {
             Some(format!("add `{field}:` to this mapping")),
         );
     }
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest
+            .split_once(", set DuplicateKeyPolicy")
+            .map_or(rest, |(key, _)| key);
+        return (
+            format!("duplicate key `{key}`"),
+            Some("a mapping lists each key once; remove or rename one".to_string()),
+        );
+    }
     let found_text = found
         .map(|text| format!(", found `{text}`"))
         .unwrap_or_default();

@@ -275,6 +275,45 @@ finish: Done
 }
 
 #[test]
+fn a_key_written_twice_in_one_mapping_is_rejected() {
+    assert_eq!(
+        diagnostics(&with_steps(
+            r#"  - first:
+      task: do_first
+      task: do_again
+"#,
+        )),
+        r#"error: duplicate key `task`
+ --> demo.workflow.yaml:9:7
+  |
+9 |       task: do_again
+  |       ^^^^
+  |
+  = help: a mapping lists each key once; remove or rename one"#
+    );
+}
+
+#[test]
+fn two_branches_with_one_id_are_rejected() {
+    assert_eq!(
+        diagnostics(&with_steps(
+            r#"  - both:
+      parallel:
+        left: { task: left }
+        left: { task: right }
+"#,
+        )),
+        r#"error: duplicate key `left`
+  --> demo.workflow.yaml:10:9
+   |
+10 |         left: { task: right }
+   |         ^^^^
+   |
+   = help: a mapping lists each key once; remove or rename one"#
+    );
+}
+
+#[test]
 fn every_problem_is_reported_in_source_order() {
     assert_eq!(
         diagnostics(&with_steps(
