@@ -1,12 +1,12 @@
 //! The change stream handler: publishes the events of each balance change in order (F8), packing consecutive
-//! changes into `PutEvents` calls of at most 10 entries (a v1/v2 pair never split). At the first failed call, that
+//! changes into calls of at most the publisher's limit (EventBridge: 10 entries; a v1/v2 pair is never split). At the first failed call, that
 //! call's first record and every later record are reported failed, so they are retried in order (F9).
 
 use crate::core::account::BalanceChange;
 use crate::core::outgoing::OutgoingEvent;
 use crate::handlers::batch::{BatchOutcome, ItemFailure};
 use crate::ports::{Clock, EventPublisher};
-use crate::use_cases::publish_change::{MAX_ENTRIES_PER_CALL, events_of};
+use crate::use_cases::publish_change::events_of;
 
 /// One change record of the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,11 +40,12 @@ pub async fn handle_stream_batch<P: EventPublisher, C: Clock>(
     env: &str,
     records: &[StreamRecord],
 ) -> BatchOutcome {
-    let mut call: Vec<OutgoingEvent> = Vec::with_capacity(MAX_ENTRIES_PER_CALL);
+    let max_entries = publisher.max_entries_per_call().max(2);
+    let mut call: Vec<OutgoingEvent> = Vec::with_capacity(max_entries);
     let mut call_start = 0;
     for (index, record) in records.iter().enumerate() {
         let events = events_of(clock, env, &record.change);
-        if call.len() + events.len() > MAX_ENTRIES_PER_CALL {
+        if !call.is_empty() && call.len() + events.len() > max_entries {
             if let Err(error) = publisher.publish(&call).await {
                 tracing::warn!(%error, "publish failed; the records will be retried");
                 return BatchOutcome {
@@ -81,8 +82,7 @@ mod tests {
     use crate::ports::SystemClock;
 
     #[tokio::test]
-    async fn changes_are_published_in_order_in_calls_of_at_most_ten_entries_keeping_pairs_together()
-    {
+    async fn changes_are_published_in_order_with_each_pair_sharing_its_id() {
         let dir = tempfile::tempdir().unwrap();
         let db = Arc::new(Database::open(&dir.path().join("s.sqlite3")).unwrap());
         let queues = Arc::new(Queues::new(

@@ -7,7 +7,7 @@ use crate::core::incoming::{CreditCommand, order_completed_command, user_created
 use crate::handlers::batch::{BatchOutcome, ItemFailure, SqsBatchHandler, SqsMessage};
 use crate::handlers::telemetry::consumer_span;
 use crate::ports::{AccountStore, Clock};
-use crate::use_cases::{CreditOutcome, LoyaltyError, credit_points};
+use crate::use_cases::{LoyaltyError, credit_points_batch};
 
 /// Which queue's events a handler accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,32 +26,18 @@ pub struct CreditEventHandler<S, C> {
     kind: CreditEventKind,
 }
 
-enum MessageError {
-    Permanent(String),
-    Transient(String),
-}
-
-impl From<DomainError> for MessageError {
-    fn from(error: DomainError) -> Self {
-        Self::Permanent(error.to_string())
-    }
-}
-
 impl<S: AccountStore, C: Clock> CreditEventHandler<S, C> {
     /// A handler of `kind` events.
     pub fn new(store: S, clock: C, kind: CreditEventKind) -> Self {
         Self { store, clock, kind }
     }
 
-    async fn handle_message(&self, message: &SqsMessage) -> Result<CreditOutcome, MessageError> {
+    /// Parses one message into its credit; every failure here is permanent (retrying cannot fix the message).
+    fn command_of(&self, message: &SqsMessage) -> Result<CreditCommand, DomainError> {
         let envelope = EventBridgeEnvelope::from_body(&message.body)?;
         let event = envelope.cloud_event()?;
         let span = consumer_span(&event, self.clock.now_ms());
         let _entered = span.enter();
-        let command: CreditCommand = match self.kind {
-            CreditEventKind::UserCreated => user_created_command(&event)?,
-            CreditEventKind::OrderCompleted => order_completed_command(&event)?,
-        };
         if let Some(date) = event.extension("deprecationdate") {
             tracing::debug!(
                 deprecation_date = date,
@@ -59,35 +45,60 @@ impl<S: AccountStore, C: Clock> CreditEventHandler<S, C> {
                 "consumed a deprecated event version"
             );
         }
-        credit_points(&self.store, &self.clock, &command)
-            .await
-            .map_err(|error| match error {
-                LoyaltyError::Store(_)
-                | LoyaltyError::Publish(_)
-                | LoyaltyError::ConflictAfterRetries => MessageError::Transient(error.to_string()),
-                other => MessageError::Permanent(other.to_string()),
-            })
+        match self.kind {
+            CreditEventKind::UserCreated => user_created_command(&event),
+            CreditEventKind::OrderCompleted => order_completed_command(&event),
+        }
+    }
+}
+
+fn item_failure(message: &SqsMessage, reason: String, retryable: bool) -> ItemFailure {
+    tracing::warn!(message_id = %message.message_id, %reason, retryable, "event failed");
+    ItemFailure {
+        item_identifier: message.message_id.clone(),
+        reason,
+        retryable,
     }
 }
 
 impl<S: AccountStore, C: Clock> SqsBatchHandler for CreditEventHandler<S, C> {
+    /// Parses every message, then applies the valid credits in order as one batch (one transaction unless
+    /// something conflicts); reports each failed message.
     async fn handle_batch(&self, messages: &[SqsMessage]) -> BatchOutcome {
         let mut outcome = BatchOutcome::default();
+        let mut parsed: Vec<(&SqsMessage, CreditCommand)> = Vec::with_capacity(messages.len());
         for message in messages {
-            let failure = match self.handle_message(message).await {
-                Ok(result) => {
-                    tracing::debug!(message_id = %message.message_id, ?result, "credit event handled");
-                    continue;
+            match self.command_of(message) {
+                Ok(command) => parsed.push((message, command)),
+                Err(error) => {
+                    outcome
+                        .failures
+                        .push(item_failure(message, error.to_string(), false))
                 }
-                Err(MessageError::Permanent(reason)) => (reason, false),
-                Err(MessageError::Transient(reason)) => (reason, true),
-            };
-            tracing::warn!(message_id = %message.message_id, reason = %failure.0, retryable = failure.1, "event failed");
-            outcome.failures.push(ItemFailure {
-                item_identifier: message.message_id.clone(),
-                reason: failure.0,
-                retryable: failure.1,
-            });
+            }
+        }
+        let commands: Vec<CreditCommand> = parsed.iter().map(|(_, c)| c.clone()).collect();
+        let results = credit_points_batch(&self.store, &self.clock, &commands).await;
+        for ((message, _), result) in parsed.iter().zip(results) {
+            match result {
+                Ok(result) => {
+                    tracing::debug!(message_id = %message.message_id, ?result, "credit event handled")
+                }
+                Err(
+                    error @ (LoyaltyError::Store(_)
+                    | LoyaltyError::Publish(_)
+                    | LoyaltyError::ConflictAfterRetries),
+                ) => {
+                    outcome
+                        .failures
+                        .push(item_failure(message, error.to_string(), true));
+                }
+                Err(other) => {
+                    outcome
+                        .failures
+                        .push(item_failure(message, other.to_string(), false))
+                }
+            }
         }
         outcome
     }

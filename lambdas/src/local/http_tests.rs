@@ -252,3 +252,36 @@ async fn f9_an_unreachable_bus_keeps_the_record_for_a_retry() {
     assert_eq!((pending.len(), pending[0].attempts), (1, 1));
     server.stop.send(true).unwrap();
 }
+
+#[tokio::test]
+async fn over_put_events_a_pass_is_split_into_calls_of_at_most_ten_entries() {
+    let server = serve().await;
+    for i in 0..7 {
+        let command = CreditCommand {
+            user_id: "u1".into(),
+            key: CreditKey::Order(format!("o{i}")),
+        };
+        credit_points(&server.service.store, &SystemClock, &command)
+            .await
+            .unwrap();
+    }
+    // 14 entries: one call would be refused with a ValidationException, so this only passes when split.
+    let client = EventBridgeClient::new(&server.endpoint, "LoyaltyService-bus-dev").unwrap();
+    let report = processor(&server, client).process_pass().await.unwrap();
+    assert_eq!(
+        report,
+        PassReport {
+            published: 7,
+            retrying: 0,
+            failed: 0
+        }
+    );
+    let totals: Vec<Value> = list_archive(&server.service.db)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.detail_type == "loyalty.pointsAdded.v2")
+        .map(|e| e.detail["data"]["totalPoints"].clone())
+        .collect();
+    assert_eq!(totals, (1..=7).map(|i| json!(i * 50)).collect::<Vec<_>>());
+    server.stop.send(true).unwrap();
+}

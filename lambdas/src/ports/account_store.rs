@@ -82,4 +82,12 @@ pub trait AccountStore: Send + Sync {
         reason: &ChangeReason,
         now_ms: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Writes several changes (each with its reason and change record) atomically: all or none. Used to apply a
+    /// batch of credits in one transaction (DynamoDB: `TransactWriteItems`).
+    fn commit_changes(
+        &self,
+        changes: &[(BalanceChange, ChangeReason)],
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

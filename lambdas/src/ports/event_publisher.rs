@@ -29,4 +29,9 @@ pub trait EventPublisher: Send + Sync {
         &self,
         events: &[OutgoingEvent],
     ) -> impl Future<Output = Result<(), PublishError>> + Send;
+
+    /// The most entries one call may carry (EventBridge: 10).
+    fn max_entries_per_call(&self) -> usize {
+        10
+    }
 }

@@ -7,9 +7,6 @@ use crate::core::outgoing::{OutgoingEvent, PublishContext, balance_change_events
 use crate::core::time_format::iso_millis;
 use crate::ports::{Clock, EventPublisher, PublishError};
 
-/// EventBridge's limit of entries per `PutEvents` call.
-pub const MAX_ENTRIES_PER_CALL: usize = 10;
-
 /// A fresh W3C `traceparent` (random trace and span ids, sampled): the root of the publish's trace.
 pub fn new_traceparent() -> String {
     let mut rng = rand::rng();

@@ -24,6 +24,7 @@ fn spend_receipt_id(user_id: &str, key: &str) -> String {
 
 enum CommitError {
     Conflict,
+    ConflictAt(usize),
     Sqlite(rusqlite::Error),
 }
 
@@ -169,6 +170,42 @@ impl SqliteAccountStore {
     }
 }
 
+impl SqliteAccountStore {
+    fn commit_all(
+        &self,
+        changes: &[BalanceChange],
+        reasons: &[ChangeReason],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let result = self.db.write(|tx| {
+            for (index, (change, reason)) in changes.iter().zip(reasons).enumerate() {
+                let at = |e: CommitError| match e {
+                    CommitError::Conflict => CommitError::ConflictAt(index),
+                    other => other,
+                };
+                write_account(tx, change, now_ms).map_err(at)?;
+                write_reason(tx, change, reason, now_ms).map_err(at)?;
+                write_change_record(tx, change, now_ms)?;
+            }
+            Ok::<_, CommitError>(())
+        });
+        match result {
+            Ok(()) => {
+                self.outbox_signal.notify_one();
+                Ok(())
+            }
+            Err(CommitError::Conflict) => Err(StoreError::Conflict(changes[0].user_id.clone())),
+            Err(CommitError::ConflictAt(index)) => {
+                Err(StoreError::Conflict(changes[index].user_id.clone()))
+            }
+            Err(CommitError::Sqlite(e)) => Err(EmbeddedError::from(e).into()),
+        }
+    }
+}
+
 impl AccountStore for SqliteAccountStore {
     async fn load_account(&self, user_id: &str) -> Result<Option<Account>, StoreError> {
         let row = self.db.read(|c| {
@@ -250,20 +287,21 @@ impl AccountStore for SqliteAccountStore {
         reason: &ChangeReason,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let result = self.db.write(|tx| {
-            write_account(tx, change, now_ms)?;
-            write_reason(tx, change, reason, now_ms)?;
-            write_change_record(tx, change, now_ms)?;
-            Ok::<_, CommitError>(())
-        });
-        match result {
-            Ok(()) => {
-                self.outbox_signal.notify_one();
-                Ok(())
-            }
-            Err(CommitError::Conflict) => Err(StoreError::Conflict(change.user_id.clone())),
-            Err(CommitError::Sqlite(e)) => Err(EmbeddedError::from(e).into()),
-        }
+        self.commit_all(
+            std::slice::from_ref(change),
+            std::slice::from_ref(reason),
+            now_ms,
+        )
+    }
+
+    async fn commit_changes(
+        &self,
+        changes: &[(BalanceChange, ChangeReason)],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let (changes, reasons): (Vec<BalanceChange>, Vec<ChangeReason>) =
+            changes.iter().cloned().unzip();
+        self.commit_all(&changes, &reasons, now_ms)
     }
 }
 

@@ -267,6 +267,11 @@ impl EventPublisher for BusPublisher {
             .map_err(|e| PublishError::Unavailable(e.to_string()))?;
         rejected_entries(&results)
     }
+
+    /// The in-process bus has no per-call limit: one transaction for a whole stream pass is much cheaper.
+    fn max_entries_per_call(&self) -> usize {
+        1000
+    }
 }
 
 /// `Ok` when every entry was accepted, [`PublishError::EntriesRejected`] otherwise (the `FailedEntryCount` check).
