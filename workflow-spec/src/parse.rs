@@ -105,6 +105,12 @@ fn explain(message: &str, found: Option<&str>) -> (String, Option<String>) {
             Some(format!("add `{field}:` to this mapping")),
         );
     }
+    if message.starts_with("cannot deserialize null") {
+        return (
+            "a value is missing here".to_string(),
+            Some("write the value after the `:`".to_string()),
+        );
+    }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest
             .split_once(", set DuplicateKeyPolicy")

@@ -36,21 +36,29 @@ impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Ordered
     }
 }
 
+/// For optional keys: absent is `None` (by `#[serde(default)]`), but a key written without a value is an error
+/// ("a value is missing here") instead of silently meaning "absent".
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSpec {
     pub workflow: Text,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub about: Option<Text>,
     pub input: Text,
     pub output: Text,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub errors: Option<Spanned<OrderedMap<Text, Text>>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub defaults: Option<RawDefaults>,
     pub steps: Spanned<Vec<Spanned<OrderedMap<Text, RawStep>>>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub finish: Option<Text>,
 }
 
@@ -58,7 +66,7 @@ pub struct RawSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawDefaults {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub retry: Option<Spanned<RawRetry>>,
 }
 
@@ -66,31 +74,31 @@ pub struct RawDefaults {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawStep {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub task: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub parallel: Option<Spanned<OrderedMap<Text, RawBranch>>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub invoke: Option<Spanned<RawInvoke>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub callback: Option<Spanned<RawCallback>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub wait: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub succeed: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub fail: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub output: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub reads: Option<Spanned<Vec<Text>>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub retry: Option<Spanned<RawRetry>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub catch: Option<Spanned<Vec<Spanned<RawCatch>>>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub finish_unless: Option<Spanned<RawFinishWhen>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub finish_if: Option<Spanned<RawFinishWhen>>,
 }
 
@@ -99,11 +107,11 @@ pub struct RawStep {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBranch {
     pub task: Text,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub output: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub reads: Option<Spanned<Vec<Text>>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub retry: Option<Spanned<RawRetry>>,
 }
 
@@ -113,7 +121,7 @@ pub struct RawBranch {
 pub struct RawInvoke {
     pub function: Spanned<RawFunction>,
     pub input: Text,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub output: Option<Text>,
 }
 
@@ -121,9 +129,9 @@ pub struct RawInvoke {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawFunction {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub env: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub name: Option<Text>,
 }
 
@@ -133,9 +141,9 @@ pub struct RawFunction {
 pub struct RawCallback {
     pub submit: Text,
     pub result: Text,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub timeout: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub heartbeat: Option<Text>,
 }
 
@@ -144,13 +152,13 @@ pub struct RawCallback {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawRetry {
     pub attempts: Spanned<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub delay: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub backoff: Option<Spanned<f64>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub max_delay: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub jitter: Option<Text>,
     pub on: Spanned<Vec<Text>>,
 }
@@ -160,11 +168,11 @@ pub struct RawRetry {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawCatch {
     pub error: Text,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub finish: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub goto: Option<Text>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub fail: Option<Text>,
 }
 

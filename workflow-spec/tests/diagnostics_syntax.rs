@@ -314,6 +314,49 @@ fn two_branches_with_one_id_are_rejected() {
 }
 
 #[test]
+fn a_missing_value_is_reported() {
+    assert_eq!(
+        diagnostics(
+            r#"workflow: demo
+input: crate::Input
+output: crate::Outcome
+errors:
+  Transient: worth retrying
+  Throttled:
+steps:
+  - first: { task: do_first }
+finish: Done
+"#
+        ),
+        r#"error: a value is missing here
+ --> demo.workflow.yaml:6:12
+  |
+6 |   Throttled:
+  |            ^
+  |
+  = help: write the value after the `:`"#
+    );
+}
+
+#[test]
+fn a_kind_key_without_value_is_a_missing_value() {
+    assert_eq!(
+        diagnostics(&with_steps(
+            r#"  - first:
+      task:
+"#,
+        )),
+        r#"error: a value is missing here
+ --> demo.workflow.yaml:8:11
+  |
+8 |       task:
+  |           ^
+  |
+  = help: write the value after the `:`"#
+    );
+}
+
+#[test]
 fn every_problem_is_reported_in_source_order() {
     assert_eq!(
         diagnostics(&with_steps(
