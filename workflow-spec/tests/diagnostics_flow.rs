@@ -337,3 +337,23 @@ steps:
   = help: the step before it always ends the workflow and no `goto` leads here"#
     );
 }
+
+#[test]
+fn a_branch_reading_its_own_parallel_step_is_rejected() {
+    assert_eq!(
+        diagnostics(&with_steps(
+            r#"  - both:
+      parallel:
+        left: { task: left, reads: [both] }
+        right: { task: right }
+"#,
+        )),
+        r#"error: branch `left` reads `both`, the parallel step it belongs to
+ --> demo.workflow.yaml:9:37
+  |
+9 |         left: { task: left, reads: [both] }
+  |                                     ^^^^
+  |
+  = help: a branch can read only `input` and steps that run before `both`"#
+    );
+}

@@ -244,6 +244,14 @@ impl ReadContext<'_> {
                 );
                 continue;
             };
+            if index == self.reader && reader_id != self.ids[self.reader] {
+                checker.reporter.error_help(
+                    at(text),
+                    format!("branch `{reader_id}` reads `{name}`, the parallel step it belongs to"),
+                    format!("a branch can read only `input` and steps that run before `{name}`"),
+                );
+                continue;
+            }
             if index == self.reader {
                 checker.reporter.error_help(
                     at(text),
