@@ -112,6 +112,8 @@ pub struct ArchivedEvent {
     pub detail_type: String,
     /// The detail (a CloudEvent).
     pub detail: Value,
+    /// When the bus accepted it, as the archive spells it (RFC 3339).
+    pub time: String,
 }
 
 impl ArchivedEvent {
@@ -121,6 +123,7 @@ impl ArchivedEvent {
             source: text_field(line, "source")?,
             detail_type: text_field(line, "detail_type")?,
             detail: json_document(&line["detail"])?,
+            time: text_field(line, "time")?,
         })
     }
 
@@ -208,4 +211,50 @@ pub async fn wait_for_archive<T>(
         Ok(accept(&bus_archive(binary, data_dir).await?))
     })
     .await
+}
+
+/// `2026-11-24T21:25:11.493Z` -> milliseconds since the epoch (UTC only, which is what the archive writes).
+pub fn epoch_millis_of(time: &str) -> Option<i64> {
+    let (date, clock) = time.strip_suffix('Z')?.split_once('T')?;
+    let mut date_parts = date.split('-').map(str::parse::<i64>);
+    let (year, month, day) = (
+        date_parts.next()?.ok()?,
+        date_parts.next()?.ok()?,
+        date_parts.next()?.ok()?,
+    );
+    let (hms, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
+    let mut clock_parts = hms.split(':').map(str::parse::<i64>);
+    let (hour, minute, second) = (
+        clock_parts.next()?.ok()?,
+        clock_parts.next()?.ok()?,
+        clock_parts.next()?.ok()?,
+    );
+    let millis: i64 = format!("{fraction:0<3}")[..3].parse().ok()?;
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let shifted_year = if month <= 2 { year - 1 } else { year };
+    let era = shifted_year.div_euclid(400);
+    let year_of_era = shifted_year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_times_convert_to_epoch_milliseconds() {
+        assert_eq!(epoch_millis_of("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(
+            epoch_millis_of("2026-11-24T21:25:11.493Z"),
+            Some(1_795_555_511_493)
+        );
+        assert_eq!(
+            epoch_millis_of("2000-02-29T12:00:00.5Z"),
+            Some(951_825_600_500)
+        );
+        assert_eq!(epoch_millis_of("2026-11-24T21:25:11+01:00"), None);
+    }
 }
