@@ -10,6 +10,32 @@
 //! - The IR types in [`ir`] (re-exported here), all `Clone + Debug + PartialEq`, each node with its [`Position`].
 //!
 //! `README.md` of this crate is the DSL reference and says how each construct executes.
+//!
+//! ```
+//! let source = "workflow: demo
+//! input: crate::Input
+//! output: crate::Outcome
+//! steps:
+//!   - read-account: { task: read_account, reads: [input], output: crate::Account }
+//!   - notify: { task: notify, reads: [read-acount] }
+//! finish: Done
+//! ";
+//! let diagnostics = workflow_spec::load(source, "demo.workflow.yaml").unwrap_err();
+//! assert_eq!(
+//!     diagnostics.to_string(),
+//!     "error: step `notify` reads unknown step `read-acount`
+//!  --> demo.workflow.yaml:6:37
+//!   |
+//! 6 |   - notify: { task: notify, reads: [read-acount] }
+//!   |                                     ^^^^^^^^^^^
+//!   |
+//!   = help: did you mean `read-account`?"
+//! );
+//!
+//! let fixed = source.replace("read-acount", "read-account");
+//! let workflow = workflow_spec::load(&fixed, "demo.workflow.yaml").unwrap();
+//! assert_eq!(workflow.steps[1].reads[0].source, workflow_spec::ReadSource::Step(0));
+//! ```
 
 #![warn(missing_docs)]
 

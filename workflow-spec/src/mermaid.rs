@@ -4,6 +4,31 @@ use crate::duration;
 use crate::ir::{CatchAction, FunctionSource, RetryPolicy, Step, StepKind, Workflow};
 use std::fmt::Write;
 
+/// Words Mermaid reads as syntax, which cannot be node ids as they are.
+const RESERVED: [&str; 12] = [
+    "end",
+    "subgraph",
+    "graph",
+    "flowchart",
+    "style",
+    "class",
+    "classDef",
+    "click",
+    "linkStyle",
+    "direction",
+    "call",
+    "href",
+];
+
+/// The node id of a step: its snake_case ident, unless Mermaid reserves that word.
+fn node_id(ident: &str) -> String {
+    if RESERVED.contains(&ident) {
+        format!("{ident}_step")
+    } else {
+        ident.to_string()
+    }
+}
+
 /// The Mermaid flowchart (`flowchart TD`) of a workflow. Deterministic: the same workflow gives the same text.
 pub fn mermaid(workflow: &Workflow) -> String {
     let mut out = String::from("flowchart TD\n");
@@ -15,7 +40,7 @@ pub fn mermaid(workflow: &Workflow) -> String {
         &format!("start((\"{}\"))", escape(&workflow.name)),
     );
     if let Some(first) = workflow.steps.first() {
-        edges.push(format!("start --> {}", first.ident));
+        edges.push(format!("start --> {}", node_id(&first.ident)));
     }
     for (index, step) in workflow.steps.iter().enumerate() {
         node(&mut out, step);
@@ -23,7 +48,7 @@ pub fn mermaid(workflow: &Workflow) -> String {
             let condition = if early.finish_when { "" } else { "not " };
             edges.push(format!(
                 "{} -- \"{condition}{}\" --> {}",
-                step.ident,
+                node_id(&step.ident),
                 escape(&early.field),
                 outcome_node(&mut outcomes, &early.outcome.name)
             ));
@@ -34,7 +59,7 @@ pub fn mermaid(workflow: &Workflow) -> String {
                 CatchAction::Goto { index, .. } => workflow
                     .steps
                     .get(*index)
-                    .map_or_else(String::new, |t| t.ident.clone()),
+                    .map_or_else(String::new, |t| node_id(&t.ident)),
                 CatchAction::Fail(message) => {
                     let id = format!("fail_{}_{}", step.ident, catch.error);
                     fails.push((id.clone(), message.clone()));
@@ -43,7 +68,7 @@ pub fn mermaid(workflow: &Workflow) -> String {
             };
             edges.push(format!(
                 "{} -. \"{}\" .-> {target}",
-                step.ident,
+                node_id(&step.ident),
                 escape(&catch.error)
             ));
         }
@@ -51,18 +76,22 @@ pub fn mermaid(workflow: &Workflow) -> String {
             StepKind::Succeed(outcome) => {
                 edges.push(format!(
                     "{} --> {}",
-                    step.ident,
+                    node_id(&step.ident),
                     outcome_node(&mut outcomes, &outcome.name)
                 ));
             }
             StepKind::Fail(_) => {}
             _ => match workflow.steps.get(index + 1) {
-                Some(next) => edges.push(format!("{} --> {}", step.ident, next.ident)),
+                Some(next) => edges.push(format!(
+                    "{} --> {}",
+                    node_id(&step.ident),
+                    node_id(&next.ident)
+                )),
                 None => {
                     if let Some(finish) = &workflow.finish {
                         edges.push(format!(
                             "{} --> {}",
-                            step.ident,
+                            node_id(&step.ident),
                             outcome_node(&mut outcomes, &finish.name)
                         ));
                     }
@@ -100,7 +129,7 @@ fn outcome_node(outcomes: &mut Vec<String>, name: &str) -> String {
 
 /// The node (or subgraph) of one step.
 fn node(out: &mut String, step: &Step) {
-    let id = &step.ident;
+    let id = &node_id(&step.ident);
     let name = escape(&step.id);
     let retry = step.retry.as_ref().map(retry_label).unwrap_or_default();
     match &step.kind {
