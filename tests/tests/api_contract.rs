@@ -523,3 +523,73 @@ async fn other_paths_and_methods_get_the_rest_api_default_answer() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spend_body_is_read_whatever_its_content_type_and_other_fields_are_ignored() {
+    let (service, api, user) = service_with_a_100_point_account("lenient").await;
+    let authorization = format!("Bearer {}", service.token_for(&user));
+    let post = |content_type: Option<&str>, body: &str| {
+        let mut request = HttpRequest::new("POST", "/loyalty")
+            .header("Authorization", &authorization)
+            .body(body);
+        if let Some(value) = content_type {
+            request = request.header("Content-Type", value);
+        }
+        request
+    };
+
+    // API Gateway hands the Lambda the body whatever the Content-Type; the frontend's clients vary.
+    let cases = [
+        (None, r#"{"points":10}"#, 90),
+        (Some("text/plain"), r#"{"points":10}"#, 80),
+        (
+            Some("application/json; charset=utf-8"),
+            r#"{"points":10}"#,
+            70,
+        ),
+        (
+            Some("application/json"),
+            r#"{"points":10,"reason":"coffee","currency":"EUR"}"#,
+            60,
+        ),
+    ];
+    for (content_type, body, expected) in cases {
+        let response = api.send(&post(content_type, body)).await.unwrap();
+        assert_eq!(
+            (response.status, response.text()),
+            (201, success_body(&user, expected)),
+            "Content-Type {content_type:?}, body {body}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_events_entries_as_the_aws_sdks_send_them_are_accepted() {
+    let service = RunningService::start().await.unwrap();
+    let api = LoyaltyApi::new(service.addr());
+    let user = fresh_user_id("sdk-shaped");
+    let detail = loyalty_tests::CloudEventBuilder::user_created(&user)
+        .build()
+        .to_string();
+    // The SDKs serialize `Time` as epoch seconds and may send `Resources` and `TraceHeader`.
+    let body = json!({"Entries": [{
+        "Time": now_epoch_seconds(),
+        "Source": "dev.users",
+        "Resources": [],
+        "DetailType": "users.userCreated.v1",
+        "Detail": detail,
+        "EventBusName": "LoyaltyService-bus-dev",
+        "TraceHeader": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+    }]});
+
+    let response = api.put_events_raw(&body.to_string()).await.unwrap();
+
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(response.json().unwrap()["FailedEntryCount"], json!(0));
+    service
+        .with_logs(
+            api.wait_for_balance(&service.token_for(&user), 100, EVENT_DEADLINE)
+                .await,
+        )
+        .unwrap();
+}
