@@ -208,6 +208,35 @@ fn envelope(event_id: &str, entry: &ValidEntry<'_>, now_ms: i64) -> String {
     )
 }
 
+/// Visits every archived event, oldest first, without parsing its detail: `(event_id, source, detail_type,
+/// detail JSON text, time)`. Used by `loyalty-local events`, which must stay fast on large archives.
+pub fn visit_archive(
+    db: &Database,
+    mut visit: impl FnMut(&str, &str, &str, &str, &str) -> std::io::Result<()>,
+) -> Result<usize, EmbeddedError> {
+    db.read(|c| {
+        let mut statement = c.prepare(
+            "SELECT event_id, source, detail_type, detail, time FROM archive ORDER BY seq",
+        )?;
+        let mut rows = statement.query([])?;
+        let mut count = 0;
+        while let Some(row) = rows.next()? {
+            let text = |i: usize| {
+                row.get_ref(i)
+                    .and_then(|v| v.as_str().map_err(rusqlite::Error::from))
+            };
+            visit(text(0)?, text(1)?, text(2)?, text(3)?, text(4)?).map_err(|source| {
+                EmbeddedError::Io {
+                    context: "writing the archive".into(),
+                    source,
+                }
+            })?;
+            count += 1;
+        }
+        Ok(count)
+    })
+}
+
 /// Every archived event, oldest first (used by `loyalty-local events`).
 pub fn list_archive(db: &Database) -> Result<Vec<ArchivedEvent>, EmbeddedError> {
     db.read(|c| {

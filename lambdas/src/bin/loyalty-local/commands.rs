@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use lambdas::adapters::embedded::bus::{EntryResult, list_archive};
+use lambdas::adapters::embedded::bus::{EntryResult, visit_archive};
 use lambdas::adapters::embedded::queues::list_dead_letters;
 use lambdas::adapters::embedded::{Database, Topology};
 use lambdas::adapters::http::EventBridgeClient;
@@ -98,7 +98,7 @@ fn one_line(text: &str) -> String {
 pub fn dlq(args: &ListArgs) -> anyhow::Result<()> {
     let db = open_existing(&args.data_dir.data_dir)?;
     let dead_letters = list_dead_letters(&db)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for letter in &dead_letters {
         if args.json {
             let line = json!({
@@ -125,27 +125,46 @@ pub fn dlq(args: &ListArgs) -> anyhow::Result<()> {
     if !args.json {
         writeln!(out, "{} dead letter(s)", dead_letters.len())?;
     }
+    out.flush()?;
     Ok(())
 }
 
-/// `events`: the bus archive, oldest first.
+fn json_string(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
+}
+
+/// `events`: the bus archive, oldest first. The stored detail is valid JSON (the bus validated it), so it is
+/// written as stored unless it spans several lines.
 pub fn events(args: &ListArgs) -> anyhow::Result<()> {
     let db = open_existing(&args.data_dir.data_dir)?;
-    let archive = list_archive(&db)?;
-    let mut out = std::io::stdout().lock();
-    for event in &archive {
-        if args.json {
-            writeln!(out, "{}", serde_json::to_string(event)?)?;
-        } else {
-            writeln!(
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let json = args.json;
+    let count = visit_archive(&db, |event_id, source, detail_type, detail, time| {
+        if !json {
+            return writeln!(
                 out,
-                "{}  {}  {}  {}  {}",
-                event.time, event.event_id, event.source, event.detail_type, event.detail
-            )?;
+                "{time}  {event_id}  {source}  {detail_type}  {}",
+                one_line(detail)
+            );
         }
+        let detail = if detail.contains(['\n', '\r']) {
+            serde_json::from_str::<serde_json::Value>(detail)
+                .map_or_else(|_| json_string(detail), |v| v.to_string())
+        } else {
+            detail.to_owned()
+        };
+        writeln!(
+            out,
+            "{{\"event_id\":{},\"source\":{},\"detail_type\":{},\"detail\":{detail},\"time\":{}}}",
+            json_string(event_id),
+            json_string(source),
+            json_string(detail_type),
+            json_string(time)
+        )
+    })?;
+    if !json {
+        writeln!(out, "{count} event(s)")?;
     }
-    if !args.json {
-        writeln!(out, "{} event(s)", archive.len())?;
-    }
+    out.flush()?;
     Ok(())
 }
