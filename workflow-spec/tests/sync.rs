@@ -59,3 +59,15 @@ fn the_schema_is_json_that_requires_the_top_level_keys_and_knows_every_step_kind
         serde_json::json!(["submit", "result", "timeout"])
     );
 }
+
+#[test]
+fn the_tier_workflow_points_editors_at_the_committed_schema() {
+    let first_line = TIER.lines().next().unwrap();
+    let schema = first_line
+        .strip_prefix("# yaml-language-server: $schema=")
+        .expect("first line names the schema");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(schema);
+    assert_eq!(std::fs::read_to_string(path).unwrap(), SCHEMA_FILE);
+}
