@@ -199,3 +199,58 @@ async fn sigterm_during_a_burst_exits_0_and_a_restart_credits_everything() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_9_right_after_spends_still_publishes_every_pointsspent_after_restart() {
+    let service = RunningService::start().await.unwrap();
+    let api = LoyaltyApi::new(service.addr());
+    let user = fresh_user_id("crash-spender");
+    let token = service.token_for(&user);
+    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
+    api.publish(&order_batch(&user, 0)).await.unwrap();
+    service
+        .with_logs(api.wait_for_balance(&token, 600, EVENT_DEADLINE).await)
+        .unwrap();
+
+    let spends: i64 = 200;
+    for _ in 0..spends {
+        assert_eq!(api.spend(&token, 1).await.unwrap().status, 201);
+    }
+    let options = service.options().clone();
+    let data_dir = service.kill_hard().await.unwrap();
+
+    let service = RunningService::restart(options, data_dir).await.unwrap();
+    let api = LoyaltyApi::new(service.addr());
+    assert_eq!(api.balance(&token).await.unwrap(), Some(600 - spends));
+    let spent = wait_for_archive(
+        service.binary(),
+        service.data_dir(),
+        "every pointsSpent",
+        Duration::from_secs(60),
+        |events| {
+            let mut by_total = BTreeMap::new();
+            for event in events
+                .iter()
+                .filter(|e| e.is_for_user(&user) && e.detail_type == "loyalty.pointsSpent.v1")
+            {
+                let data = &event.detail["data"];
+                by_total.insert(
+                    data["totalPoints"].as_i64().unwrap_or(-1),
+                    data["difference"].as_i64().unwrap_or(0),
+                );
+            }
+            if by_total.len() as i64 == spends {
+                Ok(by_total)
+            } else {
+                Err(format!("{} of {spends}", by_total.len()))
+            }
+        },
+    )
+    .await;
+    let spent = service.with_logs(spent).unwrap();
+    assert_eq!(spent.keys().next(), Some(&(600 - spends)));
+    assert!(
+        spent.values().all(|difference| *difference == -1),
+        "{spent:?}"
+    );
+}
