@@ -61,6 +61,12 @@ pub(crate) fn parse(source: &str, reporter: &mut Reporter<'_>) -> Option<RawSpec
                 len: 1,
             });
             let found = location.and_then(|location| source_text(source, location));
+            if let Some(rest) = message.strip_prefix("missing field `")
+                && let Some((field, _)) = rest.split_once('`')
+            {
+                missing_key(source, field, at, reporter);
+                return None;
+            }
             let (message, help) = explain(&message, found);
             reporter.error_maybe_help(at, message, help);
             None
@@ -97,14 +103,6 @@ fn explain(message: &str, found: Option<&str>) -> (String, Option<String>) {
         });
         return (format!("unknown key `{field}`"), help);
     }
-    if let Some(rest) = message.strip_prefix("missing field `")
-        && let Some((field, _)) = rest.split_once('`')
-    {
-        return (
-            format!("missing key `{field}`"),
-            Some(format!("add `{field}:` to this mapping")),
-        );
-    }
     if message.starts_with("cannot deserialize null") {
         return (
             "a value is missing here".to_string(),
@@ -138,4 +136,123 @@ fn explain(message: &str, found: Option<&str>) -> (String, Option<String>) {
         ),
         _ => (format!("invalid YAML: {message}"), None),
     }
+}
+
+/// Reports a missing required key at the key that owns the mapping (serde-saphyr points at the mapping's last key).
+fn missing_key(source: &str, field: &str, at: crate::diagnostic::At, reporter: &mut Reporter<'_>) {
+    match enclosing_key(source, at.position) {
+        Some((owner, owner_at)) => reporter.error_help(
+            owner_at,
+            format!("missing key `{field}` in `{owner}`"),
+            format!("add `{field}:` to `{owner}`"),
+        ),
+        None => {
+            let first = crate::diagnostic::yaml_lines(source)
+                .position(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+                .unwrap_or(0);
+            let top = crate::diagnostic::At {
+                position: Position {
+                    line: u32::try_from(first + 1).unwrap_or(1),
+                    col: 1,
+                },
+                len: 1,
+            };
+            reporter.error_help(
+                top,
+                format!("missing key `{field}`"),
+                format!("add `{field}:` at the top level"),
+            );
+        }
+    }
+}
+
+/// The key whose value is the mapping containing `position`: the key before an unclosed `{` on the same line,
+/// or the nearest line above that is indented less. `None` at the top level.
+fn enclosing_key(source: &str, position: Position) -> Option<(String, crate::diagnostic::At)> {
+    let lines: Vec<&str> = crate::diagnostic::yaml_lines(source).collect();
+    let line_index = usize::try_from(position.line).ok()?.checked_sub(1)?;
+    let line = *lines.get(line_index)?;
+    let before: Vec<char> = line
+        .chars()
+        .take(usize::try_from(position.col).ok()?.saturating_sub(1))
+        .collect();
+    let mut open: Vec<usize> = Vec::new();
+    for (index, c) in before.iter().enumerate() {
+        match c {
+            '{' => open.push(index),
+            '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    if let Some(&brace) = open.last() {
+        let head: String = before[..brace].iter().collect();
+        let key_chars: Vec<char> = head
+            .trim_end()
+            .strip_suffix(':')?
+            .trim_end()
+            .chars()
+            .collect();
+        let key_start = key_chars
+            .iter()
+            .rposition(|c| matches!(c, ' ' | '{' | ',' | '-'))
+            .map_or(0, |i| i + 1);
+        let key: String = key_chars[key_start..].iter().collect();
+        return key_at(key, line_index, key_start);
+    }
+    let indent = key_indent(line)?;
+    for (index, candidate) in lines[..line_index].iter().enumerate().rev() {
+        let Some(candidate_indent) = key_indent(candidate) else {
+            continue;
+        };
+        if candidate_indent < indent {
+            let key: String = candidate
+                .chars()
+                .skip(candidate_indent)
+                .take_while(|c| *c != ':')
+                .collect();
+            return key_at(key.trim_end().to_string(), index, candidate_indent);
+        }
+    }
+    None
+}
+
+/// Where a mapping key starts on a line (after indentation and `- ` list markers); `None` for blank and comment lines.
+fn key_indent(line: &str) -> Option<usize> {
+    let mut indent = 0;
+    let mut rest = line;
+    loop {
+        let trimmed = rest.trim_start_matches(' ');
+        indent += rest.len() - trimmed.len();
+        match trimmed.strip_prefix("- ") {
+            Some(after) => {
+                indent += 2;
+                rest = after;
+            }
+            None => {
+                rest = trimmed;
+                break;
+            }
+        }
+    }
+    (!rest.is_empty() && !rest.starts_with('#')).then_some(indent)
+}
+
+fn key_at(
+    key: String,
+    line_index: usize,
+    col_index: usize,
+) -> Option<(String, crate::diagnostic::At)> {
+    if key.is_empty() {
+        return None;
+    }
+    let at = crate::diagnostic::At {
+        position: Position {
+            line: u32::try_from(line_index + 1).ok()?,
+            col: u32::try_from(col_index + 1).ok()?,
+        },
+        len: u32::try_from(key.chars().count()).ok()?,
+    };
+    Some((key, at))
 }

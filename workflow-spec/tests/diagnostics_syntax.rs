@@ -96,12 +96,12 @@ steps:
 "#
         ),
         r#"error: missing key `output`
- --> demo.workflow.yaml:3:1
+ --> demo.workflow.yaml:1:1
   |
-3 | steps:
-  | ^^^^^
+1 | workflow: demo
+  | ^
   |
-  = help: add `output:` to this mapping"#
+  = help: add `output:` at the top level"#
     );
 }
 
@@ -353,6 +353,46 @@ fn a_kind_key_without_value_is_a_missing_value() {
   |           ^
   |
   = help: write the value after the `:`"#
+    );
+}
+
+#[test]
+fn a_missing_key_points_at_the_key_that_owns_the_mapping() {
+    assert_eq!(
+        diagnostics(&with_steps(
+            r#"  - ack:
+      callback:
+        result: crate::Ack
+        timeout: 5m
+"#,
+        )),
+        r#"error: missing key `submit` in `callback`
+ --> demo.workflow.yaml:8:7
+  |
+8 |       callback:
+  |       ^^^^^^^^
+  |
+  = help: add `submit:` to `callback`"#
+    );
+}
+
+#[test]
+fn a_missing_key_in_a_flow_mapping_points_at_its_key() {
+    assert_eq!(
+        diagnostics(&with_steps(
+            r#"  - both:
+      parallel:
+        left: { output: crate::Left }
+        right: { task: right }
+"#,
+        )),
+        r#"error: missing key `task` in `left`
+ --> demo.workflow.yaml:9:9
+  |
+9 |         left: { output: crate::Left }
+  |         ^^^^
+  |
+  = help: add `task:` to `left`"#
     );
 }
 
