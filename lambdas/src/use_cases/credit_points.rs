@@ -112,7 +112,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_credits_of_distinct_orders_all_land_through_retries() {
+    async fn concurrent_credits_of_distinct_orders_never_lose_an_update() {
         let (_dir, store) = store();
         let tasks: Vec<_> = (0..8)
             .map(|i| {

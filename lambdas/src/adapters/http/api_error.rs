@@ -124,3 +124,48 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::to_bytes;
+
+    use super::*;
+
+    async fn answer(error: ApiError) -> (StatusCode, String) {
+        let response = error.into_response();
+        let status = response.status();
+        let body = to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn f3_an_unavailable_dependency_is_503_and_any_other_backend_failure_500() {
+        let busy = ApiError::on_get(LoyaltyError::Store(StoreError::Unavailable(
+            "database is locked".into(),
+        )));
+        let broken = ApiError::on_post(LoyaltyError::Store(StoreError::Backend(
+            "no such table".into(),
+        )));
+        let unknown = r#"{"success":false,"message":["Unknown error"]}"#.to_owned();
+        assert_eq!(
+            answer(busy).await,
+            (StatusCode::SERVICE_UNAVAILABLE, unknown.clone())
+        );
+        assert_eq!(
+            answer(broken).await,
+            (StatusCode::INTERNAL_SERVER_ERROR, unknown)
+        );
+    }
+
+    #[tokio::test]
+    async fn exhausted_optimistic_lock_retries_keep_the_original_message() {
+        assert_eq!(
+            answer(ApiError::on_post(LoyaltyError::ConflictAfterRetries)).await,
+            (
+                StatusCode::BAD_REQUEST,
+                r#"{"success":false,"message":["Concurrent modification conflict after retries"]}"#
+                    .to_owned()
+            )
+        );
+    }
+}
