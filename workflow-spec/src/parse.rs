@@ -101,6 +101,20 @@ fn explain(message: &str, found: Option<&str>) -> (String, Option<String>) {
             (!candidates.is_empty())
                 .then(|| format!("the keys allowed here are `{}`", candidates.join("`, `")))
         });
+        let step_level = ["reads", "retry", "catch", "finish-if", "finish-unless"].contains(&field);
+        let kind = if candidates.contains(&"submit") {
+            Some("callback")
+        } else if candidates.contains(&"function") {
+            Some("invoke")
+        } else {
+            None
+        };
+        let help = match kind {
+            Some(kind) if step_level => Some(format!(
+                "`{field}` belongs to the step: write it beside `{kind}:`, not inside it"
+            )),
+            _ => help,
+        };
         return (format!("unknown key `{field}`"), help);
     }
     if message.starts_with("cannot deserialize null") {

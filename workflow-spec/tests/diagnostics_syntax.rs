@@ -397,6 +397,28 @@ fn a_missing_key_in_a_flow_mapping_points_at_its_key() {
 }
 
 #[test]
+fn reads_inside_a_callback_says_it_belongs_to_the_step() {
+    assert_eq!(
+        diagnostics(&with_steps(
+            r#"  - ack:
+      callback:
+        submit: send_ack
+        result: crate::Ack
+        timeout: 5m
+        reads: [input]
+"#,
+        )),
+        r#"error: unknown key `reads`
+  --> demo.workflow.yaml:12:9
+   |
+12 |         reads: [input]
+   |         ^^^^^
+   |
+   = help: `reads` belongs to the step: write it beside `callback:`, not inside it"#
+    );
+}
+
+#[test]
 fn every_problem_is_reported_in_source_order() {
     assert_eq!(
         diagnostics(&with_steps(
