@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use lambdas::adapters::embedded::topology::{ORDER_COMPLETED, USER_CREATED};
 use lambdas::adapters::http::JwtSecret;
+use lambdas::local::data_dir_lock::DataDirLock;
 use lambdas::local::secret::resolve_secret;
 use lambdas::local::service::DATABASE_FILE;
 use lambdas::local::{EmbeddedService, ServiceConfig};
@@ -79,6 +80,7 @@ fn print_components(service: &EmbeddedService, secret_line: &str, address: &str)
 /// Runs the service until a shutdown signal.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_dir = args.data_dir.data_dir.clone();
+    let _lock = DataDirLock::acquire(&data_dir)?;
     let (secret, origin) = resolve_secret(args.jwt_secret.as_deref(), &data_dir)
         .context("cannot read or create the JWT secret")?;
     let config = ServiceConfig::new(&data_dir, &args.env, JwtSecret::new(&secret));
