@@ -285,3 +285,31 @@ async fn over_put_events_a_pass_is_split_into_calls_of_at_most_ten_entries() {
     assert_eq!(totals, (1..=7).map(|i| json!(i * 50)).collect::<Vec<_>>());
     server.stop.send(true).unwrap();
 }
+
+#[tokio::test]
+async fn an_entry_time_becomes_the_time_of_the_delivered_event() {
+    let server = serve().await;
+    let detail = json!({"type":"users.userCreated.v1","data":{"userId":"u1"}}).to_string();
+    let body = json!({"Entries": [
+        {"Source":"dev.users","DetailType":"users.userCreated.v1","Detail":detail,"Time":1718000000.5}
+    ]});
+    let (status, answer) = put_events_raw(
+        &server.endpoint,
+        Some("AWSEvents.PutEvents"),
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["FailedEntryCount"].as_i64()),
+        (200, Some(0))
+    );
+    let queue = server.service.topology().queue("UserCreated");
+    let messages = server
+        .service
+        .queues
+        .receive(&queue, 10, crate::ports::Clock::now_ms(&SystemClock))
+        .unwrap();
+    let delivered: Value = serde_json::from_str(&messages[0].body).unwrap();
+    assert_eq!(delivered["time"], "2024-06-10T06:13:20Z");
+    server.stop.send(true).unwrap();
+}

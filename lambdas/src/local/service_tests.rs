@@ -47,6 +47,7 @@ impl Running {
             detail: Some(event.detail),
             event_bus_name: Some("LoyaltyService-bus-dev".into()),
             resources: vec![],
+            time_ms: None,
         };
         match &self
             .service
@@ -308,6 +309,7 @@ async fn queued_events_and_outbox_records_left_by_a_stopped_process_are_processe
                     detail: Some(event.detail),
                     event_bus_name: None,
                     resources: vec![],
+                    time_ms: None,
                 }
             })
             .collect();

@@ -34,6 +34,8 @@ pub struct PutEventsEntry {
     pub event_bus_name: Option<String>,
     /// `Resources`.
     pub resources: Vec<String>,
+    /// `Time`, epoch ms: the event's `time` in the envelope (default: when the bus accepts it).
+    pub time_ms: Option<i64>,
 }
 
 /// The result of one entry, as EventBridge reports it.
@@ -92,6 +94,7 @@ struct ValidEntry<'a> {
     detail_type: &'a str,
     detail: &'a str,
     resources: &'a [String],
+    time_ms: Option<i64>,
 }
 
 impl Bus {
@@ -141,6 +144,7 @@ impl Bus {
             detail_type,
             detail: detail.trim(),
             resources: &entry.resources,
+            time_ms: entry.time_ms,
         })
     }
 
@@ -203,7 +207,7 @@ fn envelope(event_id: &str, entry: &ValidEntry<'_>, now_ms: i64) -> String {
         json_string(event_id),
         json_string(entry.detail_type),
         json_string(entry.source),
-        iso_seconds(now_ms),
+        iso_seconds(entry.time_ms.unwrap_or(now_ms)),
         entry.detail
     )
 }
@@ -288,6 +292,7 @@ impl EventPublisher for BusPublisher {
                 detail: Some(e.detail.clone()),
                 event_bus_name: Some(self.bus.topology.bus_name.clone()),
                 resources: Vec::new(),
+                time_ms: None,
             })
             .collect();
         let results = self
@@ -351,6 +356,7 @@ mod tests {
             detail: Some(detail.into()),
             event_bus_name: Some("LoyaltyService-bus-dev".into()),
             resources: vec![],
+            time_ms: None,
         }
     }
 

@@ -34,6 +34,8 @@ struct RequestEntry {
     event_bus_name: Option<String>,
     #[serde(default)]
     resources: Vec<String>,
+    /// AWS JSON timestamps are epoch seconds (a number, possibly fractional).
+    time: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +129,11 @@ async fn put_events(State(bus): State<Arc<Bus>>, headers: HeaderMap, body: Bytes
             detail: e.detail,
             event_bus_name: e.event_bus_name,
             resources: e.resources,
+            time_ms: e
+                .time
+                .as_ref()
+                .and_then(Value::as_f64)
+                .map(|secs| (secs * 1000.0) as i64),
         })
         .collect();
     match bus.put_events(&entries, SystemClock.now_ms()) {
