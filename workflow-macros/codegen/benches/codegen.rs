@@ -46,7 +46,7 @@ fn measure(source: &str, runs: usize) -> Figures {
         let workflow = workflow_spec::load(source, "bench.workflow.yaml").unwrap();
         let loaded = Instant::now();
         let hash = workflow_spec::spec_hash(source.as_bytes());
-        let tokens = workflow_codegen::generate(&workflow, &hash).unwrap();
+        let tokens = workflow_codegen::generate(&workflow, &hash, "bench.workflow.yaml").unwrap();
         let generated = Instant::now();
         let text = workflow_codegen::pretty(&tokens).unwrap();
         let formatted = Instant::now();

@@ -87,10 +87,10 @@ fn params(workflow: &Workflow, reads: &[Read]) -> Result<Vec<TokenStream>, Codeg
         .collect()
 }
 
-fn methods(workflow: &Workflow) -> Result<Vec<Method>, CodegenError> {
+fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError> {
     let mut methods: Vec<Method> = Vec::new();
     for step in &workflow.steps {
-        let at = location(step.position);
+        let at = location(file, step.position);
         let found = match &step.kind {
             StepKind::Task(task) => vec![Method {
                 name: task.method.clone(),
@@ -108,7 +108,7 @@ fn methods(workflow: &Workflow) -> Result<Vec<Method>, CodegenError> {
                             "Branch `{}` of step `{}` ({}).",
                             branch.id,
                             step.id,
-                            location(branch.position)
+                            location(file, branch.position)
                         ),
                         callback_id: false,
                         params: params(workflow, &branch.reads)?,
@@ -141,8 +141,8 @@ fn methods(workflow: &Workflow) -> Result<Vec<Method>, CodegenError> {
 }
 
 /// The `Activities` trait: one method per task, branch and callback submitter.
-pub fn activities_trait(workflow: &Workflow) -> Result<TokenStream, CodegenError> {
-    let methods = methods(workflow)?.into_iter().map(|method| {
+pub fn activities_trait(workflow: &Workflow, file: &str) -> Result<TokenStream, CodegenError> {
+    let methods = methods(workflow, file)?.into_iter().map(|method| {
         let name = ident(&method.name);
         let doc = method.doc;
         let callback_id = method.callback_id.then(|| quote!(callback_id: &str,));

@@ -7,7 +7,7 @@ use workflow_spec::{FunctionSource, StepKind, Workflow};
 use crate::names::{ident, location};
 
 /// The struct, with one `FunctionTarget` field per `invoke` step, and its `from_env`.
-pub fn functions_struct(workflow: &Workflow) -> TokenStream {
+pub fn functions_struct(workflow: &Workflow, file: &str) -> TokenStream {
     let invokes: Vec<_> = workflow
         .steps
         .iter()
@@ -25,7 +25,7 @@ pub fn functions_struct(workflow: &Workflow) -> TokenStream {
         let doc = format!(
             "Step `{}` ({}): {source}.",
             step.id,
-            location(step.position)
+            location(file, step.position)
         );
         quote!(#[doc = #doc] pub #field: ::workflow_runtime::__private::FunctionTarget,)
     });

@@ -38,19 +38,21 @@ pub fn expand(source: &str, file_name: &str) -> Result<TokenStream, Vec<String>>
             .collect::<Vec<_>>()
     })?;
     let hash = workflow_spec::spec_hash(source.as_bytes());
-    generate(&workflow, &hash).map_err(|error| {
+    generate(&workflow, &hash, file_name).map_err(|error| {
         let diagnostic =
             workflow_spec::Diagnostic::new(source, file_name, error.position, 1, error.message);
         vec![diagnostic.to_string()]
     })
 }
 
-/// The orchestrator module for a validated `workflow` whose file hashes to `spec_hash`.
+/// The orchestrator module for a validated `workflow` whose file `file_name` hashes to
+/// `spec_hash` (the name only appears in doc comments).
 pub fn generate(
     workflow: &workflow_spec::Workflow,
     spec_hash: &str,
+    file_name: &str,
 ) -> Result<TokenStream, CodegenError> {
-    orchestrator::module(workflow, spec_hash)
+    orchestrator::module(workflow, spec_hash, file_name)
 }
 
 /// Formats generated tokens as a Rust file with `prettyplease` (for snapshots and reading).

@@ -44,7 +44,7 @@ pub fn duration(value: std::time::Duration) -> TokenStream {
     }
 }
 
-/// `file:line:col`-free location text for doc comments: `line L, column C`.
-pub fn location(position: Position) -> String {
-    format!("line {}, column {}", position.line, position.col)
+/// `file:line:col`, for doc comments that lead back to the YAML.
+pub fn location(file: &str, position: Position) -> String {
+    format!("{file}:{}:{}", position.line, position.col)
 }

@@ -45,12 +45,12 @@ impl RetryConsts {
     }
 
     /// The `const` items.
-    pub fn items(&self) -> TokenStream {
+    pub fn items(&self, file: &str) -> TokenStream {
         let items = self.policies.iter().enumerate().map(|(index, policy)| {
             let name = const_name(index);
             let doc = format!(
-                "The `retry:` policy at line {}, column {}.",
-                policy.position.line, policy.position.col
+                "The `retry:` policy at {}.",
+                crate::names::location(file, policy.position)
             );
             let attempts = Literal::u32_unsuffixed(policy.max_attempts);
             let initial = duration(policy.initial_delay);
