@@ -5,16 +5,15 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rusqlite::params;
-use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::adapters::embedded::archive::{ArchivedEvent, list_archive, visit_archive};
+pub use crate::adapters::embedded::bus_publisher::{BusPublisher, rejected_entries};
 use crate::adapters::embedded::database::Database;
 use crate::adapters::embedded::error::EmbeddedError;
 use crate::adapters::embedded::queues::Queues;
 use crate::adapters::embedded::topology::Topology;
-use crate::core::outgoing::OutgoingEvent;
 use crate::core::time_format::{iso_millis, iso_seconds};
-use crate::ports::{Clock, EventPublisher, PublishError, SystemClock};
 
 /// The account id in envelopes of the embedded bus.
 pub const LOCAL_ACCOUNT: &str = "000000000000";
@@ -53,21 +52,6 @@ pub enum EntryResult {
         /// `ErrorMessage`.
         error_message: String,
     },
-}
-
-/// An event of the archive.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ArchivedEvent {
-    /// The EventBridge event id.
-    pub event_id: String,
-    /// `source`.
-    pub source: String,
-    /// `detail-type`.
-    pub detail_type: String,
-    /// The detail.
-    pub detail: Value,
-    /// When the bus accepted it, ISO-8601 with milliseconds.
-    pub time: String,
 }
 
 /// The bus of one environment.
@@ -212,130 +196,13 @@ fn envelope(event_id: &str, entry: &ValidEntry<'_>, now_ms: i64) -> String {
     )
 }
 
-/// Visits every archived event, oldest first, without parsing its detail: `(event_id, source, detail_type,
-/// detail JSON text, time)`. Used by `loyalty-local events`, which must stay fast on large archives.
-pub fn visit_archive(
-    db: &Database,
-    mut visit: impl FnMut(&str, &str, &str, &str, &str) -> std::io::Result<()>,
-) -> Result<usize, EmbeddedError> {
-    db.read(|c| {
-        let mut statement = c.prepare(
-            "SELECT event_id, source, detail_type, detail, time FROM archive ORDER BY seq",
-        )?;
-        let mut rows = statement.query([])?;
-        let mut count = 0;
-        while let Some(row) = rows.next()? {
-            let text = |i: usize| {
-                row.get_ref(i)
-                    .and_then(|v| v.as_str().map_err(rusqlite::Error::from))
-            };
-            visit(text(0)?, text(1)?, text(2)?, text(3)?, text(4)?).map_err(|source| {
-                EmbeddedError::Io {
-                    context: "writing the archive".into(),
-                    source,
-                }
-            })?;
-            count += 1;
-        }
-        Ok(count)
-    })
-}
-
-/// Every archived event, oldest first (used by `loyalty-local events`).
-pub fn list_archive(db: &Database) -> Result<Vec<ArchivedEvent>, EmbeddedError> {
-    db.read(|c| {
-        let rows: Vec<(String, String, String, String, String)> = c
-            .prepare(
-                "SELECT event_id, source, detail_type, detail, time FROM archive ORDER BY seq",
-            )?
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?
-            .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(|(event_id, source, detail_type, detail, time)| {
-                let detail = serde_json::from_str(&detail).map_err(|e| {
-                    EmbeddedError::Corrupt(format!("archived detail of {event_id}: {e}"))
-                })?;
-                Ok(ArchivedEvent {
-                    event_id,
-                    source,
-                    detail_type,
-                    detail,
-                    time,
-                })
-            })
-            .collect()
-    })
-}
-
-/// [`EventPublisher`] onto the in-process bus (the service's own events go through the same rules).
-#[derive(Debug, Clone)]
-pub struct BusPublisher {
-    bus: Arc<Bus>,
-}
-
-impl BusPublisher {
-    /// Publishes onto `bus`.
-    pub fn new(bus: Arc<Bus>) -> Self {
-        Self { bus }
-    }
-}
-
-impl EventPublisher for BusPublisher {
-    async fn publish(&self, events: &[OutgoingEvent]) -> Result<(), PublishError> {
-        let entries: Vec<PutEventsEntry> = events
-            .iter()
-            .map(|e| PutEventsEntry {
-                source: Some(e.source.clone()),
-                detail_type: Some(e.detail_type.clone()),
-                detail: Some(e.detail.clone()),
-                event_bus_name: Some(self.bus.topology.bus_name.clone()),
-                resources: Vec::new(),
-                time_ms: None,
-            })
-            .collect();
-        let results = self
-            .bus
-            .put_events(&entries, SystemClock.now_ms())
-            .map_err(|e| PublishError::Unavailable(e.to_string()))?;
-        rejected_entries(&results)
-    }
-
-    /// The in-process bus has no per-call limit: one transaction for a whole stream pass is much cheaper.
-    fn max_entries_per_call(&self) -> usize {
-        1000
-    }
-}
-
-/// `Ok` when every entry was accepted, [`PublishError::EntriesRejected`] otherwise (the `FailedEntryCount` check).
-pub fn rejected_entries(results: &[EntryResult]) -> Result<(), PublishError> {
-    let failures: Vec<String> = results
-        .iter()
-        .filter_map(|r| match r {
-            EntryResult::Failed {
-                error_code,
-                error_message,
-            } => Some(format!("{error_code}: {error_message}")),
-            EntryResult::Accepted { .. } => None,
-        })
-        .collect();
-    match failures.first() {
-        None => Ok(()),
-        Some(first) => Err(PublishError::EntriesRejected {
-            failed: failures.len(),
-            total: results.len(),
-            first_error: first.clone(),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 
     use super::*;
     use crate::adapters::embedded::queues::DEFAULT_VISIBILITY_TIMEOUT_MS;
+    use crate::ports::PublishError;
 
     fn bus() -> (tempfile::TempDir, Arc<Database>, Arc<Queues>, Bus) {
         let dir = tempfile::tempdir().unwrap();

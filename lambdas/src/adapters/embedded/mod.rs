@@ -3,8 +3,12 @@
 //! messages, commit together.
 
 pub mod account_store;
+mod account_writes;
+pub mod archive;
 pub mod bus;
+pub mod bus_publisher;
 pub mod database;
+pub mod dead_letters;
 pub mod error;
 pub mod outbox;
 pub mod poller;

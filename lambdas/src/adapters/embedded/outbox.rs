@@ -5,8 +5,8 @@ use std::sync::Arc;
 use rusqlite::params;
 
 use crate::adapters::embedded::database::Database;
+use crate::adapters::embedded::dead_letters::{DeadLetter, record_dead_letter};
 use crate::adapters::embedded::error::EmbeddedError;
-use crate::adapters::embedded::queues::{DeadLetter, Queues};
 use crate::core::account::BalanceChange;
 
 /// A pending change record.
@@ -119,7 +119,7 @@ impl Outbox {
             receive_count: record.attempts + 1,
         };
         self.db.write(|tx| {
-            Queues::dead_letter_record(tx, &dead_letter, now_ms)?;
+            record_dead_letter(tx, &dead_letter, now_ms)?;
             tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?
                 .execute([record.seq])?;
             Ok::<_, EmbeddedError>(())
