@@ -63,7 +63,10 @@ CREATE TABLE IF NOT EXISTS queue_messages (
     receipt_handle  TEXT,
     last_error      TEXT
 );
-CREATE INDEX IF NOT EXISTS queue_messages_ready ON queue_messages (queue, visible_at_ms, seq);
+-- Receive walks a queue in send order and skips the few invisible (in-flight) messages; an index led by
+-- visible_at_ms would make every receive sort the whole backlog.
+DROP INDEX IF EXISTS queue_messages_ready;
+CREATE INDEX IF NOT EXISTS queue_messages_in_order ON queue_messages (queue, seq);
 CREATE TABLE IF NOT EXISTS dead_letters (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     queue           TEXT NOT NULL,
