@@ -3,7 +3,9 @@
 
 use std::sync::{Arc, Weak};
 
-use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_lambda::config::timeout::TimeoutConfig;
+use aws_sdk_lambda::config::{BehaviorVersion, Region, StalledStreamProtectionConfig};
+use aws_smithy_runtime_api::client::auth::AuthSchemeId;
 use aws_smithy_runtime_api::client::http::{
     HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
 };
@@ -68,16 +70,15 @@ pub fn client(core: Weak<Core>) -> aws_sdk_lambda::Client {
     let http_client = http_client_fn(move |_, _| {
         SharedHttpConnector::new(InProcessConnector { core: core.clone() })
     });
+    // Nothing crosses a trust boundary in-process: no signing, no stalled-stream or timeout
+    // machinery (each costs per-call work on the hot checkpoint path).
     let config = aws_sdk_lambda::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(REGION))
-        .credentials_provider(Credentials::new(
-            "durable-local",
-            "durable-local",
-            None,
-            None,
-            "durable-local",
-        ))
+        .allow_no_auth()
+        .auth_scheme_preference([AuthSchemeId::from("no_auth")])
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+        .timeout_config(TimeoutConfig::disabled())
         .endpoint_url("http://durable-local.in-process")
         .http_client(http_client)
         .build();

@@ -24,6 +24,7 @@ use crate::runner::{BoxFuture, DurableFn};
 pub fn wrap_durable<F, E, Fut, O>(
     name: &str,
     client: aws_sdk_lambda::Client,
+    checkpoint_batching: bool,
     handler: F,
 ) -> Result<impl Fn(Value) -> BoxFuture<Result<Value, String>> + Send + Sync + 'static, Error>
 where
@@ -34,6 +35,7 @@ where
 {
     let options = Options::builder()
         .lambda_client(client)
+        .checkpoint_batching(checkpoint_batching)
         .build()
         .map_err(|e| Error::Options(e.to_string()))?;
     let service = Arc::new(aws_durable_execution_sdk::wrap(handler, options));
@@ -97,7 +99,7 @@ impl LambdaHost {
         Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
         O: Serialize + Send + 'static,
     {
-        let wrapped = wrap_durable(name, self.client.clone(), handler)?;
+        let wrapped = wrap_durable(name, self.client.clone(), false, handler)?;
         self.functions
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

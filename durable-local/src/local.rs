@@ -43,6 +43,10 @@ pub struct DurableLocalOptions {
     pub durability: Durability,
     /// Execution timeout of durable functions registered without one.
     pub default_execution_timeout: Duration,
+    /// The SDK's `Options::checkpoint_batching`: concurrent checkpoint writes of one
+    /// invocation (parallel branches, map items) share one CheckpointDurableExecution call.
+    /// Off by default, as in the SDK.
+    pub checkpoint_batching: bool,
 }
 
 impl Default for DurableLocalOptions {
@@ -51,6 +55,7 @@ impl Default for DurableLocalOptions {
             time: TimeControl::Real,
             durability: Durability::ProcessCrash,
             default_execution_timeout: Duration::from_secs(86_400),
+            checkpoint_batching: false,
         }
     }
 }
@@ -156,7 +161,12 @@ impl DurableLocal {
         Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
         O: Serialize + Send + 'static,
     {
-        let wrapped = crate::lambda_host::wrap_durable(name, self.client.clone(), handler)?;
+        let wrapped = crate::lambda_host::wrap_durable(
+            name,
+            self.client.clone(),
+            self.options.checkpoint_batching,
+            handler,
+        )?;
         let timeout_s = i64::try_from(execution_timeout.as_secs())
             .unwrap_or(i64::MAX)
             .max(1);

@@ -212,9 +212,11 @@ pub struct ExecutionHeader {
     pub deadline_ms: i64,
     /// The chained invoke that started this execution, if any.
     pub parent: Option<ParentLink>,
-    /// Number of history events recorded.
+    /// Number of history events recorded (recomputed from the events table on load).
+    #[serde(skip)]
     pub event_count: i64,
-    /// Number of invocations made.
+    /// Number of invocations made since the service was opened.
+    #[serde(skip)]
     pub invocations: i64,
 }
 
@@ -235,6 +237,8 @@ pub struct Execution {
     /// retried request with the same ClientToken gets the same answer instead of a stale-token
     /// error.
     pub last_checkpoint: Option<(String, String, serde_json::Value)>,
+    /// The header as last written, to skip rewriting an unchanged header.
+    pub persisted_header: Option<String>,
 }
 
 impl Execution {
@@ -252,6 +256,7 @@ impl Execution {
             token: None,
             generation: 0,
             last_checkpoint: None,
+            persisted_header: None,
         }
     }
 

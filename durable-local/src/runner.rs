@@ -127,15 +127,19 @@ impl Core {
 
     /// Waits until `arn` finishes and returns its outcome.
     pub async fn wait_outcome(&self, arn: &str) -> ServiceResult<Outcome> {
+        let done = self.service.done_signal(arn);
         loop {
-            let notified = self.service.finished_signal().notified();
+            let notified = done.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             if let Some(outcome) = self.service.outcome(arn) {
                 return Ok(outcome);
             }
-            // Fails with ResourceNotFound for an unknown ARN instead of waiting forever.
-            self.service.get_execution(arn, false)?;
+            if !self.service.exists(arn) {
+                return Err(ServiceError::ResourceNotFound(format!(
+                    "Execution {arn} not found"
+                )));
+            }
             notified.await;
         }
     }

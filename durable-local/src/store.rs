@@ -20,6 +20,32 @@ pub enum Durability {
     PowerLoss,
 }
 
+/// The row of `executions` to write.
+#[derive(Debug, Clone)]
+pub struct HeaderRow {
+    function_name: String,
+    name: String,
+    status: &'static str,
+    start_ms: i64,
+    header: String,
+}
+
+/// One serialized change waiting for the next group commit.
+#[derive(Debug, Clone)]
+pub struct PendingWrite {
+    arn: String,
+    header: Option<HeaderRow>,
+    ops: Vec<(String, i64, String)>,
+    events: Vec<(i64, String)>,
+}
+
+impl PendingWrite {
+    /// The execution it changes.
+    pub fn arn(&self) -> &str {
+        &self.arn
+    }
+}
+
 /// The SQLite store.
 #[derive(Debug)]
 pub struct Store {
@@ -42,13 +68,13 @@ CREATE TABLE IF NOT EXISTS operations (
     pos INTEGER NOT NULL,
     data TEXT NOT NULL,
     PRIMARY KEY (arn, id)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
     arn TEXT NOT NULL,
     event_id INTEGER NOT NULL,
     data TEXT NOT NULL,
     PRIMARY KEY (arn, event_id)
-);
+) WITHOUT ROWID;
 ";
 
 fn json_err(e: serde_json::Error) -> ServiceError {
@@ -65,56 +91,101 @@ impl Store {
             Durability::PowerLoss => "FULL",
         };
         conn.pragma_update(None, "synchronous", sync)?;
+        // Hot pages are rewritten by every checkpoint; a longer WAL lets one WAL checkpoint
+        // copy each page once instead of once per 1000 frames.
+        conn.pragma_update(None, "wal_autocheckpoint", 20_000)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self { conn })
     }
 
-    /// Writes the header, the given operations and the new events in one transaction.
-    pub fn save(
-        &mut self,
-        exec: &Execution,
+    /// Serializes one change of `exec` for [`Store::write_batch`]; remembers the header it
+    /// will write in `exec.persisted_header` so an unchanged header is not rewritten.
+    pub fn prepare_write(
+        exec: &mut Execution,
         changed_ops: &[String],
         events: &[Value],
-    ) -> ServiceResult<()> {
-        let tx = self.conn.transaction()?;
+    ) -> ServiceResult<PendingWrite> {
         let h = &exec.header;
         let header = serde_json::to_string(h).map_err(json_err)?;
-        tx.execute(
-            "INSERT INTO executions (arn, function_name, name, status, start_ms, header)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT(arn) DO UPDATE SET status = excluded.status, header = excluded.header",
-            params![
-                h.arn,
-                h.function_name,
-                h.name,
-                h.status.as_str(),
-                h.start_ms,
-                header
-            ],
-        )?;
+        let header_row =
+            (exec.persisted_header.as_deref() != Some(header.as_str())).then(|| HeaderRow {
+                function_name: h.function_name.clone(),
+                name: h.name.clone(),
+                status: h.status.as_str(),
+                start_ms: h.start_ms,
+                header: header.clone(),
+            });
+        let mut ops = Vec::with_capacity(changed_ops.len());
+        for id in changed_ops {
+            if let (Some(pos), Some(op)) = (exec.index.get(id), exec.op(id)) {
+                ops.push((
+                    id.clone(),
+                    *pos as i64,
+                    serde_json::to_string(op).map_err(json_err)?,
+                ));
+            }
+        }
+        let first = h.event_count - events.len() as i64;
+        let mut rows = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            rows.push((
+                first + i as i64 + 1,
+                serde_json::to_string(e).map_err(json_err)?,
+            ));
+        }
+        let write = PendingWrite {
+            arn: h.arn.clone(),
+            header: header_row,
+            ops,
+            events: rows,
+        };
+        exec.persisted_header = Some(header);
+        Ok(write)
+    }
+
+    /// Writes every pending change in one transaction (group commit).
+    pub fn write_batch(&mut self, batch: &[PendingWrite]) -> ServiceResult<()> {
+        let tx = self.conn.transaction()?;
         {
-            let mut stmt = tx.prepare_cached(
+            let mut header_stmt = tx.prepare_cached(
+                "INSERT INTO executions (arn, function_name, name, status, start_ms, header)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(arn) DO UPDATE SET status = excluded.status, header = excluded.header",
+            )?;
+            let mut op_stmt = tx.prepare_cached(
                 "INSERT INTO operations (arn, id, pos, data) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(arn, id) DO UPDATE SET data = excluded.data",
             )?;
-            for id in changed_ops {
-                let (Some(pos), Some(op)) = (exec.index.get(id), exec.op(id)) else {
-                    continue;
-                };
-                let data = serde_json::to_string(op).map_err(json_err)?;
-                stmt.execute(params![h.arn, id, *pos as i64, data])?;
-            }
-            let mut ev =
+            let mut event_stmt =
                 tx.prepare_cached("INSERT INTO events (arn, event_id, data) VALUES (?1, ?2, ?3)")?;
-            let first = h.event_count - events.len() as i64;
-            for (i, e) in events.iter().enumerate() {
-                let data = serde_json::to_string(e).map_err(json_err)?;
-                ev.execute(params![h.arn, first + i as i64 + 1, data])?;
+            for w in batch {
+                if let Some(h) = &w.header {
+                    header_stmt.execute(params![
+                        w.arn,
+                        h.function_name,
+                        h.name,
+                        h.status,
+                        h.start_ms,
+                        h.header
+                    ])?;
+                }
+                for (id, pos, data) in &w.ops {
+                    op_stmt.execute(params![w.arn, id, pos, data])?;
+                }
+                for (event_id, data) in &w.events {
+                    event_stmt.execute(params![w.arn, event_id, data])?;
+                }
             }
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Loads one execution with its operations.
+    pub fn load_one(&self, arn: &str) -> ServiceResult<Option<Execution>> {
+        Ok(self.load_all()?.into_iter().find(|e| e.header.arn == arn))
     }
 
     /// Loads every execution with its operations.
@@ -128,16 +199,22 @@ impl Store {
         let mut ops_stmt = self
             .conn
             .prepare("SELECT data FROM operations WHERE arn = ?1 ORDER BY pos")?;
+        let mut events_stmt = self
+            .conn
+            .prepare("SELECT COALESCE(MAX(event_id), 0) FROM events WHERE arn = ?1")?;
         let mut out = Vec::with_capacity(headers.len());
         for h in headers {
-            let header: ExecutionHeader = serde_json::from_str(&h).map_err(json_err)?;
+            let mut header: ExecutionHeader = serde_json::from_str(&h).map_err(json_err)?;
+            header.event_count = events_stmt.query_row([&header.arn], |r| r.get(0))?;
             let ops = ops_stmt
                 .query_map([&header.arn], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?
                 .iter()
                 .map(|d| serde_json::from_str::<StoredOp>(d).map_err(json_err))
                 .collect::<ServiceResult<Vec<_>>>()?;
-            out.push(Execution::from_parts(header, ops));
+            let mut exec = Execution::from_parts(header, ops);
+            exec.persisted_header = Some(h);
+            out.push(exec);
         }
         Ok(out)
     }

@@ -100,9 +100,12 @@ impl Service {
         if wake_invocation {
             exec.generation += 1;
         }
-        inner.commit(exec, &changes)?;
+        let ticket = inner.commit(exec, &changes)?;
+        let waker = inner.waker(&arn);
+        drop(inner);
+        self.durable(ticket)?;
         // Waking also makes the scheduler recompute its next due time after a heartbeat.
-        inner.waker(&arn).notify_one();
+        waker.notify_one();
         Ok(())
     }
 }

@@ -3,12 +3,16 @@
 //! any change is acknowledged.
 
 mod callbacks;
+mod checkpoint;
+mod lifecycle;
 mod queries;
 
+use lifecycle::finish_in_place;
 pub use queries::ListFilter;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Value, json};
@@ -16,10 +20,10 @@ use tokio::sync::Notify;
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::model::{Execution, ExecutionHeader, ParentLink, StoredOp};
-use crate::store::{Durability, Store};
+use crate::store::{Durability, PendingWrite, Store};
 use crate::time::{TimeControl, now_ms};
 use crate::transitions::{self, Changes, MAX_PAYLOAD_BYTES};
-use crate::wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType, OperationUpdate};
+use crate::wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType};
 
 /// Region written into ARNs.
 pub const REGION: &str = "us-east-1";
@@ -86,7 +90,9 @@ pub struct CheckpointResult {
 }
 
 pub(crate) struct Inner {
-    store: Store,
+    pending: Vec<(u64, PendingWrite)>,
+    next_seq: u64,
+    done: HashMap<String, Arc<Notify>>,
     execs: HashMap<String, Execution>,
     by_name: HashMap<(String, String), String>,
     callbacks: HashMap<String, (String, String)>,
@@ -97,6 +103,12 @@ pub(crate) struct Inner {
 /// The durable-execution service state.
 pub struct Service {
     inner: Mutex<Inner>,
+    /// The SQLite connection; whoever holds it is the group-commit leader.
+    writer: Mutex<Store>,
+    /// Every write with a sequence number up to this one is committed.
+    durable_seq: AtomicU64,
+    /// Sequence ranges whose group commit failed.
+    failed: Mutex<Vec<(u64, u64)>>,
     time: TimeControl,
     token_epoch: String,
     finished: Notify,
@@ -137,19 +149,24 @@ impl Service {
     pub fn open(path: &Path, durability: Durability, time: TimeControl) -> ServiceResult<Self> {
         let store = Store::open(path, durability)?;
         let mut inner = Inner {
-            store,
+            pending: Vec::new(),
+            next_seq: 0,
+            done: HashMap::new(),
             execs: HashMap::new(),
             by_name: HashMap::new(),
             callbacks: HashMap::new(),
             wakers: HashMap::new(),
             token_seq: 0,
         };
-        for exec in inner.store.load_all()? {
+        for exec in store.load_all()? {
             inner.index_execution(&exec);
             inner.execs.insert(exec.header.arn.clone(), exec);
         }
         Ok(Self {
             inner: Mutex::new(inner),
+            writer: Mutex::new(store),
+            durable_seq: AtomicU64::new(0),
+            failed: Mutex::new(Vec::new()),
             time,
             token_epoch: uuid::Uuid::new_v4().simple().to_string(),
             finished: Notify::new(),
@@ -175,6 +192,81 @@ impl Service {
     /// The notifier that wakes the scheduler of `arn`.
     pub fn waker(&self, arn: &str) -> Arc<Notify> {
         self.lock().waker(arn)
+    }
+
+    /// Waits until the write with `ticket` is committed, committing the pending group itself
+    /// when no other caller is doing so (group commit: one transaction for every write queued
+    /// while the previous one was being committed).
+    pub(crate) fn durable(&self, ticket: u64) -> ServiceResult<()> {
+        let mut store = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.durable_seq.load(Ordering::Acquire) >= ticket {
+            return self.check_failed(ticket);
+        }
+        let batch = std::mem::take(&mut self.lock().pending);
+        let (Some(first), Some(last)) = (batch.first().map(|b| b.0), batch.last().map(|b| b.0))
+        else {
+            return self.check_failed(ticket);
+        };
+        let writes: Vec<PendingWrite> = batch.into_iter().map(|(_, w)| w).collect();
+        let result = store.write_batch(&writes);
+        if let Err(e) = &result {
+            tracing::error!("group commit of {} writes failed: {e}", writes.len());
+            self.failed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((first, last));
+            // Memory ran ahead of the store: go back to what is committed.
+            let mut inner = self.lock();
+            for w in &writes {
+                match store.load_one(w.arn()) {
+                    Ok(Some(exec)) => {
+                        inner.execs.insert(exec.header.arn.clone(), exec);
+                    }
+                    Ok(None) => {
+                        inner.execs.remove(w.arn());
+                    }
+                    Err(e) => tracing::error!(arn = w.arn(), "cannot reload: {e}"),
+                }
+            }
+        }
+        self.durable_seq.store(last, Ordering::Release);
+        drop(store);
+        result?;
+        self.check_failed(ticket)
+    }
+
+    fn check_failed(&self, ticket: u64) -> ServiceResult<()> {
+        let failed = self
+            .failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if failed.iter().any(|(a, b)| (*a..=*b).contains(&ticket)) {
+            return Err(ServiceError::Internal(
+                "the change could not be committed".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Commits everything queued so far.
+    pub(crate) fn flush(&self) -> ServiceResult<()> {
+        let ticket = self.lock().next_seq;
+        self.durable(ticket)
+    }
+
+    /// The store, for reads (after [`Service::flush`]).
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Store> {
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Resolves when `arn` finishes (enable it, then check [`Service::outcome`]).
+    pub fn done_signal(&self, arn: &str) -> Arc<Notify> {
+        self.lock().done_signal(arn)
     }
 
     /// Starts an execution; idempotent by (function, name) for the same input.
@@ -246,7 +338,7 @@ impl Service {
         let mut op = StoredOp::new(&id, OperationType::Execution, OperationStatus::Started, now);
         op.name = Some(header.name.clone());
         op.input_payload = Some(input.to_owned());
-        let exec = Execution::from_parts(header, vec![op]);
+        let mut exec = Execution::from_parts(header, vec![op]);
         let mut started = transitions::op_event(
             &exec.ops[0],
             "ExecutionStarted",
@@ -258,9 +350,16 @@ impl Service {
         if let Some(m) = started.as_object_mut() {
             m.remove("SubType");
         }
-        inner.store.save(&exec, &[id], &[started])?;
+        exec.header.event_count = 0;
+        let changes = Changes {
+            ops: vec![id],
+            events: vec![started],
+            ..Changes::default()
+        };
         inner.index_execution(&exec);
-        inner.execs.insert(arn.clone(), exec);
+        let ticket = inner.commit(exec, &changes)?;
+        drop(inner);
+        self.durable(ticket)?;
         Ok((arn, true))
     }
 
@@ -301,419 +400,6 @@ impl Service {
             generation: exec.generation,
         }))
     }
-
-    fn check_token(&self, exec: &Execution, token: &str) -> ServiceResult<()> {
-        if exec.token.as_deref() != Some(token) {
-            return Err(invalid(format!(
-                "Invalid Checkpoint Token: the token is stale or unknown for execution {}",
-                exec.header.arn
-            )));
-        }
-        Ok(())
-    }
-
-    /// CheckpointDurableExecution.
-    pub fn checkpoint(
-        &self,
-        arn: &str,
-        token: &str,
-        client_token: Option<&str>,
-        updates: &[OperationUpdate],
-    ) -> ServiceResult<CheckpointResult> {
-        let mut inner = self.lock();
-        let Some(current) = inner.execs.get(arn) else {
-            return Err(ServiceError::ResourceNotFound(format!(
-                "Execution {arn} not found"
-            )));
-        };
-        if let (Some(ct), Some((prev_token, prev_ct, response))) =
-            (client_token, &current.last_checkpoint)
-            && prev_token == token
-            && prev_ct == ct
-        {
-            // A retry of the request that was already applied: answer it again.
-            return Ok(CheckpointResult {
-                response: response.clone(),
-                invokes: Vec::new(),
-            });
-        }
-        self.check_token(current, token)?;
-        if !current.is_running() {
-            return Err(invalid(format!(
-                "Execution {arn} is {} and accepts no more checkpoints",
-                current.header.status.as_str()
-            )));
-        }
-        if let Some(pos) = updates
-            .iter()
-            .position(|u| u.op_type == OperationType::Execution)
-            && pos + 1 != updates.len()
-        {
-            return Err(invalid(
-                "An EXECUTION update must be the last update of a checkpoint",
-            ));
-        }
-        let mut exec = current.clone();
-        let now = now_ms();
-        let time = self.time;
-        let timer = move |s: i64| time.delay_ms(s);
-        let callback = move |s: i64| time.callback_delay_ms(s);
-        let delays = transitions::Delays {
-            timer: &timer,
-            callback: &callback,
-        };
-        let mut mint = || uuid::Uuid::new_v4().simple().to_string();
-        let mut changes = Changes::default();
-        for u in updates {
-            transitions::apply_update(&mut exec, u, now, &delays, &mut mint, &mut changes)?;
-        }
-        if changes.finished {
-            let outcome = match exec.header.status {
-                ExecutionStatus::Succeeded => Outcome::Succeeded(exec.header.result.clone()),
-                _ => Outcome::Failed(exec.header.error.clone().unwrap_or_default()),
-            };
-            exec.header.status = ExecutionStatus::Running;
-            finish_in_place(&mut exec, &outcome, now, &mut changes);
-        }
-        inner.token_seq += 1;
-        let new_token = format!("{}{}", self.token_epoch, inner.token_seq);
-        exec.token = Some(new_token.clone());
-        inner.commit(exec, &changes)?;
-        let Some(exec) = inner.execs.get_mut(arn) else {
-            return Err(ServiceError::Internal("execution vanished".into()));
-        };
-        let ops: Vec<Value> = changes
-            .ops
-            .iter()
-            .filter_map(|id| exec.op(id))
-            .filter(|o| o.op_type != OperationType::Execution)
-            .map(StoredOp::to_wire)
-            .collect();
-        let invokes = changes
-            .started_invokes
-            .iter()
-            .filter_map(|id| exec.op(id))
-            .map(|o| InvokeRequest {
-                parent_arn: arn.to_owned(),
-                op_id: o.id.clone(),
-                function_name: o.invoke_function.clone().unwrap_or_default(),
-                input: o.invoke_input.clone().unwrap_or_default(),
-            })
-            .collect();
-        let parent = changes
-            .finished
-            .then(|| exec.header.parent.clone())
-            .flatten();
-        let response = json!({
-            "CheckpointToken": new_token,
-            "NewExecutionState": {"Operations": ops, "NextMarker": ""},
-        });
-        if let Some(ct) = client_token {
-            exec.last_checkpoint = Some((token.to_owned(), ct.to_owned(), response.clone()));
-        }
-        drop(inner);
-        if changes.finished {
-            self.after_finish(arn, parent);
-        }
-        Ok(CheckpointResult { response, invokes })
-    }
-
-    /// GetDurableExecutionState.
-    pub fn get_state(
-        &self,
-        arn: &str,
-        token: &str,
-        marker: Option<&str>,
-        max_items: Option<usize>,
-    ) -> ServiceResult<Value> {
-        let inner = self.lock();
-        let Some(exec) = inner.execs.get(arn) else {
-            return Err(ServiceError::ResourceNotFound(format!(
-                "Execution {arn} not found"
-            )));
-        };
-        self.check_token(exec, token)?;
-        let start = match marker.filter(|m| !m.is_empty()) {
-            Some(m) => m
-                .parse::<usize>()
-                .map_err(|_| invalid(format!("Invalid Marker '{m}'")))?,
-            None => 0,
-        };
-        let size = max_items
-            .filter(|m| *m > 0)
-            .unwrap_or(PAGE_SIZE)
-            .min(PAGE_SIZE);
-        let ops: Vec<Value> = exec
-            .ops
-            .iter()
-            .skip(start)
-            .take(size)
-            .map(StoredOp::to_wire)
-            .collect();
-        let next = start + ops.len();
-        let mut out = json!({"Operations": ops});
-        if next < exec.ops.len()
-            && let Some(m) = out.as_object_mut()
-        {
-            m.insert("NextMarker".into(), json!(next.to_string()));
-        }
-        Ok(out)
-    }
-
-    /// Fires the due timers of `arn` (and its execution timeout).
-    pub fn fire_due(&self, arn: &str) -> ServiceResult<DueState> {
-        let mut inner = self.lock();
-        let Some(current) = inner.execs.get(arn) else {
-            return Err(ServiceError::ResourceNotFound(format!(
-                "Execution {arn} not found"
-            )));
-        };
-        let now = now_ms();
-        let mut state = DueState {
-            running: current.is_running(),
-            generation: current.generation,
-            next_due_ms: current.next_due_ms(),
-        };
-        if !state.running || state.next_due_ms.is_none_or(|d| d > now) {
-            return Ok(state);
-        }
-        let mut exec = current.clone();
-        let mut changes = Changes::default();
-        let timed_out = exec.header.deadline_ms <= now;
-        if timed_out {
-            let message = format!(
-                "Execution timed out after {} seconds",
-                exec.header.timeout_s
-            );
-            let error = ErrorObject::new("Execution.TimedOut", &message);
-            finish_in_place(&mut exec, &Outcome::TimedOut(error), now, &mut changes);
-        } else if transitions::fire_due_timers(&mut exec, now, &mut changes) {
-            exec.generation += 1;
-        }
-        let parent = exec.header.parent.clone();
-        state = DueState {
-            running: exec.is_running(),
-            generation: exec.generation,
-            next_due_ms: exec.next_due_ms(),
-        };
-        inner.commit(exec, &changes)?;
-        drop(inner);
-        if timed_out {
-            self.after_finish(arn, parent);
-        }
-        Ok(state)
-    }
-
-    /// Records the outcome the handler returned (or a terminal failure).
-    pub fn complete_execution(&self, arn: &str, outcome: &Outcome) -> ServiceResult<()> {
-        let mut inner = self.lock();
-        let Some(current) = inner.execs.get(arn) else {
-            return Err(ServiceError::ResourceNotFound(format!(
-                "Execution {arn} not found"
-            )));
-        };
-        if !current.is_running() {
-            return Ok(());
-        }
-        let mut exec = current.clone();
-        let mut changes = Changes::default();
-        finish_in_place(&mut exec, outcome, now_ms(), &mut changes);
-        let parent = exec.header.parent.clone();
-        inner.commit(exec, &changes)?;
-        drop(inner);
-        self.after_finish(arn, parent);
-        Ok(())
-    }
-
-    /// Sets the result of a CHAINED_INVOKE operation and wakes its execution.
-    pub fn complete_chained_invoke(
-        &self,
-        parent_arn: &str,
-        op_id: &str,
-        outcome: &Outcome,
-    ) -> ServiceResult<()> {
-        let mut inner = self.lock();
-        let Some(current) = inner.execs.get(parent_arn) else {
-            return Err(ServiceError::ResourceNotFound(format!(
-                "Execution {parent_arn} not found"
-            )));
-        };
-        let open = current.op(op_id).is_some_and(|o| !o.status.is_terminal());
-        if !current.is_running() || !open {
-            return Ok(());
-        }
-        let mut exec = current.clone();
-        let now = now_ms();
-        let mut changes = Changes::default();
-        if let Some(op) = exec.op_mut(op_id) {
-            let (status, result, error) = match outcome {
-                Outcome::Succeeded(r) => (OperationStatus::Succeeded, r.clone(), None),
-                Outcome::Failed(e) => (OperationStatus::Failed, None, Some(e.clone())),
-                Outcome::TimedOut(e) => (OperationStatus::TimedOut, None, Some(e.clone())),
-                Outcome::Stopped(e) => (OperationStatus::Stopped, None, Some(e.clone())),
-            };
-            op.status = status;
-            op.result = result;
-            op.error = error;
-            op.end_ms = Some(now);
-            changes.events.push(transitions::terminal_event(op, now));
-            changes.ops.push(op_id.to_owned());
-        }
-        exec.generation += 1;
-        inner.commit(exec, &changes)?;
-        inner.waker(parent_arn).notify_one();
-        Ok(())
-    }
-
-    /// StopDurableExecution. Returns the stop timestamp (epoch ms).
-    pub fn stop(&self, arn: &str, error: Option<ErrorObject>) -> ServiceResult<i64> {
-        transitions::check_error(&error)?;
-        let now = now_ms();
-        let mut inner = self.lock();
-        let Some(current) = inner.execs.get(arn) else {
-            return Err(ServiceError::ResourceNotFound(format!(
-                "Execution {arn} not found"
-            )));
-        };
-        if !current.is_running() {
-            return Err(invalid(format!(
-                "Execution {arn} is already {}",
-                current.header.status.as_str()
-            )));
-        }
-        let mut exec = current.clone();
-        let mut changes = Changes::default();
-        let error =
-            error.unwrap_or_else(|| ErrorObject::new("Execution.Stopped", "Execution was stopped"));
-        finish_in_place(&mut exec, &Outcome::Stopped(error), now, &mut changes);
-        let parent = exec.header.parent.clone();
-        inner.commit(exec, &changes)?;
-        drop(inner);
-        self.after_finish(arn, parent);
-        Ok(now)
-    }
-
-    fn after_finish(&self, arn: &str, parent: Option<ParentLink>) {
-        if let Some(link) = parent
-            && let Some(outcome) = self.outcome(arn)
-            && let Err(e) = self.complete_chained_invoke(&link.arn, &link.op_id, &outcome)
-        {
-            tracing::error!(
-                child = arn,
-                parent = link.arn,
-                "cannot complete chained invoke: {e}"
-            );
-        }
-        self.lock().waker(arn).notify_one();
-        self.finished.notify_waiters();
-    }
-
-    /// The final outcome of a finished execution.
-    pub fn outcome(&self, arn: &str) -> Option<Outcome> {
-        let inner = self.lock();
-        let h = &inner.execs.get(arn)?.header;
-        let err = || h.error.clone().unwrap_or_default();
-        match h.status {
-            ExecutionStatus::Running => None,
-            ExecutionStatus::Succeeded => Some(Outcome::Succeeded(h.result.clone())),
-            ExecutionStatus::Failed => Some(Outcome::Failed(err())),
-            ExecutionStatus::TimedOut => Some(Outcome::TimedOut(err())),
-            ExecutionStatus::Stopped => Some(Outcome::Stopped(err())),
-        }
-    }
-
-    /// Running executions as (arn, function name).
-    pub fn running_executions(&self) -> Vec<(String, String)> {
-        self.lock()
-            .execs
-            .values()
-            .filter(|e| e.is_running())
-            .map(|e| (e.header.arn.clone(), e.header.function_name.clone()))
-            .collect()
-    }
-
-    /// Chained invokes of running executions that have no outcome yet.
-    pub fn open_invokes(&self) -> Vec<InvokeRequest> {
-        self.lock()
-            .execs
-            .values()
-            .filter(|e| e.is_running())
-            .flat_map(|e| {
-                e.ops
-                    .iter()
-                    .filter(|o| {
-                        o.op_type == OperationType::ChainedInvoke && !o.status.is_terminal()
-                    })
-                    .map(|o| InvokeRequest {
-                        parent_arn: e.header.arn.clone(),
-                        op_id: o.id.clone(),
-                        function_name: o.invoke_function.clone().unwrap_or_default(),
-                        input: o.invoke_input.clone().unwrap_or_default(),
-                    })
-            })
-            .collect()
-    }
-}
-
-/// Marks `exec` finished with `outcome` and records the terminal event.
-fn finish_in_place(exec: &mut Execution, outcome: &Outcome, now: i64, changes: &mut Changes) {
-    let h = &mut exec.header;
-    let (status, event, details) = match outcome {
-        Outcome::Succeeded(r) => {
-            h.result = r.clone();
-            (
-                ExecutionStatus::Succeeded,
-                "ExecutionSucceeded",
-                json!({"Result": {"Payload": r.clone().unwrap_or_default(), "Truncated": false}}),
-            )
-        }
-        Outcome::Failed(e) => {
-            h.error = Some(e.clone());
-            (
-                ExecutionStatus::Failed,
-                "ExecutionFailed",
-                json!({"Error": {"Payload": e, "Truncated": false}}),
-            )
-        }
-        Outcome::TimedOut(e) => {
-            h.error = Some(e.clone());
-            (
-                ExecutionStatus::TimedOut,
-                "ExecutionTimedOut",
-                json!({"Error": {"Payload": e, "Truncated": false}}),
-            )
-        }
-        Outcome::Stopped(e) => {
-            h.error = Some(e.clone());
-            (
-                ExecutionStatus::Stopped,
-                "ExecutionStopped",
-                json!({"Error": {"Payload": e, "Truncated": false}}),
-            )
-        }
-    };
-    h.status = status;
-    h.end_ms = Some(now);
-    exec.token = None;
-    let exec_op_status = match status {
-        ExecutionStatus::Succeeded => OperationStatus::Succeeded,
-        ExecutionStatus::Failed => OperationStatus::Failed,
-        ExecutionStatus::TimedOut => OperationStatus::TimedOut,
-        _ => OperationStatus::Stopped,
-    };
-    if let Some(op) = exec.ops.first_mut() {
-        op.status = exec_op_status;
-        op.end_ms = Some(now);
-        let mut ev = transitions::op_event(op, event, Some(details), now);
-        if let Some(m) = ev.as_object_mut() {
-            m.remove("SubType");
-        }
-        changes.events.push(ev);
-        let id = op.id.clone();
-        if !changes.ops.contains(&id) {
-            changes.ops.push(id);
-        }
-    }
 }
 
 impl Inner {
@@ -733,10 +419,14 @@ impl Inner {
         self.wakers.entry(arn.to_owned()).or_default().clone()
     }
 
-    /// Persists `exec` with `changes`, then makes it the current state.
-    fn commit(&mut self, mut exec: Execution, changes: &Changes) -> ServiceResult<()> {
+    /// Queues `exec`'s changes for the next group commit and makes it the current state.
+    /// Returns the ticket to pass to [`Service::durable`] before acknowledging anything.
+    fn commit(&mut self, mut exec: Execution, changes: &Changes) -> ServiceResult<u64> {
         exec.header.event_count += changes.events.len() as i64;
-        self.store.save(&exec, &changes.ops, &changes.events)?;
+        let write = Store::prepare_write(&mut exec, &changes.ops, &changes.events)?;
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        self.pending.push((seq, write));
         for id in &changes.ops {
             if let Some(cb) = exec.op(id).and_then(|o| o.callback_id.clone()) {
                 self.callbacks
@@ -744,6 +434,10 @@ impl Inner {
             }
         }
         self.execs.insert(exec.header.arn.clone(), exec);
-        Ok(())
+        Ok(seq)
+    }
+
+    fn done_signal(&mut self, arn: &str) -> Arc<Notify> {
+        self.done.entry(arn.to_owned()).or_default().clone()
     }
 }

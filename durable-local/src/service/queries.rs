@@ -100,14 +100,13 @@ impl Service {
         marker: Option<&str>,
         max_items: Option<usize>,
     ) -> ServiceResult<Value> {
-        let inner = self.lock();
-        if !inner.execs.contains_key(arn) {
+        if !self.lock().execs.contains_key(arn) {
             return Err(ServiceError::ResourceNotFound(format!(
                 "Execution {arn} not found"
             )));
         }
-        let mut events = inner.store.events(arn)?;
-        drop(inner);
+        self.flush()?;
+        let mut events = self.reader().events(arn)?;
         if !include_data {
             for e in &mut events {
                 strip_payloads(e);

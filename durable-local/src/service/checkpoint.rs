@@ -1,0 +1,174 @@
+//! CheckpointDurableExecution and GetDurableExecutionState: token checks, the state machine
+//! applied to a copy, committed, then made current.
+
+use serde_json::{Value, json};
+
+use super::{
+    CheckpointResult, InvokeRequest, Outcome, PAGE_SIZE, Service, finish_in_place, invalid,
+};
+use crate::error::{ServiceError, ServiceResult};
+use crate::model::{Execution, StoredOp};
+use crate::time::now_ms;
+use crate::transitions::{self, Changes};
+use crate::wire::{ExecutionStatus, OperationType, OperationUpdate};
+
+impl Service {
+    fn check_token(&self, exec: &Execution, token: &str) -> ServiceResult<()> {
+        if exec.token.as_deref() != Some(token) {
+            return Err(invalid(format!(
+                "Invalid Checkpoint Token: the token is stale or unknown for execution {}",
+                exec.header.arn
+            )));
+        }
+        Ok(())
+    }
+
+    /// CheckpointDurableExecution.
+    pub fn checkpoint(
+        &self,
+        arn: &str,
+        token: &str,
+        client_token: Option<&str>,
+        updates: &[OperationUpdate],
+    ) -> ServiceResult<CheckpointResult> {
+        let mut inner = self.lock();
+        let Some(current) = inner.execs.get(arn) else {
+            return Err(ServiceError::ResourceNotFound(format!(
+                "Execution {arn} not found"
+            )));
+        };
+        if let (Some(ct), Some((prev_token, prev_ct, response))) =
+            (client_token, &current.last_checkpoint)
+            && prev_token == token
+            && prev_ct == ct
+        {
+            // A retry of the request that was already applied: answer it again.
+            return Ok(CheckpointResult {
+                response: response.clone(),
+                invokes: Vec::new(),
+            });
+        }
+        self.check_token(current, token)?;
+        if !current.is_running() {
+            return Err(invalid(format!(
+                "Execution {arn} is {} and accepts no more checkpoints",
+                current.header.status.as_str()
+            )));
+        }
+        if let Some(pos) = updates
+            .iter()
+            .position(|u| u.op_type == OperationType::Execution)
+            && pos + 1 != updates.len()
+        {
+            return Err(invalid(
+                "An EXECUTION update must be the last update of a checkpoint",
+            ));
+        }
+        let mut exec = current.clone();
+        let now = now_ms();
+        let time = self.time;
+        let timer = move |s: i64| time.delay_ms(s);
+        let callback = move |s: i64| time.callback_delay_ms(s);
+        let delays = transitions::Delays {
+            timer: &timer,
+            callback: &callback,
+        };
+        let mut mint = || uuid::Uuid::new_v4().simple().to_string();
+        let mut changes = Changes::default();
+        for u in updates {
+            transitions::apply_update(&mut exec, u, now, &delays, &mut mint, &mut changes)?;
+        }
+        if changes.finished {
+            let outcome = match exec.header.status {
+                ExecutionStatus::Succeeded => Outcome::Succeeded(exec.header.result.clone()),
+                _ => Outcome::Failed(exec.header.error.clone().unwrap_or_default()),
+            };
+            exec.header.status = ExecutionStatus::Running;
+            finish_in_place(&mut exec, &outcome, now, &mut changes);
+        }
+        inner.token_seq += 1;
+        let new_token = format!("{}{}", self.token_epoch, inner.token_seq);
+        exec.token = Some(new_token.clone());
+        let ticket = inner.commit(exec, &changes)?;
+        let Some(exec) = inner.execs.get_mut(arn) else {
+            return Err(ServiceError::Internal("execution vanished".into()));
+        };
+        let ops: Vec<Value> = changes
+            .ops
+            .iter()
+            .filter_map(|id| exec.op(id))
+            .filter(|o| o.op_type != OperationType::Execution)
+            .map(StoredOp::to_wire)
+            .collect();
+        let invokes = changes
+            .started_invokes
+            .iter()
+            .filter_map(|id| exec.op(id))
+            .map(|o| InvokeRequest {
+                parent_arn: arn.to_owned(),
+                op_id: o.id.clone(),
+                function_name: o.invoke_function.clone().unwrap_or_default(),
+                input: o.invoke_input.clone().unwrap_or_default(),
+            })
+            .collect();
+        let parent = changes
+            .finished
+            .then(|| exec.header.parent.clone())
+            .flatten();
+        let response = json!({
+            "CheckpointToken": new_token,
+            "NewExecutionState": {"Operations": ops, "NextMarker": ""},
+        });
+        if let Some(ct) = client_token {
+            exec.last_checkpoint = Some((token.to_owned(), ct.to_owned(), response.clone()));
+        }
+        drop(inner);
+        self.durable(ticket)?;
+        if changes.finished {
+            self.after_finish(arn, parent);
+        }
+        Ok(CheckpointResult { response, invokes })
+    }
+
+    /// GetDurableExecutionState.
+    pub fn get_state(
+        &self,
+        arn: &str,
+        token: &str,
+        marker: Option<&str>,
+        max_items: Option<usize>,
+    ) -> ServiceResult<Value> {
+        let inner = self.lock();
+        let Some(exec) = inner.execs.get(arn) else {
+            return Err(ServiceError::ResourceNotFound(format!(
+                "Execution {arn} not found"
+            )));
+        };
+        self.check_token(exec, token)?;
+        let start = match marker.filter(|m| !m.is_empty()) {
+            Some(m) => m
+                .parse::<usize>()
+                .map_err(|_| invalid(format!("Invalid Marker '{m}'")))?,
+            None => 0,
+        };
+        let size = max_items
+            .filter(|m| *m > 0)
+            .unwrap_or(PAGE_SIZE)
+            .min(PAGE_SIZE);
+        let ops: Vec<Value> = exec
+            .ops
+            .iter()
+            .skip(start)
+            .take(size)
+            .map(StoredOp::to_wire)
+            .collect();
+        let next = start + ops.len();
+        let mut out = json!({"Operations": ops});
+        if next < exec.ops.len()
+            && let Some(m) = out.as_object_mut()
+        {
+            m.insert("NextMarker".into(), json!(next.to_string()));
+        }
+        Ok(out)
+    }
+}
