@@ -202,3 +202,27 @@ fn an_early_finish_field_must_be_snake_case() {
    = help: use `has_changed`"#
     );
 }
+
+#[test]
+fn the_workflow_name_must_not_be_a_keyword() {
+    assert_eq!(
+        diagnostics(
+            r#"workflow: async
+input: crate::Input
+output: crate::Outcome
+errors:
+  Transient: worth retrying
+steps:
+  - first: { task: do_first }
+finish: Done
+"#
+        ),
+        r#"error: invalid workflow name `async`: it is reserved
+ --> demo.workflow.yaml:1:11
+  |
+1 | workflow: async
+  |           ^^^^^
+  |
+  = help: choose another name, e.g. `async-workflow`"#
+    );
+}

@@ -32,6 +32,12 @@ pub(crate) fn validate(raw: RawSpec, reporter: &mut Reporter<'_>) -> Option<Work
     let name = raw.workflow.value.trim().to_string();
     if let Some(problem) = names::kebab_case_problem(&name) {
         checker.kebab_error(&raw.workflow, "workflow name", problem);
+    } else if names::is_keyword(&names::snake_of_kebab(&name)) {
+        checker.reporter.error_help(
+            at(&raw.workflow),
+            format!("invalid workflow name `{name}`: it is reserved"),
+            format!("choose another name, e.g. `{name}-workflow`"),
+        );
     }
     let input_type = checker.type_path(&raw.input, "input");
     let output_type = checker.type_path(&raw.output, "output");
