@@ -22,6 +22,17 @@ struct Figures {
     executions: usize,
     elapsed: Duration,
     latencies_ms: Vec<f64>,
+    /// CPU seconds this process spent (user + system), when measured.
+    cpu_seconds: Option<f64>,
+}
+
+/// User + system CPU seconds of this process (Linux `/proc/self/stat`, 100 ticks/s).
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 impl Figures {
@@ -37,8 +48,17 @@ impl Figures {
     }
 
     fn print(&self, label: &str) {
+        let cpu = self
+            .cpu_seconds
+            .map(|c| {
+                format!(
+                    "   CPU {:>6.2} ms/execution",
+                    c * 1000.0 / self.executions as f64
+                )
+            })
+            .unwrap_or_default();
         println!(
-            "{label:<34} {:>6} executions in {:>7.2} s = {:>8.1} executions/s   p50 {:>8.2} ms   p99 {:>8.2} ms",
+            "{label:<40} {:>6} executions in {:>7.2} s = {:>8.1} executions/s   p50 {:>8.2} ms   p99 {:>8.2} ms{cpu}",
             self.executions,
             self.elapsed.as_secs_f64(),
             self.per_second(),
@@ -48,10 +68,11 @@ impl Figures {
     }
 }
 
-async fn bench_durable_local(executions: usize, concurrency: usize) -> Figures {
+async fn bench_durable_local(executions: usize, concurrency: usize, batching: bool) -> Figures {
     let dir = tempfile::tempdir().unwrap();
     let options = DurableLocalOptions {
         time: TimeControl::Skip,
+        checkpoint_batching: batching,
         ..DurableLocalOptions::default()
     };
     let local = DurableLocal::open(dir.path().join("bench.db"), options).unwrap();
@@ -66,6 +87,7 @@ async fn bench_durable_local(executions: usize, concurrency: usize) -> Figures {
             .unwrap();
     }
     let gate = Arc::new(Semaphore::new(concurrency));
+    let cpu_before = process_cpu_seconds();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(executions);
     for i in 0..executions {
@@ -89,10 +111,13 @@ async fn bench_durable_local(executions: usize, concurrency: usize) -> Figures {
     for t in tasks {
         latencies_ms.push(t.await.unwrap());
     }
+    let elapsed = started.elapsed();
+    let cpu_seconds = process_cpu_seconds().zip(cpu_before).map(|(a, b)| a - b);
     Figures {
         executions,
-        elapsed: started.elapsed(),
+        elapsed,
         latencies_ms,
+        cpu_seconds,
     }
 }
 
@@ -166,6 +191,7 @@ async fn bench_dex(executions: usize, concurrency: usize) -> Figures {
         executions,
         elapsed: started.elapsed(),
         latencies_ms,
+        cpu_seconds: None,
     }
 }
 
@@ -176,10 +202,12 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         println!("7-step execution (five steps and a parallel of two), Skip time, {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
-        let sequential = bench_durable_local(500, 1).await;
+        let sequential = bench_durable_local(500, 1, false).await;
         sequential.print("durable-local in-process, 1 at a time");
-        let ours = bench_durable_local(4000, 32).await;
+        let ours = bench_durable_local(4000, 32, false).await;
         ours.print("durable-local in-process, 32 in flight");
+        let batched = bench_durable_local(4000, 32, true).await;
+        batched.print("  same, SDK checkpoint_batching on");
         let dex_sequential = bench_dex(20, 1).await;
         dex_sequential.print("dex-local-runner, 1 at a time");
         let theirs = bench_dex(100, 8).await;

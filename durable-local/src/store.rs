@@ -85,6 +85,9 @@ impl Store {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path, durability: Durability) -> ServiceResult<Self> {
         let conn = Connection::open(path)?;
+        // One durable-local process owns the file: exclusive locking skips the per-transaction
+        // file locks and makes a second server on the same file fail fast instead of racing.
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         let sync = match durability {
             Durability::ProcessCrash => "NORMAL",
@@ -95,6 +98,7 @@ impl Store {
         // copy each page once instead of once per 1000 frames.
         conn.pragma_update(None, "wal_autocheckpoint", 20_000)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        conn.pragma_update(None, "cache_size", -32_768)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self { conn })
