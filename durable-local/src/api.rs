@@ -202,7 +202,7 @@ async fn route(core: &Arc<Core>, req: &ApiRequest) -> Result<ApiResponse, Servic
                 }
                 _ => (rest.join("/"), None),
             };
-            execution_route(core, req, &arn, action)
+            execution_route(core, req, &arn, action).await
         }
         _ => Err(not_found(req)),
     }
@@ -212,7 +212,7 @@ fn not_found(req: &ApiRequest) -> ServiceError {
     ServiceError::ResourceNotFound(format!("No route for {} {}", req.method, req.path))
 }
 
-fn execution_route(
+async fn execution_route(
     core: &Arc<Core>,
     req: &ApiRequest,
     arn: &str,
@@ -231,8 +231,9 @@ fn execution_route(
         ("POST", Some("checkpoint")) => {
             let body: CheckpointRequest = parse_body(&req.body)?;
             let token = body.checkpoint_token.unwrap_or_default();
-            let result =
-                service.checkpoint(arn, &token, body.client_token.as_deref(), &body.updates)?;
+            let result = service
+                .checkpoint_async(arn, &token, body.client_token.as_deref(), &body.updates)
+                .await?;
             for invoke in result.invokes {
                 core.dispatch_invoke(invoke);
             }

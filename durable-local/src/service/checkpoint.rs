@@ -7,10 +7,18 @@ use super::{
     CheckpointResult, InvokeRequest, Outcome, PAGE_SIZE, Service, finish_in_place, invalid,
 };
 use crate::error::{ServiceError, ServiceResult};
-use crate::model::{Execution, StoredOp};
+use crate::model::{Execution, ParentLink, StoredOp};
 use crate::time::now_ms;
 use crate::transitions::{self, Changes};
 use crate::wire::{ExecutionStatus, OperationType, OperationUpdate};
+
+/// A checkpoint applied in memory, waiting for its commit to be acknowledged.
+struct Queued {
+    result: CheckpointResult,
+    ticket: Option<u64>,
+    /// Set when the checkpoint finished the execution: its parent link.
+    finished: Option<Option<ParentLink>>,
+}
 
 impl Service {
     fn check_token(&self, exec: &Execution, token: &str) -> ServiceResult<()> {
@@ -23,7 +31,7 @@ impl Service {
         Ok(())
     }
 
-    /// CheckpointDurableExecution.
+    /// CheckpointDurableExecution (blocks while its write commits).
     pub fn checkpoint(
         &self,
         arn: &str,
@@ -31,6 +39,43 @@ impl Service {
         client_token: Option<&str>,
         updates: &[OperationUpdate],
     ) -> ServiceResult<CheckpointResult> {
+        let queued = self.checkpoint_queue(arn, token, client_token, updates)?;
+        if let Some(ticket) = queued.ticket {
+            self.durable(ticket)?;
+        }
+        Ok(self.checkpoint_acknowledge(arn, queued))
+    }
+
+    /// CheckpointDurableExecution, waiting for its commit without blocking the executor.
+    pub async fn checkpoint_async(
+        &self,
+        arn: &str,
+        token: &str,
+        client_token: Option<&str>,
+        updates: &[OperationUpdate],
+    ) -> ServiceResult<CheckpointResult> {
+        let queued = self.checkpoint_queue(arn, token, client_token, updates)?;
+        if let Some(ticket) = queued.ticket {
+            self.durable_async(ticket).await?;
+        }
+        Ok(self.checkpoint_acknowledge(arn, queued))
+    }
+
+    fn checkpoint_acknowledge(&self, arn: &str, queued: Queued) -> CheckpointResult {
+        if let Some(parent) = queued.finished {
+            self.after_finish(arn, parent);
+        }
+        queued.result
+    }
+
+    /// Validates and applies a checkpoint in memory and queues its write.
+    fn checkpoint_queue(
+        &self,
+        arn: &str,
+        token: &str,
+        client_token: Option<&str>,
+        updates: &[OperationUpdate],
+    ) -> ServiceResult<Queued> {
         let mut inner = self.lock();
         let Some(current) = inner.execs.get(arn) else {
             return Err(ServiceError::ResourceNotFound(format!(
@@ -43,9 +88,14 @@ impl Service {
             && prev_ct == ct
         {
             // A retry of the request that was already applied: answer it again.
-            return Ok(CheckpointResult {
+            let result = CheckpointResult {
                 response: response.clone(),
                 invokes: Vec::new(),
+            };
+            return Ok(Queued {
+                result,
+                ticket: None,
+                finished: None,
             });
         }
         self.check_token(current, token)?;
@@ -122,12 +172,11 @@ impl Service {
         if let Some(ct) = client_token {
             exec.last_checkpoint = Some((token.to_owned(), ct.to_owned(), response.clone()));
         }
-        drop(inner);
-        self.durable(ticket)?;
-        if changes.finished {
-            self.after_finish(arn, parent);
-        }
-        Ok(CheckpointResult { response, invokes })
+        Ok(Queued {
+            result: CheckpointResult { response, invokes },
+            ticket: Some(ticket),
+            finished: changes.finished.then_some(parent),
+        })
     }
 
     /// GetDurableExecutionState.

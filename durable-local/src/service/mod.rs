@@ -4,6 +4,7 @@
 
 mod callbacks;
 mod checkpoint;
+mod group_commit;
 mod lifecycle;
 mod queries;
 
@@ -12,7 +13,7 @@ pub use queries::ListFilter;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Value, json};
@@ -109,6 +110,8 @@ pub struct Service {
     durable_seq: AtomicU64,
     /// Sequence ranges whose group commit failed.
     failed: Mutex<Vec<(u64, u64)>>,
+    /// Notified after every group commit.
+    committed: Notify,
     time: TimeControl,
     token_epoch: String,
     finished: Notify,
@@ -167,6 +170,7 @@ impl Service {
             writer: Mutex::new(store),
             durable_seq: AtomicU64::new(0),
             failed: Mutex::new(Vec::new()),
+            committed: Notify::new(),
             time,
             token_epoch: uuid::Uuid::new_v4().simple().to_string(),
             finished: Notify::new(),
@@ -192,69 +196,6 @@ impl Service {
     /// The notifier that wakes the scheduler of `arn`.
     pub fn waker(&self, arn: &str) -> Arc<Notify> {
         self.lock().waker(arn)
-    }
-
-    /// Waits until the write with `ticket` is committed, committing the pending group itself
-    /// when no other caller is doing so (group commit: one transaction for every write queued
-    /// while the previous one was being committed).
-    pub(crate) fn durable(&self, ticket: u64) -> ServiceResult<()> {
-        let mut store = self
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if self.durable_seq.load(Ordering::Acquire) >= ticket {
-            return self.check_failed(ticket);
-        }
-        let batch = std::mem::take(&mut self.lock().pending);
-        let (Some(first), Some(last)) = (batch.first().map(|b| b.0), batch.last().map(|b| b.0))
-        else {
-            return self.check_failed(ticket);
-        };
-        let writes: Vec<PendingWrite> = batch.into_iter().map(|(_, w)| w).collect();
-        let result = store.write_batch(&writes);
-        if let Err(e) = &result {
-            tracing::error!("group commit of {} writes failed: {e}", writes.len());
-            self.failed
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((first, last));
-            // Memory ran ahead of the store: go back to what is committed.
-            let mut inner = self.lock();
-            for w in &writes {
-                match store.load_one(w.arn()) {
-                    Ok(Some(exec)) => {
-                        inner.execs.insert(exec.header.arn.clone(), exec);
-                    }
-                    Ok(None) => {
-                        inner.execs.remove(w.arn());
-                    }
-                    Err(e) => tracing::error!(arn = w.arn(), "cannot reload: {e}"),
-                }
-            }
-        }
-        self.durable_seq.store(last, Ordering::Release);
-        drop(store);
-        result?;
-        self.check_failed(ticket)
-    }
-
-    fn check_failed(&self, ticket: u64) -> ServiceResult<()> {
-        let failed = self
-            .failed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if failed.iter().any(|(a, b)| (*a..=*b).contains(&ticket)) {
-            return Err(ServiceError::Internal(
-                "the change could not be committed".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Commits everything queued so far.
-    pub(crate) fn flush(&self) -> ServiceResult<()> {
-        let ticket = self.lock().next_seq;
-        self.durable(ticket)
     }
 
     /// The store, for reads (after [`Service::flush`]).
