@@ -197,7 +197,6 @@ async fn bench_dex(executions: usize, concurrency: usize) -> Figures {
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(8)
         .enable_all()
         .build()
         .unwrap();
