@@ -7,8 +7,13 @@
 #![warn(missing_docs)]
 
 pub mod adapters;
+pub mod catalog;
 pub mod core;
 pub mod handlers;
 pub mod local;
+pub mod orders;
 pub mod ports;
+pub mod tier;
+pub mod tier_workflow;
 pub mod use_cases;
+pub mod workflow;

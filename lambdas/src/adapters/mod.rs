@@ -1,4 +1,5 @@
 //! Implementations of the ports: `embedded` (SQLite) and `http` (the API router).
 
+pub mod durable;
 pub mod embedded;
 pub mod http;

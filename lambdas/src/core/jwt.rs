@@ -184,6 +184,22 @@ pub fn mint_hs256(user_id: &str, secret: &[u8], now_secs: i64, lifetime_secs: i6
     )
 }
 
+/// Mints the HS256 service token the tier workflow sends to the Order Service: `sub`, `iss`, `iat`,
+/// `exp = iat + lifetime_secs` (section 5.3).
+pub fn mint_service_token(
+    user_id: &str,
+    issuer: &str,
+    secret: &[u8],
+    now_secs: i64,
+    lifetime_secs: i64,
+) -> String {
+    mint(
+        Algorithm::Hs256,
+        &json!({"sub": user_id, "iss": issuer, "iat": now_secs, "exp": now_secs + lifetime_secs}),
+        secret,
+    )
+}
+
 fn mint(algorithm: Algorithm, claims: &Value, secret: &[u8]) -> String {
     let header = URL_SAFE_NO_PAD.encode(json!({"alg": algorithm.name(), "typ": "JWT"}).to_string());
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());

@@ -9,6 +9,7 @@ pub mod jwt;
 pub mod outgoing;
 pub mod spend;
 pub mod tier;
+pub mod tier_upgraded;
 pub mod time_format;
 
 pub use account::{Account, BalanceChange};

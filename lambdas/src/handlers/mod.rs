@@ -5,6 +5,7 @@ pub mod batch;
 pub mod change_stream;
 pub mod credit_events;
 pub mod telemetry;
+pub mod tier_events;
 
 pub use batch::{BatchOutcome, ItemFailure, SqsBatchHandler, SqsMessage};
 pub use change_stream::{StreamRecord, handle_stream_batch};

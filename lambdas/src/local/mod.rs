@@ -5,6 +5,7 @@ pub mod data_dir_lock;
 pub mod producers;
 pub mod secret;
 pub mod service;
+pub mod tier_workflow;
 
 pub use service::{EmbeddedService, ServiceConfig};
 

@@ -4,7 +4,11 @@
 pub mod account_store;
 pub mod clock;
 pub mod event_publisher;
+pub mod tier_store;
+pub mod workflow;
 
 pub use account_store::{AccountStore, ChangeReason, SpendReceipt, StoreError};
 pub use clock::{Clock, SystemClock};
 pub use event_publisher::{EventPublisher, PublishError};
+pub use tier_store::{TierRecord, TierStore, TierStoreError};
+pub use workflow::{CallbackOutcome, CallbackSender, StartOutcome, WorkflowError, WorkflowStarter};

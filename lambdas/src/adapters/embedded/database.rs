@@ -79,6 +79,15 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     receive_count   INTEGER NOT NULL,
     dead_at_ms      INTEGER NOT NULL
 );
+-- Tier items (section 3.3): one per user, created on the first upgrade.
+CREATE TABLE IF NOT EXISTS tiers (
+    user_id            TEXT PRIMARY KEY,
+    tier               TEXT NOT NULL,
+    points_at_upgrade  INTEGER NOT NULL,
+    upgraded_at        TEXT NOT NULL,
+    tier_version       INTEGER NOT NULL,
+    notified_at        TEXT
+);
 CREATE TABLE IF NOT EXISTS archive (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id        TEXT NOT NULL UNIQUE,

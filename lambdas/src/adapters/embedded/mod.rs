@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod poller;
 pub mod queues;
 pub mod stream_processor;
+pub mod tier_store;
 pub mod topology;
 
 pub use account_store::SqliteAccountStore;
@@ -21,4 +22,5 @@ pub use bus::{Bus, BusPublisher, EntryResult, PutEventsEntry};
 pub use database::Database;
 pub use error::EmbeddedError;
 pub use queues::{DeadLetter, QueueMessage, Queues};
+pub use tier_store::SqliteTierStore;
 pub use topology::Topology;

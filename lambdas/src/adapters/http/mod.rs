@@ -7,6 +7,7 @@ pub mod auth;
 pub mod envelope;
 pub mod event_bridge_client;
 pub mod put_events;
+pub mod service_clients;
 
 pub use api::{ApiState, JwtSecret, api_routes, with_gateway_fallback};
 pub use api_error::ApiError;

@@ -1,0 +1,172 @@
+//! The real activities of the tier workflow (section 5.2): tier store, product clients, the bus.
+
+use crate::adapters::http::service_clients::{ProductSearchClient, ProductServiceClient};
+use crate::catalog::{Products, Recommendations};
+use crate::core::tier_upgraded::TierUpgraded;
+use crate::core::time_format::iso_millis;
+use crate::ports::{Clock, EventPublisher, TierStore, TierStoreError};
+use crate::tier::{SavedTier, TierAccount, TierChange, UpgradeRequest};
+use crate::workflow::tier_upgrade::{Activities, Error, ErrorKind};
+
+/// The search query the original sends (section 5.2, step 3b).
+pub fn recommendation_query(change: &TierChange, total_points: i64) -> String {
+    format!(
+        "loyalty tier upgrade recommendations for {} tier members with {total_points} points",
+        change.new_tier.name()
+    )
+}
+
+/// The activities, over a tier store, an event publisher, the product clients and a clock.
+#[derive(Debug, Clone)]
+pub struct TierActivities<S, P, C> {
+    /// Tier items.
+    pub tiers: S,
+    /// Where `loyalty.tierUpgraded.v1` goes.
+    pub publisher: P,
+    /// The Product Service.
+    pub products: ProductServiceClient,
+    /// The Product Search service.
+    pub search: ProductSearchClient,
+    /// The deployment environment (`Source` of the event).
+    pub env: String,
+    /// Time source of `UpgradedAt`, `NotifiedAt` and the event.
+    pub clock: C,
+}
+
+fn transient(error: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Transient, error.to_string())
+}
+
+fn store_error(error: TierStoreError) -> Error {
+    match error {
+        TierStoreError::VersionConflict { .. } => {
+            Error::new(ErrorKind::VersionConflict, error.to_string())
+        }
+        TierStoreError::Backend(_) => transient(error),
+    }
+}
+
+impl<S, P, C> Activities for TierActivities<S, P, C>
+where
+    S: TierStore + 'static,
+    P: EventPublisher + 'static,
+    C: Clock + 'static,
+{
+    async fn read_account(&self, input: &UpgradeRequest) -> Result<TierAccount, Error> {
+        let stored = self
+            .tiers
+            .load_tier(&input.user_id)
+            .await
+            .map_err(store_error)?;
+        Ok(TierAccount {
+            user_id: input.user_id.clone(),
+            tier: stored
+                .as_ref()
+                .map_or(crate::tier::Tier::Bronze, |t| t.tier),
+            version: stored.map_or(0, |t| t.version),
+        })
+    }
+
+    async fn evaluate_tier(
+        &self,
+        input: &UpgradeRequest,
+        account: &TierAccount,
+    ) -> Result<TierChange, Error> {
+        let change = crate::core::tier::TierChange::evaluate(input.total_points, account.tier);
+        Ok(TierChange {
+            has_changed: change.has_changed(),
+            previous_tier: change.previous,
+            new_tier: change.new,
+        })
+    }
+
+    async fn list_products(&self) -> Result<Products, Error> {
+        self.products.list_products().await.map_err(|error| {
+            tracing::warn!(%error, "productService.listProducts failed; the step will be retried");
+            transient(error)
+        })
+    }
+
+    async fn search_recommendations(
+        &self,
+        input: &UpgradeRequest,
+        change: &TierChange,
+    ) -> Result<Recommendations, Error> {
+        let query = recommendation_query(change, input.total_points);
+        self.search.search(&query).await.map_err(|error| {
+            tracing::warn!(%error, %query, "productSearchService.search failed; the step will be retried");
+            transient(error)
+        })
+    }
+
+    async fn upgrade_tier(
+        &self,
+        input: &UpgradeRequest,
+        account: &TierAccount,
+        change: &TierChange,
+    ) -> Result<SavedTier, Error> {
+        let now = iso_millis(self.clock.now_ms());
+        let saved = self
+            .tiers
+            .save_tier(
+                &input.user_id,
+                change.new_tier,
+                input.total_points,
+                account.version,
+                &now,
+            )
+            .await
+            .map_err(|error| {
+                if let TierStoreError::VersionConflict { .. } = error {
+                    tracing::info!(%error, "another execution upgraded first: superseded (F11)");
+                }
+                store_error(error)
+            })?;
+        Ok(SavedTier {
+            tier: saved.tier,
+            version: saved.version,
+            upgraded_at: saved.upgraded_at,
+        })
+    }
+
+    async fn publish_tier_upgraded(
+        &self,
+        callback_id: &str,
+        input: &UpgradeRequest,
+        change: &TierChange,
+    ) -> Result<(), Error> {
+        // The spec gives this submitter no access to `search-recommendations`' output, so it asks the search
+        // service again (the same query); a failure there sends `[]`, visibly, rather than failing the notification.
+        let query = recommendation_query(change, input.total_points);
+        let recommendations = match self.search.search(&query).await {
+            Ok(answer) => answer.products,
+            Err(error) => {
+                tracing::warn!(%error, "no recommendations for the tierUpgraded event; sending []");
+                Vec::new()
+            }
+        };
+        let time = iso_millis(self.clock.now_ms());
+        let event_id = uuid::Uuid::new_v4().to_string();
+        let event = TierUpgraded {
+            env: &self.env,
+            event_id: &event_id,
+            time: &time,
+            user_id: &input.user_id,
+            previous_tier: change.previous_tier,
+            new_tier: change.new_tier,
+            current_points: input.total_points,
+            recommendations: &recommendations,
+            callback_id,
+        }
+        .event();
+        self.publisher.publish(&[event]).await.map_err(transient)
+    }
+
+    async fn record_completion(&self, input: &UpgradeRequest) -> Result<(), Error> {
+        let now = iso_millis(self.clock.now_ms());
+        self.tiers
+            .record_notified(&input.user_id, &now)
+            .await
+            .map_err(store_error)
+    }
+}

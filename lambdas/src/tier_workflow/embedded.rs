@@ -1,0 +1,77 @@
+//! The tier workflow on durable-local, in-process: the orchestrator and `fetch-order-history` registered by name.
+
+use std::sync::Arc;
+
+use durable_local::DurableLocal;
+use workflow_runtime::FunctionTarget;
+
+use crate::adapters::http::service_clients::{
+    OrderServiceClient, ProductSearchClient, ProductServiceClient,
+};
+use crate::ports::{Clock, EventPublisher, TierStore};
+use crate::tier_workflow::activities::TierActivities;
+use crate::tier_workflow::fetch_order_history::fetch_order_history;
+use crate::workflow::tier_upgrade;
+
+/// The orchestrator's function name (the original's `ORCHESTRATOR_FUNCTION_NAME` points at it).
+pub const ORCHESTRATOR_FUNCTION: &str = "LoyaltyService-TierUpgradeOrchestrator";
+/// The order-history activity's function name (`FETCH_ORDER_HISTORY_ACTIVITY_ARN`).
+pub const FETCH_ORDER_HISTORY_FUNCTION: &str = "LoyaltyService-FetchOrderHistoryActivity";
+
+/// Where the external services are (section 6: the values of the `*_ENDPOINT_PARAM` parameters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceEndpoints {
+    /// The Product Service base URL.
+    pub product_service: String,
+    /// The Product Search service base URL.
+    pub product_search: String,
+    /// The Order Service base URL.
+    pub order_service: String,
+}
+
+/// Registers the orchestrator and the order-history function on `local`; executions left running by a previous
+/// process resume now.
+pub fn register_tier_workflow<S, P, C>(
+    local: &DurableLocal,
+    endpoints: &ServiceEndpoints,
+    env: &str,
+    jwt_secret: &[u8],
+    tiers: S,
+    publisher: P,
+    clock: C,
+) -> Result<(), durable_local::Error>
+where
+    S: TierStore + 'static,
+    P: EventPublisher + 'static,
+    C: Clock + Clone + 'static,
+{
+    let orders = Arc::new(OrderServiceClient::new(
+        &endpoints.order_service,
+        jwt_secret,
+    ));
+    let order_clock = clock.clone();
+    local.register_function(FETCH_ORDER_HISTORY_FUNCTION, move |request| {
+        let orders = Arc::clone(&orders);
+        let now_secs = order_clock.now_ms() / 1000;
+        async move {
+            Ok::<_, aws_durable_execution_sdk::BoxError>(
+                fetch_order_history(&orders, request, now_secs).await,
+            )
+        }
+    });
+    let activities = TierActivities {
+        tiers,
+        publisher,
+        products: ProductServiceClient::new(&endpoints.product_service),
+        search: ProductSearchClient::new(&endpoints.product_search),
+        env: env.to_owned(),
+        clock,
+    };
+    let functions = tier_upgrade::Functions {
+        fetch_order_history: FunctionTarget::Lambda(FETCH_ORDER_HISTORY_FUNCTION.to_owned()),
+    };
+    local.register_durable(
+        ORCHESTRATOR_FUNCTION,
+        tier_upgrade::handler(activities, functions),
+    )
+}

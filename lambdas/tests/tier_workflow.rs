@@ -1,0 +1,538 @@
+//! The tier upgrade workflow end to end: the embedded service on a real SQLite file, durable-local in-process with
+//! scaled time, and axum servers on 127.0.0.1 standing in for the Product, Product Search and Order services.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use durable_local::{
+    DurableLocal, DurableLocalOptions, ExecutionInfo, ExecutionStatus, TimeControl,
+};
+use lambdas::adapters::embedded::archive::list_archive;
+use lambdas::adapters::embedded::{BusPublisher, SqliteTierStore};
+use lambdas::adapters::http::JwtSecret;
+use lambdas::core::outgoing::OutgoingEvent;
+use lambdas::core::tier::Tier;
+use lambdas::local::producers::{order_completed, user_created};
+use lambdas::local::{EmbeddedService, ServiceConfig};
+use lambdas::ports::{EventPublisher, SystemClock, TierStore};
+use lambdas::tier::UpgradeOutcome;
+use lambdas::tier_workflow::embedded::{
+    ORCHESTRATOR_FUNCTION, ServiceEndpoints, register_tier_workflow,
+};
+use serde_json::{Value, json};
+use tokio::sync::{RwLock, watch};
+use tokio::task::JoinHandle;
+
+const SECRET: &str = "tier-test-secret";
+
+/// The three stand-in services and what they saw.
+#[derive(Default)]
+struct Services {
+    product_failures_left: AtomicU32,
+    product_calls: AtomicU32,
+    search_calls: AtomicU32,
+    order_calls: AtomicU32,
+    search_queries: std::sync::Mutex<Vec<String>>,
+    /// Held for writing by a test that must act while `list-products` is in flight.
+    product_gate: RwLock<()>,
+}
+
+fn search_products() -> Vec<Value> {
+    (1..=4)
+        .map(|i| json!({"productId": format!("p{i}"), "name": format!("Product {i}"), "price": 4.99, "stockLevel": 10 + i}))
+        .collect()
+}
+
+async fn products(State(services): State<Arc<Services>>) -> Response {
+    services.product_calls.fetch_add(1, Ordering::SeqCst);
+    let _gate = services.product_gate.read().await;
+    let failing = services
+        .product_failures_left
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if failing {
+        return (StatusCode::SERVICE_UNAVAILABLE, "overloaded").into_response();
+    }
+    axum::Json(json!({"data": [{"productId": "p1", "name": "Latte"}], "message": "OK"}))
+        .into_response()
+}
+
+async fn search(State(services): State<Arc<Services>>, body: String) -> Response {
+    services.search_calls.fetch_add(1, Ordering::SeqCst);
+    let query: Value = serde_json::from_str(&body).unwrap();
+    let query = query["query"]
+        .as_str()
+        .unwrap_or("<not a string>")
+        .to_owned();
+    services.search_queries.lock().unwrap().push(query);
+    axum::Json(json!({"answer": "Try these", "products": search_products()})).into_response()
+}
+
+async fn orders(
+    State(services): State<Arc<Services>>,
+    headers: HeaderMap,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    services.order_calls.fetch_add(1, Ordering::SeqCst);
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    if lambdas::core::jwt::verify(token, SECRET.as_bytes(), SystemClock.now_secs()).is_err() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let page = match query.get("pageToken").map(String::as_str) {
+        None => {
+            json!({"items": [{"orderId": "o1"}, {"orderId": "o2"}], "pageSize": 2, "hasMorePages": true, "nextPageToken": "next page/2"})
+        }
+        Some("next page/2") => {
+            json!({"items": [{"orderId": "o3"}], "pageSize": 2, "hasMorePages": false, "nextPageToken": null})
+        }
+        Some(other) => panic!("unexpected page token {other}"),
+    };
+    axum::Json(page).into_response()
+}
+
+trait NowSecs {
+    fn now_secs(&self) -> i64;
+}
+impl NowSecs for SystemClock {
+    fn now_secs(&self) -> i64 {
+        lambdas::ports::Clock::now_ms(self) / 1000
+    }
+}
+
+async fn serve_stand_ins(services: Arc<Services>) -> (ServiceEndpoints, JoinHandle<()>) {
+    let router = Router::new()
+        .route("/product", get(products))
+        .route("/search", post(search))
+        .route("/orders", get(orders))
+        .with_state(services);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    let endpoints = ServiceEndpoints {
+        product_service: base.clone(),
+        product_search: base.clone(),
+        order_service: base,
+    };
+    (endpoints, server)
+}
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    service: EmbeddedService,
+    local: DurableLocal,
+    services: Arc<Services>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// How the workflow is run: with the two pollers (trigger and acknowledger), or registered only.
+#[derive(PartialEq)]
+enum Pollers {
+    Both,
+    None,
+}
+
+impl Harness {
+    async fn start(time: TimeControl, pollers: Pollers, services: Services) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let service = EmbeddedService::open(ServiceConfig::new(
+            dir.path(),
+            "dev",
+            JwtSecret::new(SECRET),
+        ))
+        .unwrap();
+        let local = DurableLocal::open(
+            dir.path().join("durable.sqlite3"),
+            DurableLocalOptions {
+                time,
+                ..DurableLocalOptions::default()
+            },
+        )
+        .unwrap();
+        let services = Arc::new(services);
+        let (endpoints, server) = serve_stand_ins(services.clone()).await;
+        let (shutdown, receiver) = watch::channel(false);
+        let mut tasks = service.start_workers(&receiver);
+        tasks.push(server);
+        if pollers == Pollers::Both {
+            tasks.extend(
+                service
+                    .start_tier_workflow(&local, &endpoints, &receiver)
+                    .unwrap(),
+            );
+        } else {
+            register_tier_workflow(
+                &local,
+                &endpoints,
+                "dev",
+                SECRET.as_bytes(),
+                SqliteTierStore::new(service.db.clone()),
+                BusPublisher::new(service.bus.clone()),
+                SystemClock,
+            )
+            .unwrap();
+        }
+        Self {
+            _dir: dir,
+            service,
+            local,
+            services,
+            shutdown,
+            tasks,
+        }
+    }
+
+    async fn publish(&self, events: &[OutgoingEvent]) {
+        BusPublisher::new(self.service.bus.clone())
+            .publish(events)
+            .await
+            .unwrap();
+    }
+
+    async fn executions(&self, at_least: usize) -> Vec<String> {
+        for _ in 0..2000 {
+            let arns = self.local.list_executions(ORCHESTRATOR_FUNCTION).unwrap();
+            if arns.len() >= at_least {
+                return arns;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("fewer than {at_least} executions after 10 s");
+    }
+
+    async fn finished(&self, arn: &str) -> (ExecutionInfo, UpgradeOutcome) {
+        let info =
+            tokio::time::timeout(Duration::from_secs(30), self.local.wait_for_completion(arn))
+                .await
+                .expect("the execution finishes")
+                .unwrap();
+        assert_eq!(info.status, ExecutionStatus::Succeeded, "{info:?}");
+        let outcome = serde_json::from_str(info.result.as_deref().unwrap()).unwrap();
+        (info, outcome)
+    }
+
+    fn tiers(&self) -> SqliteTierStore {
+        SqliteTierStore::new(self.service.db.clone())
+    }
+
+    /// `"<type> <name>"` of every operation of the execution, in creation order.
+    fn operations(&self, arn: &str) -> Vec<String> {
+        self.local
+            .operations(arn)
+            .unwrap()
+            .iter()
+            .map(|op| format!("{:?} {}", op.op_type, op.name.as_deref().unwrap_or("-")))
+            .collect()
+    }
+
+    async fn stop(self) {
+        self.shutdown.send(true).unwrap();
+        for task in self.tasks {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+fn points_added(user: &str, total: i64) -> OutgoingEvent {
+    let detail = json!({"id": uuid::Uuid::new_v4().to_string(), "type": "loyalty.pointsAdded.v2", "source": "loyalty",
+                        "specversion": "1.0", "data": {"userId": user, "totalPoints": total, "difference": 10}});
+    OutgoingEvent {
+        source: "dev.loyalty".into(),
+        detail_type: "loyalty.pointsAdded.v2".into(),
+        detail: detail.to_string(),
+    }
+}
+
+fn upgrade_input(user: &str, total: i64) -> Value {
+    json!({"userId": user, "totalPoints": total})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crossing_500_points_upgrades_to_silver_publishes_the_callback_id_and_the_acknowledgement_completes_it()
+ {
+    let harness = Harness::start(
+        TimeControl::Scaled(0.01),
+        Pollers::Both,
+        Services::default(),
+    )
+    .await;
+    let now = lambdas::ports::Clock::now_ms(&SystemClock);
+    let mut credits = vec![user_created("dev", "u1", now)];
+    credits.extend((1..=8).map(|i| order_completed("dev", "u1", &format!("order-{i}"), true, now)));
+    harness.publish(&credits).await;
+
+    let arns = harness.executions(1).await;
+    let (info, outcome) = harness.finished(&arns[0]).await;
+    assert_eq!(outcome, UpgradeOutcome::Upgraded);
+    assert_eq!(
+        harness
+            .local
+            .list_executions(ORCHESTRATOR_FUNCTION)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let tier = harness.tiers().load_tier("u1").await.unwrap().unwrap();
+    assert_eq!(
+        (tier.tier, tier.version, tier.points_at_upgrade),
+        (Tier::Silver, 1, 500)
+    );
+    assert!(
+        tier.notified_at.is_some(),
+        "NotifiedAt is set by record-completion"
+    );
+
+    let mut operations = harness.operations(&info.arn);
+    // The two branches of gather-context run concurrently: their creation order varies.
+    operations[3..5].sort();
+    assert_eq!(
+        operations,
+        [
+            "Step workflow:spec-hash",
+            "Step read-account",
+            "Step evaluate-tier",
+            "Step list-products",
+            "Step search-recommendations",
+            "ChainedInvoke fetch-order-history",
+            "Step upgrade-tier",
+            "Context await-notification-ack",
+            "Callback -",
+            "Step -",
+            "Step record-completion",
+        ]
+    );
+    println!("durable operations of one upgrade: {}", operations.len());
+
+    let callback_id = harness
+        .local
+        .operations(&info.arn)
+        .unwrap()
+        .into_iter()
+        .find_map(|op| op.callback_id)
+        .unwrap();
+    let published: Vec<_> = list_archive(&harness.service.db)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.detail_type == "loyalty.tierUpgraded.v1")
+        .collect();
+    assert_eq!(published.len(), 1);
+    let detail = &published[0].detail;
+    assert_eq!(published[0].source, "dev.loyalty");
+    assert_eq!(detail["source"], "dev.loyalty");
+    assert_eq!(detail["data"]["callbackId"], callback_id.as_str());
+    assert_eq!(
+        (
+            &detail["data"]["userId"],
+            &detail["data"]["previousTier"],
+            &detail["data"]["newTier"],
+            &detail["data"]["currentPoints"]
+        ),
+        (
+            &json!("u1"),
+            &json!("Bronze"),
+            &json!("Silver"),
+            &json!(500)
+        )
+    );
+    assert_eq!(
+        detail["data"]["recommendations"],
+        json!(search_products()[..3])
+    );
+
+    let history = harness
+        .local
+        .operations(&info.arn)
+        .unwrap()
+        .into_iter()
+        .find(|op| op.name.as_deref() == Some("fetch-order-history"))
+        .and_then(|op| op.result)
+        .unwrap();
+    let history: Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(
+        history,
+        json!({"items": [{"orderId": "o1"}, {"orderId": "o2"}, {"orderId": "o3"}], "pages": 2})
+    );
+    assert_eq!(harness.services.order_calls.load(Ordering::SeqCst), 2);
+    let query = "loyalty tier upgrade recommendations for Silver tier members with 500 points";
+    // search-recommendations, then the submitter of await-notification-ack asks again (see the README).
+    assert_eq!(
+        *harness.services.search_queries.lock().unwrap(),
+        [query, query]
+    );
+    assert!(harness.service.queues.dead_letters().unwrap().is_empty());
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_acknowledgement_the_tier_stays_upgraded_and_notified_at_unset() {
+    let harness = Harness::start(
+        TimeControl::Scaled(0.001),
+        Pollers::None,
+        Services::default(),
+    )
+    .await;
+    let arn = harness
+        .local
+        .start_execution(
+            ORCHESTRATOR_FUNCTION,
+            Some("unacknowledged"),
+            &upgrade_input("u2", 500),
+        )
+        .unwrap();
+    let (_, outcome) = harness.finished(&arn).await;
+    assert_eq!(outcome, UpgradeOutcome::UpgradedUnacknowledged);
+    let tier = harness.tiers().load_tier("u2").await.unwrap().unwrap();
+    assert_eq!(
+        (tier.tier, tier.version, tier.notified_at),
+        (Tier::Silver, 1, None)
+    );
+    assert!(
+        !harness
+            .operations(&arn)
+            .contains(&"Step record-completion".to_owned())
+    );
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_upgrade_supersedes_the_execution_without_retrying_the_conflict() {
+    let harness = Harness::start(
+        TimeControl::Scaled(0.001),
+        Pollers::None,
+        Services::default(),
+    )
+    .await;
+    let gate = harness.services.product_gate.write().await;
+    let arn = harness
+        .local
+        .start_execution(
+            ORCHESTRATOR_FUNCTION,
+            Some("superseded"),
+            &upgrade_input("u3", 1600),
+        )
+        .unwrap();
+    while harness.services.product_calls.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // read-account has seen no tier item (version 0); another execution saves Silver meanwhile.
+    harness
+        .tiers()
+        .save_tier("u3", Tier::Silver, 520, 0, "2026-11-24T10:00:00.000Z")
+        .await
+        .unwrap();
+    drop(gate);
+    let (_, outcome) = harness.finished(&arn).await;
+    assert_eq!(outcome, UpgradeOutcome::Superseded);
+    let upgrade = harness
+        .local
+        .operations(&arn)
+        .unwrap()
+        .into_iter()
+        .find(|op| op.name.as_deref() == Some("upgrade-tier"))
+        .unwrap();
+    // `attempt` counts the retries recorded on the operation.
+    assert_eq!(
+        (upgrade.status, upgrade.attempt),
+        (durable_local::OperationStatus::Failed, 0),
+        "a version conflict is not retried"
+    );
+    let tier = harness.tiers().load_tier("u3").await.unwrap().unwrap();
+    assert_eq!((tier.tier, tier.version), (Tier::Silver, 1));
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trigger_starts_nothing_below_silver_and_one_execution_per_user_and_target_tier() {
+    let harness = Harness::start(
+        TimeControl::Scaled(0.01),
+        Pollers::Both,
+        Services::default(),
+    )
+    .await;
+    harness
+        .publish(&[
+            points_added("below", 499),
+            points_added("twice", 520),
+            points_added("twice", 560),
+            points_added("sentinel", 500),
+        ])
+        .await;
+    let arns = harness.executions(2).await;
+    for arn in &arns {
+        harness.finished(arn).await;
+    }
+    let mut names: Vec<String> = arns
+        .iter()
+        .map(|arn| harness.local.get_execution(arn).unwrap().name)
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            lambdas::handlers::tier_events::execution_name("sentinel", Tier::Silver),
+            lambdas::handlers::tier_events::execution_name("twice", Tier::Silver),
+        ]
+    );
+    assert_eq!(
+        harness
+            .local
+            .list_executions(ORCHESTRATOR_FUNCTION)
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(harness.tiers().load_tier("below").await.unwrap(), None);
+    assert!(harness.service.queues.dead_letters().unwrap().is_empty());
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_product_service_is_retried_with_the_spec_policy_until_it_answers() {
+    let services = Services {
+        product_failures_left: AtomicU32::new(2),
+        ..Services::default()
+    };
+    let harness = Harness::start(TimeControl::Scaled(0.001), Pollers::None, services).await;
+    let arn = harness
+        .local
+        .start_execution(
+            ORCHESTRATOR_FUNCTION,
+            Some("flaky-products"),
+            &upgrade_input("u4", 500),
+        )
+        .unwrap();
+    // No acknowledger runs: the execution ends unacknowledged after the (scaled) 5-minute timeout.
+    let (_, outcome) = harness.finished(&arn).await;
+    assert_eq!(outcome, UpgradeOutcome::UpgradedUnacknowledged);
+    assert_eq!(harness.services.product_calls.load(Ordering::SeqCst), 3);
+    let list_products = harness
+        .local
+        .operations(&arn)
+        .unwrap()
+        .into_iter()
+        .find(|op| op.name.as_deref() == Some("list-products"))
+        .unwrap();
+    // Two failures, two retries (the spec's 6-attempt policy allows five), the third call answers.
+    assert_eq!(
+        (list_products.status, list_products.attempt),
+        (durable_local::OperationStatus::Succeeded, 2)
+    );
+    harness.stop().await;
+}
