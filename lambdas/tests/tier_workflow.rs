@@ -2,267 +2,20 @@
 //! scaled time, and axum servers on 127.0.0.1 standing in for the Product, Product Search and Order services.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+mod support;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use durable_local::{
-    DurableLocal, DurableLocalOptions, ExecutionInfo, ExecutionStatus, TimeControl,
-};
+use durable_local::TimeControl;
 use lambdas::adapters::embedded::archive::list_archive;
-use lambdas::adapters::embedded::{BusPublisher, SqliteTierStore};
-use lambdas::adapters::http::JwtSecret;
-use lambdas::core::outgoing::OutgoingEvent;
 use lambdas::core::tier::Tier;
 use lambdas::local::producers::{order_completed, user_created};
-use lambdas::local::{EmbeddedService, ServiceConfig};
-use lambdas::ports::{EventPublisher, SystemClock, TierStore};
+use lambdas::ports::{SystemClock, TierStore};
 use lambdas::tier::UpgradeOutcome;
-use lambdas::tier_workflow::embedded::{
-    ORCHESTRATOR_FUNCTION, ServiceEndpoints, register_tier_workflow,
-};
+use lambdas::tier_workflow::embedded::ORCHESTRATOR_FUNCTION;
 use serde_json::{Value, json};
-use tokio::sync::{RwLock, watch};
-use tokio::task::JoinHandle;
-
-const SECRET: &str = "tier-test-secret";
-
-/// The three stand-in services and what they saw.
-#[derive(Default)]
-struct Services {
-    product_failures_left: AtomicU32,
-    product_calls: AtomicU32,
-    search_calls: AtomicU32,
-    order_calls: AtomicU32,
-    search_queries: std::sync::Mutex<Vec<String>>,
-    /// Held for writing by a test that must act while `list-products` is in flight.
-    product_gate: RwLock<()>,
-}
-
-fn search_products() -> Vec<Value> {
-    (1..=4)
-        .map(|i| json!({"productId": format!("p{i}"), "name": format!("Product {i}"), "price": 4.99, "stockLevel": 10 + i}))
-        .collect()
-}
-
-async fn products(State(services): State<Arc<Services>>) -> Response {
-    services.product_calls.fetch_add(1, Ordering::SeqCst);
-    let _gate = services.product_gate.read().await;
-    let failing = services
-        .product_failures_left
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok();
-    if failing {
-        return (StatusCode::SERVICE_UNAVAILABLE, "overloaded").into_response();
-    }
-    axum::Json(json!({"data": [{"productId": "p1", "name": "Latte"}], "message": "OK"}))
-        .into_response()
-}
-
-async fn search(State(services): State<Arc<Services>>, body: String) -> Response {
-    services.search_calls.fetch_add(1, Ordering::SeqCst);
-    let query: Value = serde_json::from_str(&body).unwrap();
-    let query = query["query"]
-        .as_str()
-        .unwrap_or("<not a string>")
-        .to_owned();
-    services.search_queries.lock().unwrap().push(query);
-    axum::Json(json!({"answer": "Try these", "products": search_products()})).into_response()
-}
-
-async fn orders(
-    State(services): State<Arc<Services>>,
-    headers: HeaderMap,
-    Query(query): Query<std::collections::HashMap<String, String>>,
-) -> Response {
-    services.order_calls.fetch_add(1, Ordering::SeqCst);
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(token) = token else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    if lambdas::core::jwt::verify(token, SECRET.as_bytes(), SystemClock.now_secs()).is_err() {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    let page = match query.get("pageToken").map(String::as_str) {
-        None => {
-            json!({"items": [{"orderId": "o1"}, {"orderId": "o2"}], "pageSize": 2, "hasMorePages": true, "nextPageToken": "next page/2"})
-        }
-        Some("next page/2") => {
-            json!({"items": [{"orderId": "o3"}], "pageSize": 2, "hasMorePages": false, "nextPageToken": null})
-        }
-        Some(other) => panic!("unexpected page token {other}"),
-    };
-    axum::Json(page).into_response()
-}
-
-trait NowSecs {
-    fn now_secs(&self) -> i64;
-}
-impl NowSecs for SystemClock {
-    fn now_secs(&self) -> i64 {
-        lambdas::ports::Clock::now_ms(self) / 1000
-    }
-}
-
-async fn serve_stand_ins(services: Arc<Services>) -> (ServiceEndpoints, JoinHandle<()>) {
-    let router = Router::new()
-        .route("/product", get(products))
-        .route("/search", post(search))
-        .route("/orders", get(orders))
-        .with_state(services);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
-    let endpoints = ServiceEndpoints {
-        product_service: base.clone(),
-        product_search: base.clone(),
-        order_service: base,
-    };
-    (endpoints, server)
-}
-
-struct Harness {
-    _dir: tempfile::TempDir,
-    service: EmbeddedService,
-    local: DurableLocal,
-    services: Arc<Services>,
-    shutdown: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-/// How the workflow is run: with the two pollers (trigger and acknowledger), or registered only.
-#[derive(PartialEq)]
-enum Pollers {
-    Both,
-    None,
-}
-
-impl Harness {
-    async fn start(time: TimeControl, pollers: Pollers, services: Services) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let service = EmbeddedService::open(ServiceConfig::new(
-            dir.path(),
-            "dev",
-            JwtSecret::new(SECRET),
-        ))
-        .unwrap();
-        let local = DurableLocal::open(
-            dir.path().join("durable.sqlite3"),
-            DurableLocalOptions {
-                time,
-                ..DurableLocalOptions::default()
-            },
-        )
-        .unwrap();
-        let services = Arc::new(services);
-        let (endpoints, server) = serve_stand_ins(services.clone()).await;
-        let (shutdown, receiver) = watch::channel(false);
-        let mut tasks = service.start_workers(&receiver);
-        tasks.push(server);
-        if pollers == Pollers::Both {
-            tasks.extend(
-                service
-                    .start_tier_workflow(&local, &endpoints, &receiver)
-                    .unwrap(),
-            );
-        } else {
-            register_tier_workflow(
-                &local,
-                &endpoints,
-                "dev",
-                SECRET.as_bytes(),
-                SqliteTierStore::new(service.db.clone()),
-                BusPublisher::new(service.bus.clone()),
-                SystemClock,
-            )
-            .unwrap();
-        }
-        Self {
-            _dir: dir,
-            service,
-            local,
-            services,
-            shutdown,
-            tasks,
-        }
-    }
-
-    async fn publish(&self, events: &[OutgoingEvent]) {
-        BusPublisher::new(self.service.bus.clone())
-            .publish(events)
-            .await
-            .unwrap();
-    }
-
-    async fn executions(&self, at_least: usize) -> Vec<String> {
-        for _ in 0..2000 {
-            let arns = self.local.list_executions(ORCHESTRATOR_FUNCTION).unwrap();
-            if arns.len() >= at_least {
-                return arns;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        panic!("fewer than {at_least} executions after 10 s");
-    }
-
-    async fn finished(&self, arn: &str) -> (ExecutionInfo, UpgradeOutcome) {
-        let info =
-            tokio::time::timeout(Duration::from_secs(30), self.local.wait_for_completion(arn))
-                .await
-                .expect("the execution finishes")
-                .unwrap();
-        assert_eq!(info.status, ExecutionStatus::Succeeded, "{info:?}");
-        let outcome = serde_json::from_str(info.result.as_deref().unwrap()).unwrap();
-        (info, outcome)
-    }
-
-    fn tiers(&self) -> SqliteTierStore {
-        SqliteTierStore::new(self.service.db.clone())
-    }
-
-    /// `"<type> <name>"` of every operation of the execution, in creation order.
-    fn operations(&self, arn: &str) -> Vec<String> {
-        self.local
-            .operations(arn)
-            .unwrap()
-            .iter()
-            .map(|op| format!("{:?} {}", op.op_type, op.name.as_deref().unwrap_or("-")))
-            .collect()
-    }
-
-    async fn stop(self) {
-        self.shutdown.send(true).unwrap();
-        for task in self.tasks {
-            task.abort();
-            let _ = task.await;
-        }
-    }
-}
-
-fn points_added(user: &str, total: i64) -> OutgoingEvent {
-    let detail = json!({"id": uuid::Uuid::new_v4().to_string(), "type": "loyalty.pointsAdded.v2", "source": "loyalty",
-                        "specversion": "1.0", "data": {"userId": user, "totalPoints": total, "difference": 10}});
-    OutgoingEvent {
-        source: "dev.loyalty".into(),
-        detail_type: "loyalty.pointsAdded.v2".into(),
-        detail: detail.to_string(),
-    }
-}
-
-fn upgrade_input(user: &str, total: i64) -> Value {
-    json!({"userId": user, "totalPoints": total})
-}
-
+use support::{Harness, Pollers, Services, points_added, search_products, upgrade_input};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crossing_500_points_upgrades_to_silver_publishes_the_callback_id_and_the_acknowledgement_completes_it()
  {
@@ -534,5 +287,42 @@ async fn a_failing_product_service_is_retried_with_the_spec_policy_until_it_answ
         (list_products.status, list_products.attempt),
         (durable_local::OperationStatus::Succeeded, 2)
     );
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledging_an_unknown_or_already_completed_callback_is_done_not_retried() {
+    let harness = Harness::start(
+        TimeControl::Scaled(0.01),
+        Pollers::Both,
+        Services::default(),
+    )
+    .await;
+    let acknowledgement = |callback_id: &str| lambdas::core::outgoing::OutgoingEvent {
+        source: "dev.loyalty".into(),
+        detail_type: "loyalty.tierUpgraded.v1".into(),
+        detail: json!({"id": "e1", "type": "loyalty.tierUpgraded.v1", "source": "dev.loyalty",
+                       "data": {"userId": "u5", "callbackId": callback_id}})
+        .to_string(),
+    };
+    harness
+        .publish(&[acknowledgement("no-such-callback")])
+        .await;
+    let queue = harness
+        .service
+        .topology()
+        .queue(lambdas::adapters::embedded::topology::NOTIFICATION_ACKNOWLEDGER);
+    for _ in 0..2000 {
+        if harness.service.queues.depth(&queue).unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        harness.service.queues.depth(&queue).unwrap(),
+        0,
+        "the message was deleted"
+    );
+    assert!(harness.service.queues.dead_letters().unwrap().is_empty());
     harness.stop().await;
 }

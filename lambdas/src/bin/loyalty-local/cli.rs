@@ -69,6 +69,31 @@ pub struct ServeArgs {
     /// The environment: names the bus (`LoyaltyService-bus-<ENV>`), the sources and the queues.
     #[arg(long = "env", env = "ENV", value_name = "ENV", default_value = "dev")]
     pub env: String,
+    #[command(flatten)]
+    pub tier_workflow: TierWorkflowArgs,
+}
+
+/// Options of the tier upgrade workflow in `serve`: it runs when all three endpoints are set, and is off (with a
+/// start-up line saying so) when none is. Embedded, each variable holds the URL the original read from SSM.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TierWorkflowArgs {
+    /// Product Service base URL (`GET <URL>/product`).
+    #[arg(long, env = "PRODUCT_SERVICE_ENDPOINT_PARAM", value_name = "URL")]
+    pub product_service_endpoint: Option<String>,
+    /// Product Search service base URL (`POST <URL>/search`).
+    #[arg(long, env = "PRODUCT_SEARCH_ENDPOINT_PARAM", value_name = "URL")]
+    pub product_search_endpoint: Option<String>,
+    /// Order Service base URL (`GET <URL>/orders`).
+    #[arg(long, env = "ORDER_SERVICE_ENDPOINT_PARAM", value_name = "URL")]
+    pub order_service_endpoint: Option<String>,
+    /// Multiplies the workflow's waits, retry delays and the 5-minute acknowledgement timeout (tests, demos).
+    #[arg(
+        long,
+        env = "TIER_WORKFLOW_TIME_SCALE",
+        value_name = "F",
+        default_value_t = 1.0
+    )]
+    pub tier_time_scale: f64,
 }
 
 /// Options of `token`.

@@ -3,12 +3,18 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use lambdas::adapters::embedded::topology::{ORDER_COMPLETED, USER_CREATED};
+use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
+use lambdas::adapters::embedded::topology::{
+    NOTIFICATION_ACKNOWLEDGER, ORDER_COMPLETED, TIER_UPGRADE_TRIGGER, USER_CREATED,
+};
 use lambdas::adapters::http::JwtSecret;
 use lambdas::local::data_dir_lock::DataDirLock;
 use lambdas::local::secret::resolve_secret;
 use lambdas::local::service::DATABASE_FILE;
+use lambdas::local::tier_workflow::DURABLE_DATABASE_FILE;
 use lambdas::local::{EmbeddedService, ServiceConfig};
+use lambdas::tier_workflow::config::{ENDPOINT_SETTINGS, endpoints_from_settings};
+use lambdas::tier_workflow::embedded::{ORCHESTRATOR_FUNCTION, ServiceEndpoints};
 use tokio::sync::watch;
 
 use crate::cli::ServeArgs;
@@ -38,7 +44,12 @@ async fn shutdown_signal() {
     }
 }
 
-fn print_components(service: &EmbeddedService, secret_line: &str, address: &str) {
+fn print_components(
+    service: &EmbeddedService,
+    secret_line: &str,
+    address: &str,
+    tier_workflow: Option<&ServiceEndpoints>,
+) {
     let topology = service.topology();
     let data_dir = &service.config().data_dir;
     println!("environment: {} (set ENV to change)", topology.env);
@@ -58,8 +69,14 @@ fn print_components(service: &EmbeddedService, secret_line: &str, address: &str)
             "poller -> welcome bonus +100"
         } else if rule.queue == topology.queue(ORDER_COMPLETED) {
             "poller -> +50 per order id, once across v1/v2"
+        } else if tier_workflow.is_none() {
+            "no consumer (the tier workflow is off)"
+        } else if rule.queue == topology.queue(TIER_UPGRADE_TRIGGER) {
+            "poller -> starts the tier upgrade workflow (one execution per user and target tier)"
+        } else if rule.queue == topology.queue(NOTIFICATION_ACKNOWLEDGER) {
+            "poller -> acknowledges the tier upgrade (completes its callback)"
         } else {
-            "no consumer yet (kept for the tier workflow)"
+            "no consumer"
         };
         println!(
             "rule {}: source {} detail-type {} -> queue {} (DLQ {}), {consumer}",
@@ -74,6 +91,21 @@ fn print_components(service: &EmbeddedService, secret_line: &str, address: &str)
         "change stream: outbox -> loyalty.pointsAdded.v1+v2 / loyalty.pointsSpent.v1 on {} (failures -> {})",
         topology.bus_name, topology.stream_failure_queue
     );
+    match tier_workflow {
+        None => println!(
+            "tier workflow: off; set {} (or --product-service-endpoint, --product-search-endpoint, \
+             --order-service-endpoint) to enable it",
+            ENDPOINT_SETTINGS.join(", ")
+        ),
+        Some(endpoints) => println!(
+            "tier workflow: {ORCHESTRATOR_FUNCTION} on durable-local ({}); product service {}, product search {}, \
+             order service {}",
+            data_dir.join(DURABLE_DATABASE_FILE).display(),
+            endpoints.product_service,
+            endpoints.product_search,
+            endpoints.order_service
+        ),
+    }
     println!("listening on http://{address}");
 }
 
@@ -83,6 +115,18 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let _lock = DataDirLock::acquire(&data_dir)?;
     let (secret, origin) = resolve_secret(args.jwt_secret.as_deref(), &data_dir)
         .context("cannot read or create the JWT secret")?;
+    let tier = &args.tier_workflow;
+    let endpoints = endpoints_from_settings(
+        tier.product_service_endpoint.as_deref(),
+        tier.product_search_endpoint.as_deref(),
+        tier.order_service_endpoint.as_deref(),
+    )?;
+    if !(tier.tier_time_scale.is_finite() && tier.tier_time_scale > 0.0) {
+        anyhow::bail!(
+            "--tier-time-scale must be a positive number, got {}",
+            tier.tier_time_scale
+        );
+    }
     let config = ServiceConfig::new(&data_dir, &args.env, JwtSecret::new(&secret));
     let service = EmbeddedService::open(config)
         .with_context(|| format!("cannot open the data in {}", data_dir.display()))?;
@@ -92,10 +136,36 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener
         .local_addr()
         .context("cannot read the bound address")?;
-    print_components(&service, &origin.describe(), &address.to_string());
+    print_components(
+        &service,
+        &origin.describe(),
+        &address.to_string(),
+        endpoints.as_ref(),
+    );
 
     let (stop, stopped) = watch::channel(false);
-    let workers = service.start_workers(&stopped);
+    let mut workers = service.start_workers(&stopped);
+    if let Some(endpoints) = &endpoints {
+        let time = if tier.tier_time_scale == 1.0 {
+            TimeControl::Real
+        } else {
+            TimeControl::Scaled(tier.tier_time_scale)
+        };
+        let durable_path = data_dir.join(DURABLE_DATABASE_FILE);
+        let local = DurableLocal::open(
+            &durable_path,
+            DurableLocalOptions {
+                time,
+                ..DurableLocalOptions::default()
+            },
+        )
+        .with_context(|| format!("cannot open {}", durable_path.display()))?;
+        workers.extend(
+            service
+                .start_tier_workflow(&local, endpoints, &stopped)
+                .context("cannot register the tier workflow on durable-local")?,
+        );
+    }
     let served = axum::serve(listener, service.router())
         .with_graceful_shutdown(shutdown_signal())
         .await;
