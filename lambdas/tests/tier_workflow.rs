@@ -19,12 +19,8 @@ use support::{Harness, Pollers, Services, points_added, search_products, upgrade
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crossing_500_points_upgrades_to_silver_publishes_the_callback_id_and_the_acknowledgement_completes_it()
  {
-    let harness = Harness::start(
-        TimeControl::Scaled(0.01),
-        Pollers::Both,
-        Services::default(),
-    )
-    .await;
+    let harness =
+        Harness::start(TimeControl::Scaled(0.1), Pollers::Both, Services::default()).await;
     let now = lambdas::ports::Clock::now_ms(&SystemClock);
     let mut credits = vec![user_created("dev", "u1", now)];
     credits.extend((1..=8).map(|i| order_completed("dev", "u1", &format!("order-{i}"), true, now)));
@@ -213,12 +209,8 @@ async fn a_concurrent_upgrade_supersedes_the_execution_without_retrying_the_conf
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_trigger_starts_nothing_below_silver_and_one_execution_per_user_and_target_tier() {
-    let harness = Harness::start(
-        TimeControl::Scaled(0.01),
-        Pollers::Both,
-        Services::default(),
-    )
-    .await;
+    let harness =
+        Harness::start(TimeControl::Scaled(0.1), Pollers::Both, Services::default()).await;
     harness
         .publish(&[
             points_added("below", 499),
@@ -292,12 +284,8 @@ async fn a_failing_product_service_is_retried_with_the_spec_policy_until_it_answ
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledging_an_unknown_or_already_completed_callback_is_done_not_retried() {
-    let harness = Harness::start(
-        TimeControl::Scaled(0.01),
-        Pollers::Both,
-        Services::default(),
-    )
-    .await;
+    let harness =
+        Harness::start(TimeControl::Scaled(0.1), Pollers::Both, Services::default()).await;
     let acknowledgement = |callback_id: &str| lambdas::core::outgoing::OutgoingEvent {
         source: "dev.loyalty".into(),
         detail_type: "loyalty.tierUpgraded.v1".into(),
