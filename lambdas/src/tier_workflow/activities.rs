@@ -1,10 +1,11 @@
 //! The real activities of the tier workflow (section 5.2): tier store, product clients, the bus.
 
-use crate::adapters::http::service_clients::{ProductSearchClient, ProductServiceClient};
 use crate::catalog::{Products, Recommendations};
 use crate::core::tier_upgraded::TierUpgraded;
 use crate::core::time_format::iso_millis;
-use crate::ports::{Clock, EventPublisher, TierStore, TierStoreError};
+use crate::ports::{
+    Clock, EventPublisher, ProductSearch, ProductService, TierStore, TierStoreError,
+};
 use crate::tier::{SavedTier, TierAccount, TierChange, UpgradeRequest};
 use crate::workflow::tier_upgrade::{Activities, Error, ErrorKind};
 
@@ -16,17 +17,17 @@ pub fn recommendation_query(change: &TierChange, total_points: i64) -> String {
     )
 }
 
-/// The activities, over a tier store, an event publisher, the product clients and a clock.
+/// The activities, over a tier store, an event publisher, the two product services and a clock.
 #[derive(Debug, Clone)]
-pub struct TierActivities<S, P, C> {
+pub struct TierActivities<S, P, C, Pr, Se> {
     /// Tier items.
     pub tiers: S,
     /// Where `loyalty.tierUpgraded.v1` goes.
     pub publisher: P,
     /// The Product Service.
-    pub products: ProductServiceClient,
+    pub products: Pr,
     /// The Product Search service.
-    pub search: ProductSearchClient,
+    pub search: Se,
     /// The deployment environment (`Source` of the event).
     pub env: String,
     /// Time source of `UpgradedAt`, `NotifiedAt` and the event.
@@ -46,8 +47,10 @@ fn store_error(error: TierStoreError) -> Error {
     }
 }
 
-impl<S, P, C> Activities for TierActivities<S, P, C>
+impl<S, P, C, Pr, Se> Activities for TierActivities<S, P, C, Pr, Se>
 where
+    Pr: ProductService + 'static,
+    Se: ProductSearch + 'static,
     S: TierStore + 'static,
     P: EventPublisher + 'static,
     C: Clock + 'static,

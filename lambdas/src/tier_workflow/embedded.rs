@@ -55,7 +55,7 @@ where
         let now_secs = order_clock.now_ms() / 1000;
         async move {
             Ok::<_, aws_durable_execution_sdk::BoxError>(
-                fetch_order_history(&orders, request, now_secs).await,
+                fetch_order_history(orders.as_ref(), request, now_secs).await,
             )
         }
     });

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::catalog::{Products, Recommendations};
 use crate::core::jwt;
 use crate::orders::OrderHistory;
+use crate::ports::{ExternalServiceError, OrderService, ProductSearch, ProductService};
 
 /// The timeout of every call (section 5.6).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -243,5 +244,33 @@ impl OrderServiceClient {
                 _ => return Ok(history),
             }
         }
+    }
+}
+
+impl From<ServiceCallError> for ExternalServiceError {
+    fn from(error: ServiceCallError) -> Self {
+        ExternalServiceError(error.to_string())
+    }
+}
+
+impl ProductService for ProductServiceClient {
+    async fn list_products(&self) -> Result<Products, ExternalServiceError> {
+        Ok(ProductServiceClient::list_products(self).await?)
+    }
+}
+
+impl ProductSearch for ProductSearchClient {
+    async fn search(&self, query: &str) -> Result<Recommendations, ExternalServiceError> {
+        Ok(ProductSearchClient::search(self, query).await?)
+    }
+}
+
+impl OrderService for OrderServiceClient {
+    async fn user_orders(
+        &self,
+        user_id: &str,
+        now_secs: i64,
+    ) -> Result<OrderHistory, ExternalServiceError> {
+        Ok(OrderServiceClient::user_orders(self, user_id, now_secs).await?)
     }
 }
