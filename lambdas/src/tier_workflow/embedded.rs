@@ -18,6 +18,9 @@ pub const ORCHESTRATOR_FUNCTION: &str = "LoyaltyService-TierUpgradeOrchestrator"
 /// The order-history activity's function name (`FETCH_ORDER_HISTORY_ACTIVITY_ARN`).
 pub const FETCH_ORDER_HISTORY_FUNCTION: &str = "LoyaltyService-FetchOrderHistoryActivity";
 
+/// The orchestrator's execution timeout (the original's CDK `executionTimeout`).
+pub const EXECUTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// Where the external services are (section 6: the values of the `*_ENDPOINT_PARAM` parameters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceEndpoints {
