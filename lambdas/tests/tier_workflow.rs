@@ -314,3 +314,39 @@ async fn acknowledging_an_unknown_or_already_completed_callback_is_done_not_retr
     assert!(harness.service.queues.dead_letters().unwrap().is_empty());
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_service_that_never_answers_fails_the_execution_visibly_after_six_attempts() {
+    let services = Services {
+        product_failures_left: AtomicU32::new(u32::MAX),
+        ..Services::default()
+    };
+    let harness = Harness::start(TimeControl::Scaled(0.001), Pollers::None, services).await;
+    let arn = harness
+        .local
+        .start_execution(
+            ORCHESTRATOR_FUNCTION,
+            Some("products-down"),
+            &upgrade_input("u6", 500),
+        )
+        .unwrap();
+    let info = tokio::time::timeout(
+        Duration::from_secs(30),
+        harness.local.wait_for_completion(&arn),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(info.status, durable_local::ExecutionStatus::Failed);
+    let error = info.error.unwrap();
+    assert_eq!(error.error_type.as_deref(), Some("Transient"));
+    let message = error.error_message.unwrap();
+    assert!(message.contains("ProductService answered 503"), "{message}");
+    assert_eq!(harness.services.product_calls.load(Ordering::SeqCst), 6);
+    assert_eq!(
+        harness.tiers().load_tier("u6").await.unwrap(),
+        None,
+        "nothing was upgraded"
+    );
+    harness.stop().await;
+}
