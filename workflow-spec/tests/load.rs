@@ -152,12 +152,18 @@ fn the_callback_waits_five_minutes_and_a_timeout_finishes_upgraded_unacknowledge
     assert_eq!(callback.result.path, "crate::tier::Acknowledgement");
     assert_eq!(callback.timeout, Duration::from_secs(300));
     assert_eq!(callback.heartbeat, None);
+    // The submitter reads gather-context (the tuple of its branch outputs) for the event's recommendations.
+    let reads: Vec<ReadSource> = ack.reads.iter().map(|r| r.source).collect();
+    assert_eq!(
+        reads,
+        [ReadSource::Input, ReadSource::Step(1), ReadSource::Step(2)]
+    );
     assert_eq!(ack.catches[0].error, "CallbackTimeout");
     assert_eq!(
         ack.catches[0].action,
         CatchAction::Finish(workflow_spec::Outcome {
             name: "UpgradedUnacknowledged".to_string(),
-            position: Position { line: 61, col: 45 },
+            position: Position { line: 62, col: 45 },
         })
     );
 }

@@ -137,17 +137,18 @@ where
         callback_id: &str,
         input: &UpgradeRequest,
         change: &TierChange,
+        (_products, recommendations): &(Products, Recommendations),
     ) -> Result<(), Error> {
-        // The spec gives this submitter no access to `search-recommendations`' output, so it asks the search
-        // service again (the same query); a failure there sends `[]`, visibly, rather than failing the notification.
-        let query = recommendation_query(change, input.total_points);
-        let recommendations = match self.search.search(&query).await {
-            Ok(answer) => answer.products,
-            Err(error) => {
-                tracing::warn!(%error, "no recommendations for the tierUpgraded event; sending []");
-                Vec::new()
-            }
-        };
+        // The event carries what `search-recommendations` gathered: one search per upgrade. A search that fails
+        // never gets here: the branch's `Transient` error is retried and then fails the execution (F13), so an
+        // empty list means the service answered with no products.
+        if recommendations.products.is_empty() {
+            tracing::info!(
+                answer = %recommendations.answer,
+                "the product search found no products; the tierUpgraded event carries no recommendations"
+            );
+        }
+        let recommendations = &recommendations.products;
         let time = iso_millis(self.clock.now_ms());
         let event_id = uuid::Uuid::new_v4().to_string();
         let event = TierUpgraded {
@@ -158,7 +159,7 @@ where
             previous_tier: change.previous_tier,
             new_tier: change.new_tier,
             current_points: input.total_points,
-            recommendations: &recommendations,
+            recommendations,
             callback_id,
         }
         .event();

@@ -6,7 +6,7 @@
 pub mod tier_upgrade {
     /// The sha256 of the spec file this module was generated from; recorded by every
     /// execution as its first durable operation.
-    pub const SPEC_HASH: &str = "17b790bfb19fbfc8e64abb0108e8fab986065c275cc2a26ac645ebf4b8c19d38";
+    pub const SPEC_HASH: &str = "27c4e313ea039e4986e501c573c030a5ca7c82de86c9afaac3141fa30d760afd";
     /// The workflow's name (`workflow:`).
     pub const WORKFLOW: &str = "tier-upgrade";
     /// The error kinds declared under `errors:`; retry and catch clauses name them.
@@ -76,10 +76,11 @@ pub mod tier_upgrade {
             callback_id: &str,
             input: &crate::tier::UpgradeRequest,
             evaluate_tier: &crate::tier::TierChange,
+            gather_context: &(crate::catalog::Products, crate::catalog::Recommendations),
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), Error>,
         > + ::core::marker::Send;
-        ///Step `record-completion` (tier-upgrade.workflow.yaml:63:5).
+        ///Step `record-completion` (tier-upgrade.workflow.yaml:64:5).
         fn record_completion(
             &self,
             input: &crate::tier::UpgradeRequest,
@@ -198,7 +199,7 @@ pub mod tier_upgrade {
         if !evaluate_tier.has_changed {
             return ::core::result::Result::Ok(crate::tier::UpgradeOutcome::NoChange);
         }
-        {
+        let gather_context = {
             let list_products = {
                 let activities = ::workflow_runtime::__private::Arc::clone(&activities);
                 ctx.step(move |_| async move {
@@ -310,6 +311,9 @@ pub mod tier_upgrade {
             let evaluate_tier = ::workflow_runtime::__private::Arc::clone(
                 &evaluate_tier,
             );
+            let gather_context = ::workflow_runtime::__private::Arc::clone(
+                &gather_context,
+            );
             match ctx
                 .wait_for_callback::<
                     crate::tier::Acknowledgement,
@@ -317,7 +321,12 @@ pub mod tier_upgrade {
                     _,
                 >(move |_, callback_id| async move {
                     activities
-                        .publish_tier_upgraded(&callback_id, &input, &evaluate_tier)
+                        .publish_tier_upgraded(
+                            &callback_id,
+                            &input,
+                            &evaluate_tier,
+                            &gather_context,
+                        )
                         .await
                         .map_err(::workflow_runtime::__private::into_step_error)
                 })

@@ -129,6 +129,7 @@ impl Activities for ScriptedActivities {
         callback_id: &str,
         _input: &UpgradeRequest,
         change: &TierChange,
+        (products, recommendations): &(Products, Recommendations),
     ) -> Result<(), Error> {
         self.log.record("publish_tier_upgraded");
         assert!(
@@ -136,6 +137,9 @@ impl Activities for ScriptedActivities {
             "the submitter receives the callback id"
         );
         assert_eq!(change.to, "Silver");
+        // Reading the parallel step gives its branch outputs in branch order.
+        assert_eq!(products.names, ["lamp", "desk"]);
+        assert_eq!(recommendations.answer, "perks of Silver");
         Ok(())
     }
 

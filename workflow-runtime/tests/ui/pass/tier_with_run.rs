@@ -49,6 +49,7 @@ impl Activities for Unreachable {
         _callback_id: &str,
         _: &UpgradeRequest,
         _: &TierChange,
+        _: &(Products, Recommendations),
     ) -> Result<(), Error> {
         Ok(())
     }
