@@ -15,14 +15,25 @@ use lambdas::tier_workflow::embedded::ServiceEndpoints;
 use serde_json::json;
 use support::{SECRET, Services, points_added, serve_stand_ins};
 
-/// A running `loyalty-local serve` and its address.
+/// A running `loyalty-local serve` and its address; dropping it kills and reaps the process, so a failing test
+/// leaves nothing running.
 struct Serve {
     child: Child,
     address: String,
+    /// The process's stderr, shown in every panic message of the test.
+    stderr: tempfile::NamedTempFile,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Serve {
     fn start(data_dir: &Path, endpoints: &ServiceEndpoints) -> Self {
+        let stderr = tempfile::NamedTempFile::new().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-local"))
             .args([
                 "serve",
@@ -40,13 +51,31 @@ impl Serve {
             .args(["--order-service-endpoint", &endpoints.order_service])
             .env_remove("ENV")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr.reopen().unwrap())
             .spawn()
             .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // A reader thread forwards stdout lines (and keeps draining, so the child never blocks on a full pipe);
+        // the start-up lines are awaited with a deadline.
+        let stdout = child.stdout.take().unwrap();
+        let (lines, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+        let mut serve = Self {
+            child,
+            address: String::new(),
+            stderr,
+        };
         let mut saw_tier_line = false;
-        let address = loop {
-            let line = lines.next().expect("serve printed its address").unwrap();
+        serve.address = loop {
+            let Ok(line) = received.recv_timeout(Duration::from_secs(20)) else {
+                panic!(
+                    "serve did not print its address within 20 s; stderr:\n{}",
+                    serve.stderr_text()
+                );
+            };
             saw_tier_line |= line.starts_with(
                 "tier workflow: LoyaltyService-TierUpgradeOrchestrator on durable-local",
             );
@@ -54,10 +83,16 @@ impl Serve {
                 break address.to_owned();
             }
         };
-        assert!(saw_tier_line, "serve announces the tier workflow");
-        // Keep draining stdout so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, address }
+        assert!(
+            saw_tier_line,
+            "serve announces the tier workflow; stderr:\n{}",
+            serve.stderr_text()
+        );
+        serve
+    }
+
+    fn stderr_text(&self) -> String {
+        std::fs::read_to_string(self.stderr.path()).unwrap_or_else(|e| format!("<unreadable: {e}>"))
     }
 
     async fn put_event(&self, user: &str, total: i64) {
@@ -78,6 +113,7 @@ impl Serve {
         assert_eq!(answer["FailedEntryCount"], 0, "{answer}");
     }
 
+    /// SIGKILL, as a crash would; `Drop` then has nothing left to do.
     fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
@@ -99,7 +135,11 @@ fn tier_item(data_dir: &Path, user: &str) -> Option<(String, i64, Option<String>
         .ok()
 }
 
-async fn wait_until_notified(data_dir: &Path, user: &str) -> (String, i64, Option<String>) {
+async fn wait_until_notified(
+    serve: &Serve,
+    data_dir: &Path,
+    user: &str,
+) -> (String, i64, Option<String>) {
     for _ in 0..3000 {
         if let Some(item @ (_, _, Some(_))) = tier_item(data_dir, user) {
             return item;
@@ -107,8 +147,9 @@ async fn wait_until_notified(data_dir: &Path, user: &str) -> (String, i64, Optio
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!(
-        "{user} was not upgraded and notified within 30 s: {:?}",
-        tier_item(data_dir, user)
+        "{user} was not upgraded and notified within 30 s: {:?}; serve's stderr:\n{}",
+        tier_item(data_dir, user),
+        serve.stderr_text()
     );
 }
 
@@ -121,7 +162,13 @@ async fn an_upgrade_interrupted_by_sigkill_completes_after_the_restart() {
     let gate = services.product_gate.write().await;
     let first = Serve::start(dir.path(), &endpoints);
     first.put_event("u-crash", 500).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while services.product_calls.load(Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "list-products was not called within 15 s of the event; stderr:\n{}",
+            first.stderr_text()
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     // The execution is inside gather-context: nothing is upgraded yet when the process dies.
@@ -130,7 +177,7 @@ async fn an_upgrade_interrupted_by_sigkill_completes_after_the_restart() {
     drop(gate);
 
     let second = Serve::start(dir.path(), &endpoints);
-    let (tier, version, _) = wait_until_notified(dir.path(), "u-crash").await;
+    let (tier, version, _) = wait_until_notified(&second, dir.path(), "u-crash").await;
     assert_eq!((tier.as_str(), version), ("Silver", 1));
     assert!(
         services.product_calls.load(Ordering::SeqCst) >= 2,
