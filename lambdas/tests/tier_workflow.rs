@@ -15,7 +15,9 @@ use lambdas::ports::{SystemClock, TierStore};
 use lambdas::tier::UpgradeOutcome;
 use lambdas::tier_workflow::embedded::ORCHESTRATOR_FUNCTION;
 use serde_json::{Value, json};
-use support::{Harness, Pollers, Services, points_added, search_products, upgrade_input};
+use support::{
+    Harness, Pollers, Services, points_added, search_products, upgrade_input, wait_until,
+};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crossing_500_points_upgrades_to_silver_publishes_the_callback_id_and_the_acknowledgement_completes_it()
  {
@@ -176,9 +178,12 @@ async fn a_concurrent_upgrade_supersedes_the_execution_without_retrying_the_conf
             &upgrade_input("u3", 1600),
         )
         .unwrap();
-    while harness.services.product_calls.load(Ordering::SeqCst) == 0 {
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    wait_until(
+        "list-products is in flight",
+        Duration::from_secs(15),
+        || harness.services.product_calls.load(Ordering::SeqCst) > 0,
+    )
+    .await;
     // read-account has seen no tier item (version 0); another execution saves Silver meanwhile.
     harness
         .tiers()

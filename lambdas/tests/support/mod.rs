@@ -246,6 +246,18 @@ impl Harness {
     }
 }
 
+/// Waits until `condition` holds, polling every 5 ms; panics naming `expected` after `limit`.
+pub async fn wait_until(expected: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {limit:?} waiting until {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 pub fn points_added(user: &str, total: i64) -> OutgoingEvent {
     let detail = json!({"id": uuid::Uuid::new_v4().to_string(), "type": "loyalty.pointsAdded.v2", "source": "loyalty",
                         "specversion": "1.0", "data": {"userId": user, "totalPoints": total, "difference": 10}});
