@@ -8,8 +8,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use durable_local::TimeControl;
+use lambdas::adapters::durable::DurableLocalWorkflows;
 use lambdas::adapters::embedded::archive::list_archive;
+use lambdas::adapters::embedded::poller::run_poller;
+use lambdas::adapters::embedded::topology::NOTIFICATION_ACKNOWLEDGER;
 use lambdas::core::tier::Tier;
+use lambdas::handlers::tier_events::NotificationAcknowledger;
 use lambdas::local::producers::{order_completed, user_created};
 use lambdas::ports::{SystemClock, TierStore};
 use lambdas::tier::UpgradeOutcome;
@@ -286,36 +290,147 @@ async fn a_failing_product_service_is_retried_with_the_spec_policy_until_it_answ
     harness.stop().await;
 }
 
+fn acknowledgement(
+    user: &str,
+    callback_id: Option<&str>,
+) -> lambdas::core::outgoing::OutgoingEvent {
+    let mut data = json!({"userId": user});
+    if let Some(id) = callback_id {
+        data["callbackId"] = json!(id);
+    }
+    lambdas::core::outgoing::OutgoingEvent {
+        source: "dev.loyalty".into(),
+        detail_type: "loyalty.tierUpgraded.v1".into(),
+        detail: json!({"id": uuid::Uuid::new_v4().to_string(), "type": "loyalty.tierUpgraded.v1",
+                       "source": "dev.loyalty", "data": data})
+        .to_string(),
+    }
+}
+
+/// Waits (10 s at most) until the NotificationAcknowledger queue is empty.
+async fn acknowledger_queue_drained(harness: &Harness) {
+    let queue = harness.service.topology().queue(NOTIFICATION_ACKNOWLEDGER);
+    wait_until(
+        "the NotificationAcknowledger queue is empty",
+        Duration::from_secs(10),
+        || harness.service.queues.depth(&queue).unwrap() == 0,
+    )
+    .await;
+}
+
+fn callback_id_of(harness: &Harness, arn: &str) -> String {
+    harness
+        .local
+        .operations(arn)
+        .unwrap()
+        .into_iter()
+        .find_map(|op| op.callback_id)
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledging_an_unknown_or_already_completed_callback_is_done_not_retried() {
     let harness =
         Harness::start(TimeControl::Scaled(0.1), Pollers::Both, Services::default()).await;
-    let acknowledgement = |callback_id: &str| lambdas::core::outgoing::OutgoingEvent {
-        source: "dev.loyalty".into(),
-        detail_type: "loyalty.tierUpgraded.v1".into(),
-        detail: json!({"id": "e1", "type": "loyalty.tierUpgraded.v1", "source": "dev.loyalty",
-                       "data": {"userId": "u5", "callbackId": callback_id}})
-        .to_string(),
-    };
     harness
-        .publish(&[acknowledgement("no-such-callback")])
+        .publish(&[acknowledgement("u5", Some("no-such-callback"))])
         .await;
-    let queue = harness
-        .service
-        .topology()
-        .queue(lambdas::adapters::embedded::topology::NOTIFICATION_ACKNOWLEDGER);
-    for _ in 0..2000 {
-        if harness.service.queues.depth(&queue).unwrap() == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert_eq!(
-        harness.service.queues.depth(&queue).unwrap(),
-        0,
-        "the message was deleted"
-    );
+    acknowledger_queue_drained(&harness).await;
     assert!(harness.service.queues.dead_letters().unwrap().is_empty());
+
+    // The acknowledger completes the callback from the published event; the same acknowledgement twice more
+    // finds it already completed.
+    let arn = harness
+        .local
+        .start_execution(
+            ORCHESTRATOR_FUNCTION,
+            Some("acknowledged"),
+            &upgrade_input("u5", 500),
+        )
+        .unwrap();
+    let (_, outcome) = harness.finished(&arn).await;
+    assert_eq!(outcome, UpgradeOutcome::Upgraded);
+    let callback_id = callback_id_of(&harness, &arn);
+    let again = acknowledgement("u5", Some(&callback_id));
+    harness.publish(&[again.clone(), again]).await;
+    acknowledger_queue_drained(&harness).await;
+    assert!(harness.service.queues.dead_letters().unwrap().is_empty());
+    assert_eq!(
+        harness.finished(&arn).await.1,
+        UpgradeOutcome::Upgraded,
+        "the late acknowledgements change nothing"
+    );
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledging_after_the_callback_timed_out_is_done_not_retried() {
+    let mut harness = Harness::start(
+        TimeControl::Scaled(0.001),
+        Pollers::None,
+        Services::default(),
+    )
+    .await;
+    let arn = harness
+        .local
+        .start_execution(
+            ORCHESTRATOR_FUNCTION,
+            Some("timed-out"),
+            &upgrade_input("u6", 500),
+        )
+        .unwrap();
+    let (_, outcome) = harness.finished(&arn).await;
+    assert_eq!(outcome, UpgradeOutcome::UpgradedUnacknowledged);
+
+    // Only now does an acknowledger run: it finds the execution's own tierUpgraded (queued meanwhile) and one
+    // more acknowledgement of the same callback, both after the timeout.
+    let callback_id = callback_id_of(&harness, &arn);
+    harness
+        .publish(&[acknowledgement("u6", Some(&callback_id))])
+        .await;
+    let queue = harness.service.topology().queue(NOTIFICATION_ACKNOWLEDGER);
+    assert_eq!(harness.service.queues.depth(&queue).unwrap(), 2);
+    let acknowledger = NotificationAcknowledger::new(
+        DurableLocalWorkflows::new(harness.local.clone()),
+        SystemClock,
+    );
+    harness.tasks.push(tokio::spawn(run_poller(
+        harness.service.queues.clone(),
+        queue,
+        acknowledger,
+        harness.shutdown.subscribe(),
+    )));
+    acknowledger_queue_drained(&harness).await;
+    assert!(harness.service.queues.dead_letters().unwrap().is_empty());
+    let tier = harness.tiers().load_tier("u6").await.unwrap().unwrap();
+    assert_eq!(
+        tier.notified_at, None,
+        "a late acknowledgement stamps nothing"
+    );
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tier_upgraded_without_callback_id_goes_to_the_dlq_with_its_reason() {
+    let harness =
+        Harness::start(TimeControl::Scaled(0.1), Pollers::Both, Services::default()).await;
+    harness.publish(&[acknowledgement("u7", None)]).await;
+    acknowledger_queue_drained(&harness).await;
+    let dead: Vec<_> = harness
+        .service
+        .queues
+        .dead_letters()
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.source_queue, d.reason))
+        .collect();
+    assert_eq!(
+        dead,
+        [(
+            harness.service.topology().queue(NOTIFICATION_ACKNOWLEDGER),
+            "loyalty.tierUpgraded.v1 has no data.callbackId".to_owned()
+        )]
+    );
     harness.stop().await;
 }
 

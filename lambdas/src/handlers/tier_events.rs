@@ -74,6 +74,19 @@ pub fn upgrade_start(body: &str) -> Result<Option<(String, UpgradeRequest)>, Dom
     Ok(Some((execution_name(user_id, target), request)))
 }
 
+/// The callback a `tierUpgraded.v1` acknowledges: its `data.callbackId`. An event without one is poison (it can
+/// never complete anything), so it goes to the DLQ with this reason rather than being dropped silently.
+pub fn acknowledged_callback(body: &str) -> Result<String, DomainError> {
+    let data = event_data(body, TIER_UPGRADED_V1)?;
+    data.get("callbackId")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            DomainError::InvalidEvent(format!("{TIER_UPGRADED_V1} has no data.callbackId"))
+        })
+}
+
 /// Consumer of the TierUpgradeTrigger queue.
 #[derive(Debug, Clone)]
 pub struct TierTrigger<W> {
@@ -137,12 +150,9 @@ impl<S: CallbackSender, C: Clock> NotificationAcknowledger<S, C> {
     }
 
     async fn handle(&self, message: &SqsMessage) -> Result<(), ItemFailure> {
-        let data = event_data(&message.body, TIER_UPGRADED_V1)
-            .map_err(|e| rejected(message, e.to_string()))?;
-        let Some(callback_id) = data.get("callbackId").and_then(Value::as_str) else {
-            tracing::warn!(message_id = %message.message_id, "tierUpgraded.v1 without callbackId; nothing to acknowledge");
-            return Ok(());
-        };
+        let callback_id =
+            acknowledged_callback(&message.body).map_err(|e| rejected(message, e.to_string()))?;
+        let callback_id = callback_id.as_str();
         let result = json!({"acknowledgedAt": iso_millis(self.clock.now_ms())});
         match self.sender.send_success(callback_id, &result).await {
             Ok(CallbackOutcome::Completed) => Ok(()),
@@ -207,5 +217,19 @@ mod tests {
             upgrade_start(&body).unwrap_err().to_string(),
             "loyalty.pointsAdded.v2 has no data.userId"
         );
+    }
+
+    #[test]
+    fn a_tier_upgraded_without_callback_id_is_rejected_with_its_reason() {
+        let body = json!({"detail": {"type": "loyalty.tierUpgraded.v1", "data": {"userId": "u1"}}})
+            .to_string();
+        assert_eq!(
+            acknowledged_callback(&body).unwrap_err().to_string(),
+            "loyalty.tierUpgraded.v1 has no data.callbackId"
+        );
+        let body = json!({"detail": {"type": "loyalty.tierUpgraded.v1",
+                                     "data": {"userId": "u1", "callbackId": "cb-1"}}})
+        .to_string();
+        assert_eq!(acknowledged_callback(&body).unwrap(), "cb-1");
     }
 }
