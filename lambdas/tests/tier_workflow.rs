@@ -15,7 +15,7 @@ use lambdas::adapters::embedded::topology::NOTIFICATION_ACKNOWLEDGER;
 use lambdas::core::tier::Tier;
 use lambdas::handlers::tier_events::NotificationAcknowledger;
 use lambdas::local::producers::{order_completed, user_created};
-use lambdas::ports::{SystemClock, TierStore};
+use lambdas::ports::{CallbackOutcome, CallbackSender, SystemClock, TierStore};
 use lambdas::tier::UpgradeOutcome;
 use lambdas::tier_workflow::embedded::ORCHESTRATOR_FUNCTION;
 use serde_json::{Value, json};
@@ -406,6 +406,62 @@ async fn acknowledging_after_the_callback_timed_out_is_done_not_retried() {
     assert_eq!(
         tier.notified_at, None,
         "a late acknowledgement stamps nothing"
+    );
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_silver_acknowledgement_does_not_stamp_the_gold_item_of_a_newer_execution() {
+    let harness =
+        Harness::start(TimeControl::Scaled(0.1), Pollers::None, Services::default()).await;
+    let silver = harness
+        .local
+        .start_execution(
+            ORCHESTRATOR_FUNCTION,
+            Some("silver"),
+            &upgrade_input("u8", 500),
+        )
+        .unwrap();
+    wait_until(
+        "the Silver execution waits for its acknowledgement",
+        Duration::from_secs(15),
+        || {
+            harness
+                .local
+                .operations(&silver)
+                .unwrap()
+                .iter()
+                .any(|op| op.callback_id.is_some())
+        },
+    )
+    .await;
+    // A newer execution saves Gold (version 2) while the Silver one waits.
+    harness
+        .tiers()
+        .save_tier("u8", Tier::Gold, 1500, 1, "2026-11-24T10:00:00.000Z")
+        .await
+        .unwrap();
+    let callback_id = callback_id_of(&harness, &silver);
+    let outcome = DurableLocalWorkflows::new(harness.local.clone())
+        .send_success(
+            &callback_id,
+            &json!({"acknowledgedAt": "2026-11-24T10:01:00.000Z"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome, CallbackOutcome::Completed);
+    let (_, outcome) = harness.finished(&silver).await;
+    assert_eq!(outcome, UpgradeOutcome::Upgraded);
+    assert!(
+        harness
+            .operations(&silver)
+            .contains(&"Step record-completion".to_owned())
+    );
+    let tier = harness.tiers().load_tier("u8").await.unwrap().unwrap();
+    assert_eq!(
+        (tier.tier, tier.version, tier.notified_at),
+        (Tier::Gold, 2, None),
+        "NotifiedAt stays unset until the Gold execution's own acknowledgement"
     );
     harness.stop().await;
 }

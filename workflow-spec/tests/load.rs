@@ -169,6 +169,16 @@ fn the_callback_waits_five_minutes_and_a_timeout_finishes_upgraded_unacknowledge
 }
 
 #[test]
+fn record_completion_reads_the_tier_this_execution_saved() {
+    let workflow = load(TIER, "tier-upgrade.workflow.yaml").unwrap();
+    let record = &workflow.steps[6];
+    assert_eq!(record.id, "record-completion");
+    // upgrade-tier's SavedTier: only the item at that version is stamped (F14 across executions).
+    let reads: Vec<ReadSource> = record.reads.iter().map(|r| r.source).collect();
+    assert_eq!(reads, [ReadSource::Input, ReadSource::Step(4)]);
+}
+
+#[test]
 fn the_spec_hash_is_the_sha256_of_the_bytes() {
     assert_eq!(
         spec_hash(b""),

@@ -58,10 +58,13 @@ pub trait TierStore: Send + Sync {
         upgraded_at: &str,
     ) -> impl Future<Output = Result<TierRecord, TierStoreError>> + Send;
 
-    /// Sets `NotifiedAt` on the existing item (no stub is created for a missing one).
+    /// Sets `NotifiedAt` on the item if it is still at `version` (the one the acknowledged execution saved): a
+    /// late acknowledgement never stamps an item a newer execution saved (F14). No stub is created for a missing
+    /// item. `true` if the item was stamped.
     fn record_notified(
         &self,
         user_id: &str,
+        version: i64,
         notified_at: &str,
-    ) -> impl Future<Output = Result<(), TierStoreError>> + Send;
+    ) -> impl Future<Output = Result<bool, TierStoreError>> + Send;
 }

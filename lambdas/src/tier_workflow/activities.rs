@@ -166,11 +166,24 @@ where
         self.publisher.publish(&[event]).await.map_err(transient)
     }
 
-    async fn record_completion(&self, input: &UpgradeRequest) -> Result<(), Error> {
+    async fn record_completion(
+        &self,
+        input: &UpgradeRequest,
+        saved: &SavedTier,
+    ) -> Result<(), Error> {
         let now = iso_millis(self.clock.now_ms());
-        self.tiers
-            .record_notified(&input.user_id, &now)
+        let stamped = self
+            .tiers
+            .record_notified(&input.user_id, saved.version, &now)
             .await
-            .map_err(store_error)
+            .map_err(store_error)?;
+        if !stamped {
+            tracing::info!(
+                user_id = %input.user_id,
+                version = saved.version,
+                "the tier item is no longer the one this execution saved; NotifiedAt left to the newer execution (F14)"
+            );
+        }
+        Ok(())
     }
 }

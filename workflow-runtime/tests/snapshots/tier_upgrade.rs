@@ -6,7 +6,7 @@
 pub mod tier_upgrade {
     /// The sha256 of the spec file this module was generated from; recorded by every
     /// execution as its first durable operation.
-    pub const SPEC_HASH: &str = "27c4e313ea039e4986e501c573c030a5ca7c82de86c9afaac3141fa30d760afd";
+    pub const SPEC_HASH: &str = "9feed68ecb85aca1cd089e897162195ea8155f862d0ed2d6af6e882aa3e00e3a";
     /// The workflow's name (`workflow:`).
     pub const WORKFLOW: &str = "tier-upgrade";
     /// The error kinds declared under `errors:`; retry and catch clauses name them.
@@ -84,6 +84,7 @@ pub mod tier_upgrade {
         fn record_completion(
             &self,
             input: &crate::tier::UpgradeRequest,
+            upgrade_tier: &crate::tier::SavedTier,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), Error>,
         > + ::core::marker::Send;
@@ -268,7 +269,7 @@ pub mod tier_upgrade {
                 }
             }
         };
-        {
+        let upgrade_tier = {
             let activities = ::workflow_runtime::__private::Arc::clone(&activities);
             let input = ::workflow_runtime::__private::Arc::clone(&input);
             let read_account = ::workflow_runtime::__private::Arc::clone(&read_account);
@@ -357,10 +358,11 @@ pub mod tier_upgrade {
         {
             let activities = ::workflow_runtime::__private::Arc::clone(&activities);
             let input = ::workflow_runtime::__private::Arc::clone(&input);
+            let upgrade_tier = ::workflow_runtime::__private::Arc::clone(&upgrade_tier);
             match ctx
                 .step(move |_| async move {
                     activities
-                        .record_completion(&input)
+                        .record_completion(&input, &upgrade_tier)
                         .await
                         .map_err(::workflow_runtime::__private::into_step_error)
                 })

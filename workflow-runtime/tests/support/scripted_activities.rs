@@ -143,7 +143,11 @@ impl Activities for ScriptedActivities {
         Ok(())
     }
 
-    async fn record_completion(&self, _input: &UpgradeRequest) -> Result<(), Error> {
+    async fn record_completion(
+        &self,
+        _input: &UpgradeRequest,
+        _saved: &SavedTier,
+    ) -> Result<(), Error> {
         self.log.record("record_completion");
         Ok(())
     }

@@ -98,12 +98,16 @@ impl TierStore for SqliteTierStore {
     async fn record_notified(
         &self,
         user_id: &str,
+        version: i64,
         notified_at: &str,
-    ) -> Result<(), TierStoreError> {
+    ) -> Result<bool, TierStoreError> {
         self.db.write(|tx| {
-            tx.prepare_cached("UPDATE tiers SET notified_at = ?2 WHERE user_id = ?1")?
-                .execute(params![user_id, notified_at])?;
-            Ok(())
+            let stamped = tx
+                .prepare_cached(
+                    "UPDATE tiers SET notified_at = ?2 WHERE user_id = ?1 AND tier_version = ?3",
+                )?
+                .execute(params![user_id, notified_at, version])?;
+            Ok(stamped == 1)
         })
     }
 }
@@ -152,10 +156,12 @@ mod tests {
             .save_tier("u1", Tier::Silver, 520, 0, "2026-11-24T10:00:00.000Z")
             .await
             .unwrap();
-        store
-            .record_notified("u1", "2026-11-24T10:00:05.000Z")
-            .await
-            .unwrap();
+        assert!(
+            store
+                .record_notified("u1", 1, "2026-11-24T10:00:05.000Z")
+                .await
+                .unwrap()
+        );
         let item = store.load_tier("u1").await.unwrap().unwrap();
         assert_eq!(
             item.notified_at.as_deref(),
@@ -170,10 +176,47 @@ mod tests {
             (item.tier, item.version, item.notified_at),
             (Tier::Gold, 2, None)
         );
+        assert!(
+            !store
+                .record_notified("nobody", 1, "2026-11-24T11:00:00.000Z")
+                .await
+                .unwrap()
+        );
+        assert_eq!(store.load_tier("nobody").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_late_acknowledgement_of_an_older_execution_does_not_stamp_the_newer_item() {
+        let (_dir, store) = store();
+        // Execution A saves Silver (version 1); execution B saves Gold (version 2) before A's acknowledgement.
         store
-            .record_notified("nobody", "2026-11-24T11:00:00.000Z")
+            .save_tier("u1", Tier::Silver, 520, 0, "2026-11-24T10:00:00.000Z")
             .await
             .unwrap();
-        assert_eq!(store.load_tier("nobody").await.unwrap(), None);
+        store
+            .save_tier("u1", Tier::Gold, 1500, 1, "2026-11-24T10:01:00.000Z")
+            .await
+            .unwrap();
+        let stamped = store
+            .record_notified("u1", 1, "2026-11-24T10:02:00.000Z")
+            .await
+            .unwrap();
+        assert!(!stamped, "A's acknowledgement matches no item");
+        let item = store.load_tier("u1").await.unwrap().unwrap();
+        assert_eq!(
+            (item.tier, item.version, item.notified_at),
+            (Tier::Gold, 2, None)
+        );
+        assert!(
+            store
+                .record_notified("u1", 2, "2026-11-24T10:03:00.000Z")
+                .await
+                .unwrap()
+        );
+        let item = store.load_tier("u1").await.unwrap().unwrap();
+        assert_eq!(
+            item.notified_at.as_deref(),
+            Some("2026-11-24T10:03:00.000Z")
+        );
     }
 }

@@ -53,7 +53,7 @@ impl Activities for Unreachable {
     ) -> Result<(), Error> {
         Ok(())
     }
-    async fn record_completion(&self, _: &UpgradeRequest) -> Result<(), Error> {
+    async fn record_completion(&self, _: &UpgradeRequest, _: &SavedTier) -> Result<(), Error> {
         Ok(())
     }
 }
