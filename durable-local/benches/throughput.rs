@@ -204,6 +204,10 @@ fn main() {
         println!("7-step execution (five steps and a parallel of two), Skip time, {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
         let sequential = bench_durable_local(500, 1, false).await;
         sequential.print("durable-local in-process, 1 at a time");
+        if std::env::var_os("BENCH_SEQUENTIAL_ONLY").is_some() {
+            // For profiling one row (perf, strace): skip the others.
+            return;
+        }
         let ours = bench_durable_local(4000, 32, false).await;
         ours.print("durable-local in-process, 32 in flight");
         let batched = bench_durable_local(4000, 32, true).await;
