@@ -47,6 +47,29 @@ fn store_error(error: TierStoreError) -> Error {
     }
 }
 
+impl<S: TierStore, P, C, Pr, Se> TierActivities<S, P, C, Pr, Se> {
+    /// After a version conflict: the stored item if it is the one this very step wrote before a crash lost the
+    /// step's checkpoint (the replay then sees its own write as a conflict). It is recognised by the version the
+    /// step would have written (`expected + 1`), its tier and its points; any other item is a newer execution's.
+    async fn own_earlier_write(
+        &self,
+        input: &UpgradeRequest,
+        account: &TierAccount,
+        change: &TierChange,
+    ) -> Result<Option<crate::ports::TierRecord>, Error> {
+        let stored = self
+            .tiers
+            .load_tier(&input.user_id)
+            .await
+            .map_err(store_error)?;
+        Ok(stored.filter(|item| {
+            item.version == account.version + 1
+                && item.tier == change.new_tier
+                && item.points_at_upgrade == input.total_points
+        }))
+    }
+}
+
 impl<S, P, C, Pr, Se> Activities for TierActivities<S, P, C, Pr, Se>
 where
     Pr: ProductService + 'static,
@@ -109,7 +132,7 @@ where
         change: &TierChange,
     ) -> Result<SavedTier, Error> {
         let now = iso_millis(self.clock.now_ms());
-        let saved = self
+        let saved = match self
             .tiers
             .save_tier(
                 &input.user_id,
@@ -119,12 +142,26 @@ where
                 &now,
             )
             .await
-            .map_err(|error| {
-                if let TierStoreError::VersionConflict { .. } = error {
-                    tracing::info!(%error, "another execution upgraded first: superseded (F11)");
+        {
+            Ok(saved) => saved,
+            Err(error @ TierStoreError::VersionConflict { .. }) => {
+                match self.own_earlier_write(input, account, change).await? {
+                    Some(saved) => {
+                        tracing::info!(
+                            user_id = %input.user_id,
+                            version = saved.version,
+                            "upgrade-tier replayed after a crash: the tier item is this execution's own write"
+                        );
+                        saved
+                    }
+                    None => {
+                        tracing::info!(%error, "another execution upgraded first: superseded (F11)");
+                        return Err(store_error(error));
+                    }
                 }
-                store_error(error)
-            })?;
+            }
+            Err(error) => return Err(store_error(error)),
+        };
         Ok(SavedTier {
             tier: saved.tier,
             version: saved.version,
