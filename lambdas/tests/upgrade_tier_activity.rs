@@ -5,7 +5,9 @@ mod support;
 
 use durable_local::TimeControl;
 use lambdas::adapters::embedded::BusPublisher;
-use lambdas::adapters::http::service_clients::{ProductSearchClient, ProductServiceClient};
+use lambdas::adapters::http::service_clients::{
+    ProductSearchClient, ProductServiceClient, http_client,
+};
 use lambdas::core::tier::Tier;
 use lambdas::ports::{SystemClock, TierStore};
 use lambdas::tier::{TierAccount, TierChange, UpgradeRequest};
@@ -44,8 +46,8 @@ async fn a_replayed_upgrade_returns_its_own_write_and_a_newer_write_is_still_a_c
         tiers: harness.tiers(),
         publisher: BusPublisher::new(harness.service.bus.clone()),
         // Never called by upgrade-tier.
-        products: ProductServiceClient::new("http://127.0.0.1:9"),
-        search: ProductSearchClient::new("http://127.0.0.1:9"),
+        products: ProductServiceClient::new("http://127.0.0.1:9", http_client().unwrap()),
+        search: ProductSearchClient::new("http://127.0.0.1:9", http_client().unwrap()),
         env: "dev".into(),
         clock: SystemClock,
     };

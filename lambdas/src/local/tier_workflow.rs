@@ -12,7 +12,7 @@ use crate::handlers::tier_events::{NotificationAcknowledger, TierTrigger};
 use crate::local::EmbeddedService;
 use crate::ports::SystemClock;
 use crate::tier_workflow::embedded::{
-    ORCHESTRATOR_FUNCTION, ServiceEndpoints, register_tier_workflow,
+    ORCHESTRATOR_FUNCTION, ServiceEndpoints, TierWorkflowError, register_tier_workflow,
 };
 
 /// The durable-local database file inside the data directory.
@@ -26,7 +26,7 @@ impl EmbeddedService {
         local: &DurableLocal,
         endpoints: &ServiceEndpoints,
         shutdown: &watch::Receiver<bool>,
-    ) -> Result<Vec<JoinHandle<()>>, durable_local::Error> {
+    ) -> Result<Vec<JoinHandle<()>>, TierWorkflowError> {
         register_tier_workflow(
             local,
             endpoints,

@@ -6,7 +6,7 @@ use durable_local::DurableLocal;
 use workflow_runtime::FunctionTarget;
 
 use crate::adapters::http::service_clients::{
-    OrderServiceClient, ProductSearchClient, ProductServiceClient,
+    OrderServiceClient, ProductSearchClient, ProductServiceClient, http_client,
 };
 use crate::ports::{Clock, EventPublisher, TierStore};
 use crate::tier_workflow::activities::TierActivities;
@@ -32,6 +32,17 @@ pub struct ServiceEndpoints {
     pub order_service: String,
 }
 
+/// Why the tier workflow could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TierWorkflowError {
+    /// durable-local refused the registration.
+    #[error(transparent)]
+    Durable(#[from] durable_local::Error),
+    /// The HTTP client of the three services could not be built.
+    #[error("cannot build the HTTP client of the external services: {0}")]
+    HttpClient(#[from] reqwest::Error),
+}
+
 /// Registers the orchestrator and the order-history function on `local`; executions left running by a previous
 /// process resume now.
 pub fn register_tier_workflow<S, P, C>(
@@ -42,15 +53,17 @@ pub fn register_tier_workflow<S, P, C>(
     tiers: S,
     publisher: P,
     clock: C,
-) -> Result<(), durable_local::Error>
+) -> Result<(), TierWorkflowError>
 where
     S: TierStore + 'static,
     P: EventPublisher + 'static,
     C: Clock + Clone + 'static,
 {
+    let http = http_client()?;
     let orders = Arc::new(OrderServiceClient::new(
         &endpoints.order_service,
         jwt_secret,
+        http.clone(),
     ));
     let order_clock = clock.clone();
     local.register_function(FETCH_ORDER_HISTORY_FUNCTION, move |request| {
@@ -65,8 +78,8 @@ where
     let activities = TierActivities {
         tiers,
         publisher,
-        products: ProductServiceClient::new(&endpoints.product_service),
-        search: ProductSearchClient::new(&endpoints.product_search),
+        products: ProductServiceClient::new(&endpoints.product_service, http.clone()),
+        search: ProductSearchClient::new(&endpoints.product_search, http),
         env: env.to_owned(),
         clock,
     };
@@ -76,5 +89,6 @@ where
     local.register_durable(
         ORCHESTRATOR_FUNCTION,
         tier_upgrade::handler(activities, functions),
-    )
+    )?;
+    Ok(())
 }

@@ -31,7 +31,11 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_order_service_gives_an_empty_history_that_says_why() {
         // Nothing listens on port 1 of the loopback interface: the connection is refused.
-        let client = OrderServiceClient::new("http://127.0.0.1:1", b"secret");
+        let client = OrderServiceClient::new(
+            "http://127.0.0.1:1",
+            b"secret",
+            crate::adapters::http::service_clients::http_client().unwrap(),
+        );
         let request = HistoryRequest {
             user_id: "u1".into(),
         };
