@@ -38,6 +38,9 @@ pub struct ServiceConfig {
     pub jwt_secret: JwtSecret,
     /// The queues' visibility timeout.
     pub visibility_timeout_ms: i64,
+    /// Whether the tier workflow runs: without it the TierUpgradeTrigger and NotificationAcknowledger rules are
+    /// not installed (nothing would consume their queues).
+    pub tier_workflow: bool,
 }
 
 impl ServiceConfig {
@@ -48,6 +51,7 @@ impl ServiceConfig {
             env: env.to_owned(),
             jwt_secret,
             visibility_timeout_ms: DEFAULT_VISIBILITY_TIMEOUT_MS,
+            tier_workflow: true,
         }
     }
 }
@@ -76,7 +80,11 @@ impl EmbeddedService {
     /// Opens (or creates) the service's data; messages left in flight by a previous process become visible again.
     pub fn open(config: ServiceConfig) -> Result<Self, EmbeddedError> {
         let db = open_database(&config.data_dir)?;
-        let topology = Topology::for_env(&config.env);
+        let topology = if config.tier_workflow {
+            Topology::for_env(&config.env)
+        } else {
+            Topology::for_env(&config.env).without_tier_workflow()
+        };
         let dead_letter_queues: HashMap<String, String> = topology
             .rules
             .iter()

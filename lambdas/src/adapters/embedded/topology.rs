@@ -40,9 +40,9 @@ impl Rule {
 pub const USER_CREATED: &str = "UserCreated";
 /// The OrderCompleted queue's logical name.
 pub const ORDER_COMPLETED: &str = "OrderCompleted";
-/// The TierUpgradeTrigger queue's logical name (consumed by the tier workflow, next issue).
+/// The TierUpgradeTrigger queue's logical name (consumed by the tier workflow's trigger).
 pub const TIER_UPGRADE_TRIGGER: &str = "TierUpgradeTrigger";
-/// The NotificationAcknowledger queue's logical name (next issue).
+/// The NotificationAcknowledger queue's logical name (consumed by the tier workflow's acknowledger).
 pub const NOTIFICATION_ACKNOWLEDGER: &str = "NotificationAcknowledger";
 
 impl Topology {
@@ -74,6 +74,17 @@ impl Topology {
             ],
             stream_failure_queue: format!("LoyaltyService-LoyaltyPointsUpdatedFailureDLQ-{env}"),
         }
+    }
+
+    /// This topology without the tier workflow's two rules (TierUpgradeTrigger, NotificationAcknowledger): when
+    /// the workflow is off nothing consumes their queues, which would otherwise fill forever.
+    pub fn without_tier_workflow(mut self) -> Self {
+        let tier_queues = [
+            self.queue(TIER_UPGRADE_TRIGGER),
+            self.queue(NOTIFICATION_ACKNOWLEDGER),
+        ];
+        self.rules.retain(|rule| !tier_queues.contains(&rule.queue));
+        self
     }
 
     /// The queue name of a logical queue (`OrderCompleted` -> `LoyaltyService-OrderCompleted-dev`).
@@ -131,6 +142,24 @@ mod tests {
             topology.rules[0].dead_letter_queue,
             "LoyaltyService-UserCreatedDLQ-dev"
         );
+    }
+
+    #[test]
+    fn without_the_tier_workflow_only_the_credit_rules_remain() {
+        let queues: Vec<String> = Topology::for_env("dev")
+            .without_tier_workflow()
+            .rules
+            .into_iter()
+            .map(|r| r.queue)
+            .collect();
+        assert_eq!(
+            queues,
+            [
+                "LoyaltyService-UserCreated-dev",
+                "LoyaltyService-OrderCompleted-dev"
+            ]
+        );
+        assert_eq!(Topology::for_env("dev").rules.len(), 4);
     }
 
     #[test]

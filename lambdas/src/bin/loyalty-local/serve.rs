@@ -69,8 +69,6 @@ fn print_components(
             "poller -> welcome bonus +100"
         } else if rule.queue == topology.queue(ORDER_COMPLETED) {
             "poller -> +50 per order id, once across v1/v2"
-        } else if tier_workflow.is_none() {
-            "no consumer (the tier workflow is off)"
         } else if rule.queue == topology.queue(TIER_UPGRADE_TRIGGER) {
             "poller -> starts the tier upgrade workflow (one execution per user and target tier)"
         } else if rule.queue == topology.queue(NOTIFICATION_ACKNOWLEDGER) {
@@ -93,8 +91,8 @@ fn print_components(
     );
     match tier_workflow {
         None => println!(
-            "tier workflow: off; set {} (or --product-service-endpoint, --product-search-endpoint, \
-             --order-service-endpoint) to enable it",
+            "tier workflow: off (its TierUpgradeTrigger and NotificationAcknowledger rules are not installed); set {} \
+             (or --product-service-endpoint, --product-search-endpoint, --order-service-endpoint) to enable it",
             ENDPOINT_SETTINGS.join(", ")
         ),
         Some(endpoints) => println!(
@@ -127,7 +125,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tier.tier_time_scale
         );
     }
-    let config = ServiceConfig::new(&data_dir, &args.env, JwtSecret::new(&secret));
+    let mut config = ServiceConfig::new(&data_dir, &args.env, JwtSecret::new(&secret));
+    config.tier_workflow = endpoints.is_some();
     let service = EmbeddedService::open(config)
         .with_context(|| format!("cannot open the data in {}", data_dir.display()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
