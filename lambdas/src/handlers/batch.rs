@@ -26,6 +26,33 @@ pub struct ItemFailure {
     pub retryable: bool,
 }
 
+impl ItemFailure {
+    /// The failure of `message` for `reason`; `retryable` false sends it to the DLQ at once.
+    pub fn new(message: &SqsMessage, reason: String, retryable: bool) -> Self {
+        Self {
+            item_identifier: message.message_id.clone(),
+            reason,
+            retryable,
+        }
+    }
+}
+
+/// Handles `messages` one after the other with `handle`, collecting the failures: the batch loop of every handler
+/// whose messages are independent.
+pub async fn handle_each<'a, F, Fut>(messages: &'a [SqsMessage], mut handle: F) -> BatchOutcome
+where
+    F: FnMut(&'a SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), ItemFailure>>,
+{
+    let mut outcome = BatchOutcome::default();
+    for message in messages {
+        if let Err(failure) = handle(message).await {
+            outcome.failures.push(failure);
+        }
+    }
+    outcome
+}
+
 /// The result of a batch: the failed items; every other item succeeded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchOutcome {

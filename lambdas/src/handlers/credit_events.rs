@@ -54,11 +54,7 @@ impl<S: AccountStore, C: Clock> CreditEventHandler<S, C> {
 
 fn item_failure(message: &SqsMessage, reason: String, retryable: bool) -> ItemFailure {
     tracing::warn!(message_id = %message.message_id, %reason, retryable, "event failed");
-    ItemFailure {
-        item_identifier: message.message_id.clone(),
-        reason,
-        retryable,
-    }
+    ItemFailure::new(message, reason, retryable)
 }
 
 impl<S: AccountStore, C: Clock> SqsBatchHandler for CreditEventHandler<S, C> {

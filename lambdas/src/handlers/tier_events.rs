@@ -9,7 +9,7 @@ use crate::core::error::DomainError;
 use crate::core::outgoing::{POINTS_ADDED_V2, TIER_UPGRADED_V1};
 use crate::core::tier::Tier;
 use crate::core::time_format::iso_millis;
-use crate::handlers::batch::{BatchOutcome, ItemFailure, SqsBatchHandler, SqsMessage};
+use crate::handlers::batch::{BatchOutcome, ItemFailure, SqsBatchHandler, SqsMessage, handle_each};
 use crate::ports::{CallbackOutcome, CallbackSender, Clock, StartOutcome, WorkflowStarter};
 use crate::tier::UpgradeRequest;
 
@@ -31,19 +31,11 @@ fn event_data(body: &str, expected_type: &str) -> Result<Value, DomainError> {
 }
 
 fn rejected(message: &SqsMessage, reason: String) -> ItemFailure {
-    ItemFailure {
-        item_identifier: message.message_id.clone(),
-        reason,
-        retryable: false,
-    }
+    ItemFailure::new(message, reason, false)
 }
 
 fn retry(message: &SqsMessage, reason: String) -> ItemFailure {
-    ItemFailure {
-        item_identifier: message.message_id.clone(),
-        reason,
-        retryable: true,
-    }
+    ItemFailure::new(message, reason, true)
 }
 
 /// What the trigger makes of one `pointsAdded.v2`: the orchestrator input and execution name, or nothing below
@@ -126,13 +118,7 @@ impl<W: WorkflowStarter> TierTrigger<W> {
 
 impl<W: WorkflowStarter> SqsBatchHandler for TierTrigger<W> {
     async fn handle_batch(&self, messages: &[SqsMessage]) -> BatchOutcome {
-        let mut outcome = BatchOutcome::default();
-        for message in messages {
-            if let Err(failure) = self.handle(message).await {
-                outcome.failures.push(failure);
-            }
-        }
-        outcome
+        handle_each(messages, |message| self.handle(message)).await
     }
 }
 
@@ -167,13 +153,7 @@ impl<S: CallbackSender, C: Clock> NotificationAcknowledger<S, C> {
 
 impl<S: CallbackSender, C: Clock> SqsBatchHandler for NotificationAcknowledger<S, C> {
     async fn handle_batch(&self, messages: &[SqsMessage]) -> BatchOutcome {
-        let mut outcome = BatchOutcome::default();
-        for message in messages {
-            if let Err(failure) = self.handle(message).await {
-                outcome.failures.push(failure);
-            }
-        }
-        outcome
+        handle_each(messages, |message| self.handle(message)).await
     }
 }
 

@@ -4,7 +4,7 @@ use crate::core::credit::{CREDIT_RECORD_TTL_MS, CreditDecision, decide_credit};
 use crate::core::incoming::CreditCommand;
 use crate::ports::{AccountStore, ChangeReason, Clock, StoreError};
 use crate::use_cases::error::LoyaltyError;
-use crate::use_cases::retry::{MAX_ATTEMPTS, wait_before_retry};
+use crate::use_cases::retry::{Attempt, retry_on_conflict};
 
 /// The result of a credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,13 +22,13 @@ pub async fn credit_points<S: AccountStore, C: Clock>(
     command: &CreditCommand,
 ) -> Result<CreditOutcome, LoyaltyError> {
     let user_id = command.user_id.as_str();
-    for attempt in 1..=MAX_ATTEMPTS {
+    retry_on_conflict("credit", user_id, || async move {
         let now_ms = clock.now_ms();
         let account = store.load_account(user_id).await?;
         let recorded = store.credit_recorded(user_id, &command.key, now_ms).await?;
         let change = match decide_credit(user_id, account.as_ref(), &command.key, recorded) {
             CreditDecision::AlreadyCredited { points } => {
-                return Ok(CreditOutcome::AlreadyCredited(points));
+                return Ok(Attempt::Done(CreditOutcome::AlreadyCredited(points)));
             }
             CreditDecision::Apply(change) => change,
         };
@@ -37,20 +37,12 @@ pub async fn credit_points<S: AccountStore, C: Clock>(
             expires_at_ms: now_ms + CREDIT_RECORD_TTL_MS,
         };
         match store.commit_change(&change, &reason, now_ms).await {
-            Ok(()) => return Ok(CreditOutcome::Credited(change.new_points)),
-            Err(StoreError::Conflict(_)) if attempt < MAX_ATTEMPTS => {
-                tracing::debug!(
-                    user_id,
-                    attempt,
-                    "credit lost an optimistic-lock race; retrying"
-                );
-                wait_before_retry(attempt).await;
-            }
-            Err(StoreError::Conflict(_)) => break,
-            Err(other) => return Err(other.into()),
+            Ok(()) => Ok(Attempt::Done(CreditOutcome::Credited(change.new_points))),
+            Err(StoreError::Conflict(_)) => Ok(Attempt::Conflict),
+            Err(other) => Err(other.into()),
         }
-    }
-    Err(LoyaltyError::ConflictAfterRetries)
+    })
+    .await
 }
 
 #[cfg(test)]

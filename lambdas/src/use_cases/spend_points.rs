@@ -5,7 +5,7 @@ use crate::core::account::Account;
 use crate::core::spend::{SpendAmount, SpendRefusal, decide_spend};
 use crate::ports::{AccountStore, ChangeReason, Clock, SpendReceipt, StoreError};
 use crate::use_cases::error::LoyaltyError;
-use crate::use_cases::retry::{MAX_ATTEMPTS, wait_before_retry};
+use crate::use_cases::retry::{Attempt, retry_on_conflict};
 
 /// How long a spend receipt answers repeated requests (F4).
 pub const SPEND_RECEIPT_TTL_MS: i64 = 24 * 60 * 60 * 1000;
@@ -56,12 +56,12 @@ pub async fn spend_points<S: AccountStore, C: Clock>(
     request: &SpendRequest,
 ) -> Result<SpendOutcome, LoyaltyError> {
     let user_id = request.user_id.as_str();
-    for attempt in 1..=MAX_ATTEMPTS {
+    retry_on_conflict("spend", user_id, || async move {
         let now_ms = clock.now_ms();
         if let Some(key) = &request.idempotency_key
             && let Some(receipt) = store.spend_receipt(user_id, key, now_ms).await?
         {
-            return replay(user_id, &receipt, request.amount);
+            return replay(user_id, &receipt, request.amount).map(Attempt::Done);
         }
         let account = store.load_account(user_id).await?;
         let change =
@@ -81,25 +81,15 @@ pub async fn spend_points<S: AccountStore, C: Clock>(
             .commit_change(&change, &ChangeReason::Spend { receipt }, now_ms)
             .await
         {
-            Ok(()) => {
-                return Ok(SpendOutcome {
-                    account: change.resulting_account(),
-                    replayed: false,
-                });
-            }
-            Err(StoreError::Conflict(_)) if attempt < MAX_ATTEMPTS => {
-                tracing::debug!(
-                    user_id,
-                    attempt,
-                    "spend lost an optimistic-lock race; retrying"
-                );
-                wait_before_retry(attempt).await;
-            }
-            Err(StoreError::Conflict(_)) => break,
-            Err(other) => return Err(other.into()),
+            Ok(()) => Ok(Attempt::Done(SpendOutcome {
+                account: change.resulting_account(),
+                replayed: false,
+            })),
+            Err(StoreError::Conflict(_)) => Ok(Attempt::Conflict),
+            Err(other) => Err(other.into()),
         }
-    }
-    Err(LoyaltyError::ConflictAfterRetries)
+    })
+    .await
 }
 
 #[cfg(test)]
