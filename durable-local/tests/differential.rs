@@ -13,7 +13,7 @@ use aws_sdk_lambda::primitives::Blob;
 use durable_local::lambda_host::LambdaHost;
 use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
 use serde_json::{Value, json};
-use support::dex::{DexProcess, callback_id, observe};
+use support::dex::{DexProcess, callback_id, observe, observe_within};
 use support::lambda_client;
 
 async fn steps_with_retry(input: Value, ctx: DurableContext) -> Result<Value, BoxError> {
@@ -145,6 +145,18 @@ macro_rules! register_all {
     }};
 }
 
+/// Answers the approval workflow's callback once it has started.
+async fn approve(client: &aws_sdk_lambda::Client, arn: &str) {
+    let id = callback_id(client, arn).await;
+    client
+        .send_durable_execution_callback_success()
+        .callback_id(id)
+        .result(Blob::new(r#"{"approved":true}"#))
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn durable_local_agrees_with_the_official_emulator() {
     let dir = tempfile::tempdir().unwrap();
@@ -185,21 +197,34 @@ async fn durable_local_agrees_with_the_official_emulator() {
     for (i, (function, input)) in cases.iter().enumerate() {
         let name = format!("diff-{i}");
         let local_arn = local.start_execution(function, Some(&name), input).unwrap();
-        let dex_arn = dex.start_execution(function, &name, input).await;
         if *function == "approval" {
-            for (client, arn) in [(&local_client, &local_arn), (&dex_client, &dex_arn)] {
-                let id = callback_id(client, arn).await;
-                client
-                    .send_durable_execution_callback_success()
-                    .callback_id(id)
-                    .result(Blob::new(r#"{"approved":true}"#))
-                    .send()
-                    .await
-                    .unwrap();
-            }
+            approve(&local_client, &local_arn).await;
         }
         let ours = observe(&local_client, &local_arn).await;
-        let theirs = observe(&dex_client, &dex_arn).await;
+        // The emulator side sometimes leaves an execution RUNNING for good (seen on `fan-out`,
+        // whose two branches checkpoint concurrently, about 1 run in 5, also on an idle
+        // machine; whether dex-local-runner 1.4.0 or the LambdaHost that runs the handlers for
+        // it is at fault is not pinned down yet). A stuck reference run is not a difference to
+        // report: that side gets one fresh execution more; durable-local gets no second chance.
+        let mut theirs = None;
+        for attempt in 0..2 {
+            let dex_arn = dex
+                .start_execution(function, &format!("{name}-{attempt}"), input)
+                .await;
+            if *function == "approval" {
+                approve(&dex_client, &dex_arn).await;
+            }
+            theirs = observe_within(&dex_client, &dex_arn, Duration::from_secs(20)).await;
+            if theirs.is_some() {
+                break;
+            }
+            eprintln!(
+                "dex-local-runner left {function} ({dex_arn}) running for 20 s; starting it once more"
+            );
+        }
+        let Some(theirs) = theirs else {
+            panic!("dex-local-runner left {function} running twice");
+        };
         // Known emulator deviation (see the reference notes): dex-local-runner drops the
         // parallel-branch names the SDK sends. durable-local keeps them; compare without them.
         for op in ours.operations.iter().filter(|o| o.1 == "ParallelBranch") {
