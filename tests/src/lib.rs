@@ -8,15 +8,18 @@
 pub mod api;
 pub mod binary;
 pub mod cli;
+pub mod contract;
 pub mod events;
 pub mod http;
 pub mod jwt;
+pub mod scenario;
 pub mod service;
 pub mod wait;
 
 pub use api::{ApiResponse, LoyaltyApi};
 pub use binary::{BinaryProfile, locate_loyalty_local};
 pub use events::{CloudEventBuilder, PutEntry, PutEventsOutcome};
+pub use scenario::{wait_behind_markers, wait_for_balance_logged, welcome_and_wait};
 pub use service::{RunningService, ServiceOptions};
 pub use wait::wait_until;
 

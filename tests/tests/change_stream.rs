@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use loyalty_tests::api::{EVENT_DEADLINE, MarkerEvent};
 use loyalty_tests::cli::{ArchivedEvent, bus_archive, wait_for_archive};
+use loyalty_tests::scenario::BOTH_ORDER_QUEUES;
 use loyalty_tests::{LoyaltyApi, PutEntry, RunningService, fresh_user_id};
+use loyalty_tests::{wait_behind_markers, wait_for_balance_logged, welcome_and_wait};
 use serde_json::{Value, json};
 
 const ADDED_V1: &str = "loyalty.pointsAdded.v1";
@@ -39,19 +40,15 @@ async fn credits_and_spends_are_published_with_the_real_difference() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
     let user = fresh_user_id("streamed");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
     api.publish(&[
         PutEntry::order_completed_v1(&user, "S-1"),
         PutEntry::order_completed_v2(&user, "S-1"),
     ])
     .await
     .unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 150)
+        .await
         .unwrap();
     assert_eq!(api.spend(&token, 30).await.unwrap().status, 201);
 
@@ -146,8 +143,8 @@ async fn a_duplicate_order_publishes_nothing() {
     ])
     .await
     .unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 150)
+        .await
         .unwrap();
     let before = wait_for_archive(
         service.binary(),
@@ -172,17 +169,8 @@ async fn a_duplicate_order_publishes_nothing() {
     ])
     .await
     .unwrap();
-    service
-        .with_logs(
-            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::OrderCompletedV1)
-                .await,
-        )
-        .unwrap();
-    service
-        .with_logs(
-            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::OrderCompletedV2)
-                .await,
-        )
+    wait_behind_markers(&service, &api, BOTH_ORDER_QUEUES)
+        .await
         .unwrap();
     // The markers' own changes are published after ours would have been: wait until they are on the bus.
     wait_for_archive(

@@ -1,9 +1,8 @@
 //! The `token` and `publish` subcommands against a running server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use loyalty_tests::api::EVENT_DEADLINE;
 use loyalty_tests::cli::{bus_archive, publish_order_completed, publish_user_created, token};
-use loyalty_tests::{LoyaltyApi, RunningService, fresh_user_id};
+use loyalty_tests::{LoyaltyApi, RunningService, fresh_user_id, wait_for_balance_logged};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,14 +55,14 @@ async fn the_publish_subcommands_send_events_the_service_credits() {
     publish_user_created(service.binary(), &user, &endpoint)
         .await
         .unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 100)
+        .await
         .unwrap();
     publish_order_completed(service.binary(), &user, "CLI-1", false, &endpoint)
         .await
         .unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 150)
+        .await
         .unwrap();
     publish_order_completed(service.binary(), &user, "CLI-1", true, &endpoint)
         .await
@@ -71,8 +70,8 @@ async fn the_publish_subcommands_send_events_the_service_credits() {
     publish_order_completed(service.binary(), &user, "CLI-2", true, &endpoint)
         .await
         .unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 200, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 200)
+        .await
         .unwrap();
 
     let archive = bus_archive(service.binary(), service.data_dir())

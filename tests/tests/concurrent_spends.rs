@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use loyalty_tests::api::EVENT_DEADLINE;
 use loyalty_tests::cli::wait_for_archive;
 use loyalty_tests::{LoyaltyApi, PutEntry, RunningService, fresh_user_id};
+use loyalty_tests::{wait_for_balance_logged, welcome_and_wait};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,11 +17,7 @@ async fn fifty_concurrent_spends_of_the_full_balance_let_exactly_one_through() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
     let user = fresh_user_id("contended");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     let spending = Arc::new(AtomicBool::new(true));
     let watcher = {
@@ -113,11 +109,7 @@ async fn spends_racing_order_credits_lose_no_update() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
     let user = fresh_user_id("credited-while-spending");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     let credits = {
         let user = user.clone();
@@ -151,8 +143,8 @@ async fn spends_racing_order_credits_lose_no_update() {
     credits.await.unwrap();
 
     let expected = 100 + 50 * 100 - spent;
-    service
-        .with_logs(api.wait_for_balance(&token, expected, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, expected)
+        .await
         .unwrap();
     assert!(spent > 0, "some spends went through");
 }
@@ -177,11 +169,8 @@ async fn a_welcome_and_an_order_arriving_together_create_the_account_once_with_1
     }
 
     for user in &users {
-        service
-            .with_logs(
-                api.wait_for_balance(&service.token_for(user), 150, EVENT_DEADLINE)
-                    .await,
-            )
+        wait_for_balance_logged(&service, &api, &service.token_for(user), 150)
+            .await
             .unwrap();
     }
 }

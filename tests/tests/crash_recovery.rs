@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use loyalty_tests::api::{EVENT_DEADLINE, MarkerEvent};
 use loyalty_tests::cli::{dead_letters, wait_for_archive};
+use loyalty_tests::scenario::BOTH_ORDER_QUEUES;
 use loyalty_tests::{LoyaltyApi, PutEntry, RunningService, fresh_user_id, wait_until};
+use loyalty_tests::{wait_behind_markers, wait_for_balance_logged, welcome_and_wait};
 
 const ORDERS: usize = 1_000;
 /// EventBridge accepts at most 10 entries per `PutEvents`.
@@ -34,11 +35,7 @@ async fn a_kill_9_during_a_burst_of_1000_orders_credits_every_order_exactly_once
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
     let user = fresh_user_id("crash");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     let calls = ORDERS / ORDERS_PER_CALL;
     let accepted = Arc::new(Mutex::new(vec![false; calls]));
@@ -103,17 +100,8 @@ async fn a_kill_9_during_a_burst_of_1000_orders_credits_every_order_exactly_once
                 .await,
         )
         .unwrap();
-    service
-        .with_logs(
-            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::OrderCompletedV1)
-                .await,
-        )
-        .unwrap();
-    service
-        .with_logs(
-            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::OrderCompletedV2)
-                .await,
-        )
+    wait_behind_markers(&service, &api, BOTH_ORDER_QUEUES)
+        .await
         .unwrap();
     assert_eq!(api.balance(&token).await.unwrap(), Some(expected));
     assert!(
@@ -168,11 +156,7 @@ async fn sigterm_during_a_burst_exits_0_and_a_restart_credits_everything() {
     let service = RunningService::start().await.unwrap();
     let api = LoyaltyApi::new(service.addr());
     let user = fresh_user_id("graceful");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
     assert_eq!(api.spend(&token, 25).await.unwrap().status, 201);
     let calls = 20;
     for call in 0..calls {
@@ -208,8 +192,8 @@ async fn a_kill_9_right_after_spends_still_publishes_every_pointsspent_after_res
     let token = service.token_for(&user);
     api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
     api.publish(&order_batch(&user, 0)).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 600, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 600)
+        .await
         .unwrap();
 
     let spends: i64 = 200;

@@ -2,9 +2,11 @@
 //! exactly once across redeliveries and event versions (spec 2.2, 2.3, 4.2; decision F5).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use loyalty_tests::api::{EVENT_DEADLINE, MarkerEvent};
+use loyalty_tests::api::MarkerEvent;
 use loyalty_tests::events::{ORDER_COMPLETED_V2, USER_CREATED};
+use loyalty_tests::scenario::BOTH_ORDER_QUEUES;
 use loyalty_tests::{CloudEventBuilder, LoyaltyApi, PutEntry, RunningService, fresh_user_id};
+use loyalty_tests::{wait_behind_markers, wait_for_balance_logged, welcome_and_wait};
 use serde_json::{Value, json};
 
 async fn started() -> (RunningService, LoyaltyApi) {
@@ -26,8 +28,8 @@ async fn a_new_user_gets_100_points() {
 
     api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
 
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 100)
+        .await
         .unwrap();
     let response = api
         .get_loyalty(Some(&format!("Bearer {token}")))
@@ -52,14 +54,11 @@ async fn a_repeated_user_created_event_adds_nothing() {
         .await
         .unwrap();
 
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 100)
+        .await
         .unwrap();
-    service
-        .with_logs(
-            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::UserCreated)
-                .await,
-        )
+    wait_behind_markers(&service, &api, &[MarkerEvent::UserCreated])
+        .await
         .unwrap();
     assert_eq!(api.balance(&token).await.unwrap(), Some(100));
 }
@@ -68,18 +67,14 @@ async fn a_repeated_user_created_event_adds_nothing() {
 async fn one_order_gives_150() {
     let (service, api) = started().await;
     let user = fresh_user_id("one-order");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     api.publish(&[PutEntry::order_completed_v1(&user, "ORD-1")])
         .await
         .unwrap();
 
-    service
-        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 150)
+        .await
         .unwrap();
 }
 
@@ -87,11 +82,7 @@ async fn one_order_gives_150() {
 async fn the_same_order_twice_gives_150() {
     let (service, api) = started().await;
     let user = fresh_user_id("order-twice");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     api.publish(&[PutEntry::order_completed_v1(&user, "ORD-7")])
         .await
@@ -100,14 +91,11 @@ async fn the_same_order_twice_gives_150() {
         .await
         .unwrap();
 
-    service
-        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 150)
+        .await
         .unwrap();
-    service
-        .with_logs(
-            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::OrderCompletedV1)
-                .await,
-        )
+    wait_behind_markers(&service, &api, &[MarkerEvent::OrderCompletedV1])
+        .await
         .unwrap();
     assert_eq!(api.balance(&token).await.unwrap(), Some(150));
 }
@@ -116,11 +104,7 @@ async fn the_same_order_twice_gives_150() {
 async fn v1_and_v2_of_the_same_order_give_150() {
     let (service, api) = started().await;
     let user = fresh_user_id("order-v1-v2");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     // The order service publishes both versions, v1 first, with the same order id value.
     api.publish(&[
@@ -130,20 +114,11 @@ async fn v1_and_v2_of_the_same_order_give_150() {
     .await
     .unwrap();
 
-    service
-        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 150)
+        .await
         .unwrap();
-    service
-        .with_logs(
-            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::OrderCompletedV1)
-                .await,
-        )
-        .unwrap();
-    service
-        .with_logs(
-            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::OrderCompletedV2)
-                .await,
-        )
+    wait_behind_markers(&service, &api, BOTH_ORDER_QUEUES)
+        .await
         .unwrap();
     assert_eq!(api.balance(&token).await.unwrap(), Some(150));
 }
@@ -152,18 +127,14 @@ async fn v1_and_v2_of_the_same_order_give_150() {
 async fn an_order_v2_alone_is_credited() {
     let (service, api) = started().await;
     let user = fresh_user_id("order-v2-only");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     api.publish(&[PutEntry::order_completed_v2(&user, "ORD-V2")])
         .await
         .unwrap();
 
-    service
-        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 150)
+        .await
         .unwrap();
 }
 
@@ -176,13 +147,13 @@ async fn an_order_before_the_user_created_event_gives_150_after_both() {
     api.publish(&[PutEntry::order_completed_v2(&user, "ORD-EARLY")])
         .await
         .unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 50, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 50)
+        .await
         .unwrap();
     api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
 
-    service
-        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 150)
+        .await
         .unwrap();
 }
 
@@ -190,18 +161,14 @@ async fn an_order_before_the_user_created_event_gives_150_after_both() {
 async fn an_order_whose_id_is_new_user_is_an_ordinary_order() {
     let (service, api) = started().await;
     let user = fresh_user_id("order-named-new-user");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     api.publish(&[PutEntry::order_completed_v1(&user, "new-user")])
         .await
         .unwrap();
 
-    service
-        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 150)
+        .await
         .unwrap();
 }
 
@@ -209,11 +176,7 @@ async fn an_order_whose_id_is_new_user_is_an_ordinary_order() {
 async fn distinct_orders_add_50_each() {
     let (service, api) = started().await;
     let user = fresh_user_id("three-orders");
-    let token = service.token_for(&user);
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     api.publish(&[
         PutEntry::order_completed_v1(&user, "A"),
@@ -223,8 +186,8 @@ async fn distinct_orders_add_50_each() {
     .await
     .unwrap();
 
-    service
-        .with_logs(api.wait_for_balance(&token, 250, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 250)
+        .await
         .unwrap();
 }
 
@@ -250,8 +213,8 @@ async fn events_without_traceparent_or_with_extra_extensions_are_credited() {
     .await
     .unwrap();
 
-    service
-        .with_logs(api.wait_for_balance(&token, 150, EVENT_DEADLINE).await)
+    wait_for_balance_logged(&service, &api, &token, 150)
+        .await
         .unwrap();
 }
 
@@ -266,11 +229,8 @@ async fn events_from_another_environment_are_not_routed() {
         .await
         .unwrap();
 
-    service
-        .with_logs(
-            api.wait_behind_marker(service.jwt_secret(), MarkerEvent::UserCreated)
-                .await,
-        )
+    wait_behind_markers(&service, &api, &[MarkerEvent::UserCreated])
+        .await
         .unwrap();
     assert_eq!(api.balance(&token).await.unwrap(), None);
 }
@@ -279,13 +239,7 @@ async fn events_from_another_environment_are_not_routed() {
 async fn a_user_id_with_quotes_and_non_ascii_letters_is_kept_verbatim() {
     let (service, api) = started().await;
     let user = format!("{} \"Zoë\" ünïcode/\\ユーザー", fresh_user_id("odd"));
-    let token = service.token_for(&user);
-
-    api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
-
-    service
-        .with_logs(api.wait_for_balance(&token, 100, EVENT_DEADLINE).await)
-        .unwrap();
+    let token = welcome_and_wait(&service, &api, &user).await.unwrap();
     let body = api
         .get_loyalty(Some(&format!("Bearer {token}")))
         .await

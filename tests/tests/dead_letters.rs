@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use loyalty_tests::api::EVENT_DEADLINE;
 use loyalty_tests::cli::{DeadLetter, bus_archive, dead_letters};
 use loyalty_tests::events::{ORDER_COMPLETED_V1, USER_CREATED};
 use loyalty_tests::{
     CloudEventBuilder, LoyaltyApi, PutEntry, RunningService, fresh_user_id, wait_until,
 };
+use loyalty_tests::{wait_for_balance_logged, welcome_and_wait};
 use serde_json::{Value, json};
 
 /// Three receives with a 30 s visibility timeout, plus slack for a slow debug build.
@@ -88,11 +88,8 @@ async fn malformed_events_land_in_the_dead_letter_queue_with_their_reason_while_
         .unwrap();
 
     // Good events are not held up by the poison sharing their queues.
-    service
-        .with_logs(
-            api.wait_for_balance(&service.token_for(&good), 150, EVENT_DEADLINE)
-                .await,
-        )
+    wait_for_balance_logged(&service, &api, &service.token_for(&good), 150)
+        .await
         .unwrap();
 
     let letters = wait_until(
@@ -235,11 +232,8 @@ async fn a_detail_that_is_not_a_json_object_is_refused_per_entry_like_eventbridg
         "{:?}",
         outcome.entries
     );
-    service
-        .with_logs(
-            api.wait_for_balance(&service.token_for(&user), 100, EVENT_DEADLINE)
-                .await,
-        )
+    wait_for_balance_logged(&service, &api, &service.token_for(&user), 100)
+        .await
         .unwrap();
 }
 
@@ -265,15 +259,7 @@ async fn an_event_no_rule_matches_is_accepted_and_archived_but_never_dead_letter
         .unwrap();
     // A later routed event overtakes nothing: once it is credited the unrouted ones have been through the bus.
     let marker = fresh_user_id("marker");
-    api.publish(&[PutEntry::user_created(&marker)])
-        .await
-        .unwrap();
-    service
-        .with_logs(
-            api.wait_for_balance(&service.token_for(&marker), 100, EVENT_DEADLINE)
-                .await,
-        )
-        .unwrap();
+    welcome_and_wait(&service, &api, &marker).await.unwrap();
 
     let archive = bus_archive(service.binary(), service.data_dir())
         .await

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use loyalty_tests::api::EVENT_DEADLINE;
 use loyalty_tests::cli::wait_for_archive;
+use loyalty_tests::wait_for_balance_logged;
 use loyalty_tests::{LoyaltyApi, PutEntry, RunningService, fresh_user_id};
 
 async fn service_with_accounts(users: &[&str]) -> (RunningService, LoyaltyApi) {
@@ -17,11 +17,8 @@ async fn service_with_accounts(users: &[&str]) -> (RunningService, LoyaltyApi) {
         .collect();
     api.publish(&entries).await.unwrap();
     for user in users {
-        service
-            .with_logs(
-                api.wait_for_balance(&service.token_for(user), 100, EVENT_DEADLINE)
-                    .await,
-            )
+        wait_for_balance_logged(&service, &api, &service.token_for(user), 100)
+            .await
             .unwrap();
     }
     (service, api)
