@@ -134,6 +134,49 @@ fn the_state_machine_refuses_invalid_transitions() {
     let ops = service.operations(&arn).unwrap();
     let ids: Vec<&str> = ops.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids, vec!["a", "cb"]);
+
+    // A batch refused at its last update, after it created one operation and completed another,
+    // leaves both as they were, in memory and in the database.
+    send(vec![step_start("f")]).unwrap();
+    let refused = send(vec![
+        step_start("e"),
+        update(json!({"Id": "f", "Type": "STEP", "Action": "SUCCEED", "Payload": "2"})),
+        step_start("a"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "Cannot START operation a in status Succeeded"
+    );
+    let state = |service: &Service| -> Vec<(String, String)> {
+        service
+            .operations(&arn)
+            .unwrap()
+            .iter()
+            .map(|o| (o.id.clone(), format!("{:?}", o.status)))
+            .collect()
+    };
+    let expected: Vec<(String, String)> = [("a", "Succeeded"), ("cb", "Started"), ("f", "Started")]
+        .iter()
+        .map(|(id, status)| ((*id).to_owned(), (*status).to_owned()))
+        .collect();
+    assert_eq!(state(&service), expected);
+    // The execution goes on: the same completion, sent alone, is accepted.
+    let done = send(vec![update(
+        json!({"Id": "f", "Type": "STEP", "Action": "SUCCEED", "Payload": "2"}),
+    )])
+    .unwrap();
+    assert_eq!(
+        done["NewExecutionState"]["Operations"][0]["Status"],
+        "SUCCEEDED"
+    );
+    drop(service);
+    let reopened = open(&dir);
+    let after: Vec<(String, String)> = [("a", "Succeeded"), ("cb", "Started"), ("f", "Succeeded")]
+        .iter()
+        .map(|(id, status)| ((*id).to_owned(), (*status).to_owned()))
+        .collect();
+    assert_eq!(state(&reopened), after);
 }
 
 #[test]

@@ -7,6 +7,9 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "durable-local",

@@ -7,7 +7,7 @@ use super::{
     CheckpointResult, InvokeRequest, Outcome, PAGE_SIZE, Service, finish_in_place, invalid,
 };
 use crate::error::{ServiceError, ServiceResult};
-use crate::model::{Execution, ParentLink, StoredOp};
+use crate::model::{Execution, ExecutionHeader, ParentLink, StoredOp};
 use crate::time::now_ms;
 use crate::transitions::{self, Changes};
 use crate::wire::{ExecutionStatus, OperationType, OperationUpdate};
@@ -114,7 +114,6 @@ impl Service {
                 "An EXECUTION update must be the last update of a checkpoint",
             ));
         }
-        let mut exec = current.clone();
         let now = now_ms();
         let time = self.time;
         let timer = move |s: i64| time.delay_ms(s);
@@ -125,24 +124,46 @@ impl Service {
         };
         let mut mint = || uuid::Uuid::new_v4().simple().to_string();
         let mut changes = Changes::default();
+        let inner = &mut *inner;
+        let Some(exec) = inner.execs.get_mut(arn) else {
+            return Err(ServiceError::Internal("execution vanished".into()));
+        };
+        // Applied where it is kept, with an undo log instead of a copy of the whole execution
+        // (payloads included) on every checkpoint: a refused update leaves it as it was.
+        let mut undo = Undo::new(exec);
         for u in updates {
-            transitions::apply_update(&mut exec, u, now, &delays, &mut mint, &mut changes)?;
+            undo.save(exec, u);
+            if let Err(e) =
+                transitions::apply_update(exec, u, now, &delays, &mut mint, &mut changes)
+            {
+                undo.restore(exec);
+                return Err(e);
+            }
         }
         if changes.finished {
+            undo.save_finish(exec);
             let outcome = match exec.header.status {
                 ExecutionStatus::Succeeded => Outcome::Succeeded(exec.header.result.clone()),
                 _ => Outcome::Failed(exec.header.error.clone().unwrap_or_default()),
             };
             exec.header.status = ExecutionStatus::Running;
-            finish_in_place(&mut exec, &outcome, now, &mut changes);
+            finish_in_place(exec, &outcome, now, &mut changes);
         }
+        let ticket = match inner.commit_in_place(arn, &changes) {
+            Ok(ticket) => ticket,
+            Err(e) => {
+                if let Some(exec) = inner.execs.get_mut(arn) {
+                    undo.restore(exec);
+                }
+                return Err(e);
+            }
+        };
         inner.token_seq += 1;
         let new_token = format!("{}{}", self.token_epoch, inner.token_seq);
-        exec.token = Some(new_token.clone());
-        let ticket = inner.commit(exec, &changes)?;
         let Some(exec) = inner.execs.get_mut(arn) else {
             return Err(ServiceError::Internal("execution vanished".into()));
         };
+        exec.token = Some(new_token.clone());
         let ops: Vec<Value> = changes
             .ops
             .iter()
@@ -219,5 +240,77 @@ impl Service {
             m.insert("NextMarker".into(), json!(next.to_string()));
         }
         Ok(out)
+    }
+}
+
+/// What a checkpoint changed in an execution, to put back when it is refused: the operations
+/// it touched as they were, how many there were, and the header and token when it finished.
+struct Undo {
+    ops_len: usize,
+    saved: Vec<(usize, StoredOp)>,
+    header: Option<ExecutionHeader>,
+    token: Option<Option<String>>,
+}
+
+impl Undo {
+    fn new(exec: &Execution) -> Self {
+        Self {
+            ops_len: exec.ops.len(),
+            saved: Vec::new(),
+            header: None,
+            token: None,
+        }
+    }
+
+    /// Keeps what `u` may change.
+    fn save(&mut self, exec: &Execution, u: &OperationUpdate) {
+        if u.op_type == OperationType::Execution {
+            self.save_header(exec);
+        } else if let Some(&pos) = exec.index.get(&u.id) {
+            self.save_op(exec, pos);
+        }
+    }
+
+    /// Keeps what finishing the execution changes: header, token and the EXECUTION operation.
+    fn save_finish(&mut self, exec: &Execution) {
+        self.save_header(exec);
+        if self.token.is_none() {
+            self.token = Some(exec.token.clone());
+        }
+        self.save_op(exec, 0);
+    }
+
+    fn save_header(&mut self, exec: &Execution) {
+        if self.header.is_none() {
+            self.header = Some(exec.header.clone());
+        }
+    }
+
+    fn save_op(&mut self, exec: &Execution, pos: usize) {
+        if pos < self.ops_len
+            && !self.saved.iter().any(|(p, _)| *p == pos)
+            && let Some(op) = exec.ops.get(pos)
+        {
+            self.saved.push((pos, op.clone()));
+        }
+    }
+
+    fn restore(self, exec: &mut Execution) {
+        if exec.ops.len() > self.ops_len {
+            for op in exec.ops.drain(self.ops_len..) {
+                exec.index.remove(&op.id);
+            }
+        }
+        for (pos, op) in self.saved {
+            if let Some(slot) = exec.ops.get_mut(pos) {
+                *slot = op;
+            }
+        }
+        if let Some(header) = self.header {
+            exec.header = header;
+        }
+        if let Some(token) = self.token {
+            exec.token = token;
+        }
     }
 }

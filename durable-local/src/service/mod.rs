@@ -363,10 +363,66 @@ impl Inner {
     /// Queues `exec`'s changes for the next group commit and makes it the current state.
     /// Returns the ticket to pass to [`Service::durable`] before acknowledging anything.
     fn commit(&mut self, mut exec: Execution, changes: &Changes) -> ServiceResult<u64> {
-        exec.header.event_count += changes.events.len() as i64;
-        let write = Store::prepare_write(&mut exec, &changes.ops, &changes.events)?;
-        self.next_seq += 1;
-        let seq = self.next_seq;
+        let seq = self.queue().write(&mut exec, changes)?;
+        self.execs.insert(exec.header.arn.clone(), exec);
+        Ok(seq)
+    }
+
+    /// Like [`Inner::commit`] for an execution changed where it is kept (`execs[arn]`). On an
+    /// error nothing is queued and the caller undoes its change.
+    fn commit_in_place(&mut self, arn: &str, changes: &Changes) -> ServiceResult<u64> {
+        let Inner {
+            execs,
+            pending,
+            next_seq,
+            callbacks,
+            ..
+        } = self;
+        let Some(exec) = execs.get_mut(arn) else {
+            return Err(ServiceError::Internal(format!("execution {arn} vanished")));
+        };
+        WriteQueue {
+            pending,
+            next_seq,
+            callbacks,
+        }
+        .write(exec, changes)
+    }
+
+    fn queue(&mut self) -> WriteQueue<'_> {
+        WriteQueue {
+            pending: &mut self.pending,
+            next_seq: &mut self.next_seq,
+            callbacks: &mut self.callbacks,
+        }
+    }
+
+    fn done_signal(&mut self, arn: &str) -> Arc<Notify> {
+        self.done.entry(arn.to_owned()).or_default().clone()
+    }
+}
+
+/// The parts of [`Inner`] a queued write touches (borrowed apart from the executions).
+struct WriteQueue<'a> {
+    pending: &'a mut Vec<(u64, PendingWrite)>,
+    next_seq: &'a mut u64,
+    callbacks: &'a mut HashMap<String, (String, String)>,
+}
+
+impl WriteQueue<'_> {
+    /// Queues `exec`'s changes for the next group commit; on an error nothing is queued.
+    fn write(self, exec: &mut Execution, changes: &Changes) -> ServiceResult<u64> {
+        let events = changes.events.len() as i64;
+        exec.header.event_count += events;
+        let write = match Store::prepare_write(exec, &changes.ops, &changes.events) {
+            Ok(write) => write,
+            Err(e) => {
+                exec.header.event_count -= events;
+                return Err(e);
+            }
+        };
+        *self.next_seq += 1;
+        let seq = *self.next_seq;
         self.pending.push((seq, write));
         for id in &changes.ops {
             if let Some(cb) = exec.op(id).and_then(|o| o.callback_id.clone()) {
@@ -374,11 +430,6 @@ impl Inner {
                     .insert(cb, (exec.header.arn.clone(), id.clone()));
             }
         }
-        self.execs.insert(exec.header.arn.clone(), exec);
         Ok(seq)
-    }
-
-    fn done_signal(&mut self, arn: &str) -> Arc<Notify> {
-        self.done.entry(arn.to_owned()).or_default().clone()
     }
 }

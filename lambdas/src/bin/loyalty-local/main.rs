@@ -4,6 +4,10 @@ mod cli;
 mod commands;
 mod serve;
 
+// mimalloc: less CPU per request and per durable execution than the system allocator (durable-local/README.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     cli::main()
 }
