@@ -1,0 +1,224 @@
+"""What every flavour must deploy, rendered from names.json for one environment.
+
+The result ("facts") has the same shape as what the flavour readers (cfn.py, terraform.py) extract, so one
+comparison (compare.py) serves every flavour.
+"""
+
+import json
+import pathlib
+
+NAMES_PATH = pathlib.Path(__file__).resolve().parent.parent / "names.json"
+
+# The concrete values the checker substitutes for the deployment's pseudo parameters. A flavour's output is resolved
+# with the same values (cfn.py maps AWS::Region etc. to them), so ARNs compare as plain strings.
+PSEUDO = {"partition": "aws", "region": "us-east-1", "account": "123456789012"}
+
+
+class NamesError(Exception):
+    """names.json is inconsistent (an unknown reference, a missing key)."""
+
+
+def load_names(path=NAMES_PATH):
+    """names.json as a dict."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+class Renderer:
+    """Turns the names of names.json into the strings of one environment.
+
+    `placeholders` maps env/partition/region/account to what is written in their place: concrete values for the
+    checker, `${Env}`-style substitutions for the SAM generator.
+    """
+
+    def __init__(self, names, placeholders):
+        self.names = names
+        self.p = placeholders
+
+    def env(self, template):
+        """A name template with `{env}` substituted."""
+        return template.replace("{env}", self.p["env"])
+
+    def arn(self, service, resource):
+        """An ARN of this account and region (IAM and SSM-style ARNs have no region where AWS says so)."""
+        return f"arn:{self.p['partition']}:{service}:{self.p['region']}:{self.p['account']}:{resource}"
+
+    def function_name(self, key):
+        """The physical name of function `key`."""
+        try:
+            return self.env(self.names["functions"][key]["name"])
+        except KeyError as missing:
+            raise NamesError(f"names.json: unknown function {missing}") from None
+
+    def queue_name(self, key):
+        """The physical name of queue `key` (or of the stream's failure queue)."""
+        if key == "stream-failure-queue":
+            return self.env(self.names["streamFailureQueue"]["name"])
+        try:
+            return self.env(self.names["queues"][key]["name"])
+        except KeyError as missing:
+            raise NamesError(f"names.json: unknown queue {missing}") from None
+
+    def parameter_name(self, key):
+        """The name of SSM parameter `key` (read or written)."""
+        both = {**self.names["parameters"], **self.names["writtenParameters"]}
+        if key not in both:
+            raise NamesError(f"names.json: unknown parameter {key!r}")
+        return self.env(both[key])
+
+    def resource_arn(self, token, function_key):
+        """The ARN of a permission's resource token (`table`, `param:jwtSecret`, `function:X`, ...)."""
+        table = self.env(self.names["table"]["name"])
+        kind, _, ref = token.partition(":")
+        if token == "table":
+            return self.arn("dynamodb", f"table/{table}")
+        if token == "stream":
+            return self.arn("dynamodb", f"table/{table}/stream/*")
+        if token == "bus":
+            return self.arn("events", f"event-bus/{self.env(self.names['bus'])}")
+        if token == "trigger-queue":
+            trigger = self.names["functions"][function_key]["trigger"]
+            if trigger.get("type") != "sqs":
+                raise NamesError(f"names.json: {function_key} uses trigger-queue but is not triggered by a queue")
+            return self.arn("sqs", self.queue_name(trigger["queue"]))
+        if token == "stream-failure-queue":
+            return self.arn("sqs", self.queue_name(token))
+        if kind == "queue":
+            return self.arn("sqs", self.queue_name(ref))
+        if kind == "param":
+            return self.arn("ssm", f"parameter{self.parameter_name(ref)}")
+        if kind == "function":
+            return self.arn("lambda", f"function:{self.function_name(ref)}")
+        if kind == "function-qualified":
+            return self.arn("lambda", f"function:{self.function_name(ref)}:*")
+        raise NamesError(f"names.json: unknown resource token {token!r} (in {function_key})")
+
+    def value(self, template):
+        """An environment-variable value: `{env}`, `{domain}`, `{table}`, `{bus}`, `{param:K}`, `{function-arn:K}`."""
+        out, rest = [], template
+        while "{" in rest:
+            before, _, after = rest.partition("{")
+            ref, closed, rest = after.partition("}")
+            if not closed:
+                raise NamesError(f"names.json: unclosed '{{' in {template!r}")
+            out.append(before)
+            out.append(self._reference(ref, template))
+        out.append(rest)
+        return "".join(out)
+
+    def _reference(self, ref, template):
+        kind, _, key = ref.partition(":")
+        simple = {
+            "env": self.p["env"],
+            "domain": self.names["domain"],
+            "table": self.env(self.names["table"]["name"]),
+            "bus": self.env(self.names["bus"]),
+        }
+        if ref in simple:
+            return simple[ref]
+        if kind == "param":
+            return self.parameter_name(key)
+        if kind == "function-arn":
+            return self.arn("lambda", f"function:{self.function_name(key)}")
+        raise NamesError(f"names.json: unknown reference {{{ref}}} in {template!r}")
+
+    def permissions(self, key):
+        """The (action, resource ARN) pairs function `key` is granted."""
+        pairs = set()
+        for grant in self.names["functions"][key]["permissions"]:
+            if "set" in grant:
+                if grant["set"] not in self.names["permissionSets"]:
+                    raise NamesError(f"names.json: unknown permission set {grant['set']!r} (in {key})")
+                grant = self.names["permissionSets"][grant["set"]]
+            for action in grant["actions"]:
+                for token in grant["resources"]:
+                    pairs.add((action, self.resource_arn(token, key)))
+        return pairs
+
+
+def concrete(env):
+    """A renderer with the checker's concrete pseudo parameters."""
+    return Renderer(load_names(), {**PSEUDO, "env": env})
+
+
+def expected_facts(env, names=None):
+    """The facts every flavour must produce for environment `env`."""
+    names = names if names is not None else load_names()
+    r = Renderer(names, {**PSEUDO, "env": env})
+    lam, qd = names["lambda"], names["queueDefaults"]
+    functions, mappings, http = {}, [], set()
+    for key, fn in names["functions"].items():
+        name = r.function_name(key)
+        functions[name] = {
+            "runtime": lam["runtime"],
+            "architecture": lam["architecture"],
+            "handler": lam["handler"],
+            "memorySize": lam["memorySize"],
+            "timeout": lam["timeout"],
+            "environment": {k: r.value(v) for k, v in fn["environment"].items()},
+            "durable": fn.get("durable"),
+            "permissions": sorted(r.permissions(key)),
+            "managedPolicies": [f"arn:{r.p['partition']}:iam::aws:policy/{lam['managedPolicy']}"],
+        }
+        trigger = fn["trigger"]
+        if trigger["type"] == "http":
+            http.add((trigger["method"], trigger["path"], name))
+        elif trigger["type"] == "sqs":
+            mappings.append({
+                "function": name,
+                "source": r.arn("sqs", r.queue_name(trigger["queue"])),
+                "batchSize": trigger["batchSize"],
+                "functionResponseTypes": ["ReportBatchItemFailures"] if trigger["reportBatchItemFailures"] else [],
+                "filters": [],
+                "startingPosition": None,
+                "bisectBatchOnFunctionError": None,
+                "maximumRetryAttempts": None,
+                "onFailure": None,
+            })
+        elif trigger["type"] == "stream":
+            mappings.append({
+                "function": name,
+                "source": r.resource_arn("stream", key),
+                "batchSize": trigger["batchSize"],
+                "functionResponseTypes": ["ReportBatchItemFailures"] if trigger["reportBatchItemFailures"] else [],
+                "filters": [trigger["filter"]],
+                "startingPosition": trigger["startingPosition"],
+                "bisectBatchOnFunctionError": trigger["bisectBatchOnFunctionError"],
+                "maximumRetryAttempts": trigger["maximumRetryAttempts"],
+                "onFailure": r.resource_arn(trigger["onFailure"], key),
+            })
+    queues = {}
+    for q in names["queues"].values():
+        queues[r.env(q["dlq"])] = {"dlq": None, "maxReceiveCount": None, "visibilityTimeout": qd["visibilityTimeout"],
+                                   "messageRetentionPeriod": qd["dlqMessageRetentionPeriod"]}
+        queues[r.env(q["name"])] = {"dlq": r.arn("sqs", r.env(q["dlq"])), "maxReceiveCount": qd["maxReceiveCount"],
+                                    "visibilityTimeout": qd["visibilityTimeout"],
+                                    "messageRetentionPeriod": qd["messageRetentionPeriod"]}
+    queues[r.queue_name("stream-failure-queue")] = {
+        "dlq": None, "maxReceiveCount": None, "visibilityTimeout": qd["visibilityTimeout"],
+        "messageRetentionPeriod": qd["dlqMessageRetentionPeriod"]}
+    bus = r.env(names["bus"])
+    rules = {}
+    for rule in names["rules"].values():
+        pattern = {k: [r.env(v) for v in vs] for k, vs in rule["pattern"].items()}
+        queue_arn = r.arn("sqs", r.queue_name(rule["queue"]))
+        rules[rule["name"]] = {"bus": bus, "pattern": pattern, "targets": [queue_arn]}
+    table = names["table"]
+    return {
+        "functions": functions,
+        "eventSourceMappings": sorted(mappings, key=lambda m: (m["function"], m["source"])),
+        "httpRoutes": sorted(http),
+        "queues": queues,
+        "queuesWritableByEventBridge": sorted(r.arn("sqs", r.queue_name(rule["queue"]))
+                                              for rule in names["rules"].values()),
+        "buses": [bus],
+        "rules": rules,
+        "table": {
+            "name": r.env(table["name"]),
+            "hashKey": table["hashKey"],
+            "billingMode": table["billingMode"],
+            "streamViewType": table["streamViewType"],
+            "ttlAttribute": table["ttlAttribute"],
+        },
+        "writtenParameters": sorted(r.parameter_name(k) for k in names["writtenParameters"]),
+    }

@@ -1,0 +1,168 @@
+"""The names checker on CloudFormation: the SAM flavour matches names.json, and each mutation is reported by name.
+
+Run with the infra venv (it has aws-sam-translator): infra/.venv/bin/python -m unittest discover -s infra/tests
+"""
+
+import copy
+import json
+import pathlib
+import sys
+import unittest
+
+INFRA = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(INFRA))
+sys.path.insert(0, str(INFRA / "sam"))
+
+import check  # noqa: E402
+import generate  # noqa: E402
+import transform  # noqa: E402
+from checker.cfn import CloudFormationReader  # noqa: E402
+from checker.expected import NamesError, Renderer, load_names  # noqa: E402
+from checker.intrinsics import TemplateError  # noqa: E402
+
+ENV = "ci"
+GOOD = transform.transform(generate.template(load_names()), ENV)
+
+
+def problems_of(template):
+    """The checker's lines for `template` (as SAM made it for ENV)."""
+    return check.check_facts("sam", ENV, CloudFormationReader(template, {"Env": ENV}).facts())
+
+
+def mutated(change):
+    """A deep copy of the good template with `change(resources)` applied."""
+    template = copy.deepcopy(GOOD)
+    change(template["Resources"])
+    return template
+
+
+class TheGoodTemplate(unittest.TestCase):
+    def test_the_generated_sam_template_matches_names_json(self):
+        self.assertEqual(problems_of(GOOD), [])
+
+    def test_the_committed_template_is_what_names_json_generates(self):
+        self.assertEqual((INFRA / "sam" / "template.yaml").read_text(encoding="utf-8"), generate.render())
+
+    def test_it_defines_nine_functions_five_mappings_nine_queues_and_four_rules(self):
+        facts = CloudFormationReader(GOOD, {"Env": ENV}).facts()
+        self.assertEqual(len(facts["functions"]), 9)
+        self.assertEqual(len(facts["eventSourceMappings"]), 5)
+        self.assertEqual(len(facts["queues"]), 9)
+        self.assertEqual(sorted(facts["rules"]), [
+            "LoyaltyService_NotificationAcknowledger_Rule", "LoyaltyService_OrderCompleted_Rule",
+            "LoyaltyService_TierUpgradeTrigger_Rule", "LoyaltyService_UserCreated_Rule"])
+
+    def test_checked_for_another_environment_every_name_differs(self):
+        facts = CloudFormationReader(GOOD, {"Env": ENV}).facts()
+        lines = check.check_facts("sam", "prod", facts)
+        self.assertIn('sam: table.name: flavour has "LoyaltyService-Points-ci", names.json says '
+                      '"LoyaltyService-Points-prod"', lines)
+
+
+class MutationsAreReported(unittest.TestCase):
+    def test_a_queue_consumer_without_partial_batch_responses(self):
+        template = mutated(lambda r: r["HandleUserCreatedFunctionQueue"]["Properties"].pop("FunctionResponseTypes"))
+        self.assertEqual(problems_of(template), [
+            "sam: eventSourceMappings[by function <- source].LoyaltyService-handle-user-created-ci <- "
+            "arn:aws:sqs:us-east-1:123456789012:LoyaltyService-UserCreated-ci.functionResponseTypes: "
+            'flavour has [], names.json says ["ReportBatchItemFailures"]'])
+
+    def test_the_order_completed_rule_without_v2(self):
+        def drop_v2(r):
+            r["OrderCompletedRule"]["Properties"]["EventPattern"]["detail-type"] = ["orders.orderCompleted.v1"]
+        self.assertEqual(problems_of(mutated(drop_v2)), [
+            "sam: rules.LoyaltyService_OrderCompleted_Rule.pattern.detail-type: flavour has "
+            '["orders.orderCompleted.v1"], names.json says ["orders.orderCompleted.v1", "orders.orderCompleted.v2"]'])
+
+    def test_an_orchestrator_without_durable_configuration(self):
+        template = mutated(lambda r: r["TierUpgradeOrchestratorFunction"]["Properties"].pop("DurableConfig"))
+        self.assertEqual(problems_of(template), [
+            "sam: functions.LoyaltyService-tier-upgrade-orchestrator-ci.durable: flavour has null, names.json says "
+            '{"executionTimeout": 900, "retentionPeriodInDays": 14}'])
+
+    def test_a_stream_mapping_without_its_filter(self):
+        template = mutated(lambda r: r["HandleLoyaltyPointsUpdatedFunctionStream"]["Properties"].pop("FilterCriteria"))
+        lines = problems_of(template)
+        self.assertEqual(len(lines), 1)
+        self.assertIn(".filters: flavour has [], names.json says "
+                      '[{"dynamodb": {"NewImage": {"Type": {"S": ["LoyaltyAccount"]}}}}]', lines[0])
+
+    def test_a_stream_mapping_without_its_failure_destination(self):
+        template = mutated(lambda r: r["HandleLoyaltyPointsUpdatedFunctionStream"]["Properties"]
+                           .pop("DestinationConfig"))
+        lines = problems_of(template)
+        self.assertEqual(len(lines), 1)
+        self.assertIn(".onFailure: flavour has null, names.json says "
+                      '"arn:aws:sqs:us-east-1:123456789012:LoyaltyService-LoyaltyPointsUpdatedFailureDLQ-ci"', lines[0])
+
+    def test_a_wider_permission_than_names_json_grants(self):
+        def widen(r):
+            statements = r["TierUpgradeOrchestratorRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            statements[1]["Action"] = ["events:*"]
+        self.assertEqual(problems_of(mutated(widen)), [
+            "sam: functions.LoyaltyService-tier-upgrade-orchestrator-ci.permissions: missing "
+            '["events:PutEvents", "arn:aws:events:us-east-1:123456789012:event-bus/LoyaltyService-bus-ci"]',
+            "sam: functions.LoyaltyService-tier-upgrade-orchestrator-ci.permissions: not in names.json: "
+            '["events:*", "arn:aws:events:us-east-1:123456789012:event-bus/LoyaltyService-bus-ci"]'])
+
+    def test_a_missing_environment_variable(self):
+        template = mutated(lambda r: r["GetLoyaltyAccountFunction"]["Properties"]["Environment"]["Variables"]
+                           .pop("TABLE_NAME"))
+        self.assertEqual(problems_of(template), [
+            "sam: functions.LoyaltyService-get-loyalty-account-ci.environment.TABLE_NAME: missing "
+            '(names.json: "LoyaltyService-Points-ci")'])
+
+    def test_a_dead_letter_queue_after_five_receives(self):
+        def five(r):
+            r["UserCreatedQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"] = 5
+        self.assertEqual(problems_of(mutated(five)), [
+            "sam: queues.LoyaltyService-UserCreated-ci.maxReceiveCount: flavour has 5, names.json says 3"])
+
+    def test_a_queue_eventbridge_may_not_write_to(self):
+        template = mutated(lambda r: r.pop("UserCreatedQueuePolicy"))
+        self.assertEqual(problems_of(template), [
+            "sam: queuesWritableByEventBridge: missing "
+            '"arn:aws:sqs:us-east-1:123456789012:LoyaltyService-UserCreated-ci"'])
+
+    def test_an_extra_function(self):
+        def extra(r):
+            r["ExtraFunction"] = copy.deepcopy(r["GetLoyaltyAccountFunction"])
+            r["ExtraFunction"]["Properties"]["FunctionName"] = "LoyaltyService-extra-ci"
+        lines = problems_of(mutated(extra))
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].startswith("sam: functions.LoyaltyService-extra-ci: not in names.json"), lines[0])
+
+    def test_an_unsupported_intrinsic_function_is_an_error_not_a_guess(self):
+        def conditional(r):
+            r["GetLoyaltyAccountFunction"]["Properties"]["Timeout"] = {"Fn::If": ["IsProd", 29, 10]}
+        with self.assertRaisesRegex(TemplateError, "unsupported intrinsic function Fn::If"):
+            problems_of(mutated(conditional))
+
+    def test_the_command_line_exits_1_and_names_the_flavour(self):
+        path = pathlib.Path(self.id().rsplit(".", 1)[-1] + ".json")
+        tmp = INFRA / "build" / path
+        tmp.parent.mkdir(exist_ok=True)
+        template = mutated(lambda r: r["UserCreatedQueuePolicy"]["Properties"].update(Queues=[]))
+        tmp.write_text(json.dumps(template), encoding="utf-8")
+        try:
+            rc = check.main(["cfn", "--flavour", "mutated-sam", "--env", ENV, "--template", str(tmp),
+                             "--parameter", f"Env={ENV}"])
+        finally:
+            tmp.unlink()
+        self.assertEqual(rc, 1)
+
+
+class NamesJsonMistakes(unittest.TestCase):
+    def test_an_unknown_reference_in_an_environment_value(self):
+        renderer = Renderer(load_names(), {"env": ENV, "partition": "aws", "region": "r", "account": "1"})
+        with self.assertRaisesRegex(NamesError, r"unknown reference \{tabel\}"):
+            renderer.value("{tabel}")
+
+    def test_an_unknown_function_in_a_permission(self):
+        renderer = Renderer(load_names(), {"env": ENV, "partition": "aws", "region": "r", "account": "1"})
+        with self.assertRaisesRegex(NamesError, "unknown function 'nope'"):
+            renderer.resource_arn("function:nope", "tier-upgrade-trigger")
+
+
+if __name__ == "__main__":
+    unittest.main()
