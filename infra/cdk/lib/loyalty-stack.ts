@@ -1,0 +1,149 @@
+// The loyalty service on AWS, every name and setting taken from infra/names.json (decision F15).
+import { Aws, CfnOutput, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import * as path from 'path';
+import { Names, Rendered } from './names';
+
+export interface LoyaltyStackProps extends StackProps {
+  readonly names: Names;
+  readonly env_: string;
+  /** The directory holding `<binary>/bootstrap` for each function (cargo lambda's target/lambda). */
+  readonly assetsDir: string;
+}
+
+const pascal = (key: string) => key.split('-').map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+
+export class LoyaltyStack extends Stack {
+  constructor(scope: Construct, id: string, props: LoyaltyStackProps) {
+    super(scope, id, props);
+    const { names } = props;
+    const r = new Rendered(names, props.env_);
+    const qd = names.queueDefaults;
+
+    const bus = new events.EventBus(this, 'EventBus', { eventBusName: r.sub(names.bus) });
+    const table = new dynamodb.Table(this, 'Table', {
+      tableName: r.sub(names.table.name),
+      partitionKey: { name: names.table.hashKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      stream: dynamodb.StreamViewType[names.table.streamViewType as keyof typeof dynamodb.StreamViewType],
+      timeToLiveAttribute: names.table.ttlAttribute,
+    });
+
+    const queues: Record<string, sqs.Queue> = {};
+    for (const [key, q] of Object.entries(names.queues)) {
+      const dlq = new sqs.Queue(this, `${pascal(key)}DLQ`, {
+        queueName: r.sub(q.dlq),
+        visibilityTimeout: Duration.seconds(qd.visibilityTimeout),
+        retentionPeriod: Duration.seconds(qd.dlqMessageRetentionPeriod),
+      });
+      queues[key] = new sqs.Queue(this, `${pascal(key)}Queue`, {
+        queueName: r.sub(q.name),
+        visibilityTimeout: Duration.seconds(qd.visibilityTimeout),
+        retentionPeriod: Duration.seconds(qd.messageRetentionPeriod),
+        deadLetterQueue: { queue: dlq, maxReceiveCount: qd.maxReceiveCount },
+      });
+    }
+    queues['stream-failure-queue'] = new sqs.Queue(this, 'StreamFailureQueue', {
+      queueName: r.queueName('stream-failure-queue'),
+      visibilityTimeout: Duration.seconds(qd.visibilityTimeout),
+      retentionPeriod: Duration.seconds(qd.dlqMessageRetentionPeriod),
+    });
+
+    for (const [key, rule] of Object.entries(names.rules)) {
+      const pattern: events.EventPattern = {
+        source: rule.pattern['source'].map((v) => r.sub(v)),
+        detailType: rule.pattern['detail-type'].map((v) => r.sub(v)),
+      };
+      new events.Rule(this, `${pascal(key)}Rule`, {
+        ruleName: rule.name,
+        eventBus: bus,
+        eventPattern: pattern,
+        targets: [new targets.SqsQueue(queues[rule.queue])],
+      });
+    }
+
+    const api = new apigateway.RestApi(this, 'Api', {
+      restApiName: `${names.service}-API-${props.env_}`,
+      deployOptions: { stageName: 'prod' },
+      defaultCorsPreflightOptions: {
+        allowOrigins: apigateway.Cors.ALL_ORIGINS,
+        allowHeaders: ['*'],
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+      },
+    });
+
+    for (const [key, fn] of Object.entries(names.functions)) {
+      const role = new iam.Role(this, `${pascal(key)}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(names.lambda.managedPolicy)],
+      });
+      for (const grant of r.grants(key)) {
+        role.addToPolicy(new iam.PolicyStatement({ actions: grant.actions, resources: grant.resources }));
+      }
+      const environment: Record<string, string> = {};
+      for (const [k, v] of Object.entries(fn.environment)) environment[k] = r.value(v);
+      const func = new lambda.Function(this, `${pascal(key)}Function`, {
+        functionName: r.functionName(key),
+        runtime: lambda.Runtime.PROVIDED_AL2023,
+        architecture: names.lambda.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
+        handler: names.lambda.handler,
+        code: lambda.Code.fromAsset(path.join(props.assetsDir, fn.binary)),
+        memorySize: names.lambda.memorySize,
+        timeout: Duration.seconds(names.lambda.timeout),
+        role,
+        environment,
+        durableConfig: fn.durable ? {
+          executionTimeout: Duration.seconds(fn.durable.executionTimeout),
+          retentionPeriod: Duration.days(fn.durable.retentionPeriodInDays),
+        } : undefined,
+      });
+      const t = fn.trigger;
+      if (t.type === 'http') {
+        const resource = api.root.resourceForPath(t.path ?? '/');
+        resource.addMethod(t.method ?? 'GET', new apigateway.LambdaIntegration(func));
+      } else if (t.type === 'sqs') {
+        new lambda.EventSourceMapping(this, `${pascal(key)}QueueMapping`, {
+          target: func,
+          eventSourceArn: queues[t.queue ?? ''].queueArn,
+          batchSize: t.batchSize,
+          reportBatchItemFailures: t.reportBatchItemFailures,
+        });
+      } else if (t.type === 'stream') {
+        // The failure destination's permission is in names.json (sqs:SendMessage), so it is bound by ARN here
+        // rather than with SqsDlq, which would add a wider grant of its own.
+        const failure = queues[t.onFailure ?? ''];
+        new lambda.EventSourceMapping(this, `${pascal(key)}StreamMapping`, {
+          target: func,
+          eventSourceArn: table.tableStreamArn,
+          batchSize: t.batchSize,
+          startingPosition: lambda.StartingPosition[t.startingPosition as keyof typeof lambda.StartingPosition],
+          bisectBatchOnError: t.bisectBatchOnFunctionError,
+          retryAttempts: t.maximumRetryAttempts,
+          reportBatchItemFailures: t.reportBatchItemFailures,
+          filters: [{ pattern: JSON.stringify(t.filter) }],
+          onFailure: { bind: () => ({ destination: failure.queueArn }) },
+        });
+      }
+    }
+
+    const apiEndpoint = Fn.join('', ['https://', api.restApiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX,
+      '/', api.deploymentStage.stageName]);
+    const written: Record<string, string> = {
+      apiEndpoint, eventBusName: bus.eventBusName, eventBusArn: bus.eventBusArn, tableName: table.tableName,
+    };
+    for (const key of Object.keys(names.writtenParameters)) {
+      new ssm.StringParameter(this, `${pascal(key)}Parameter`, {
+        parameterName: r.parameterName(key), stringValue: written[key],
+      });
+    }
+    new CfnOutput(this, 'ApiEndpoint', { value: apiEndpoint });
+  }
+}

@@ -1,0 +1,113 @@
+// Renders infra/names.json for one environment: physical names, ARNs, environment values, permissions.
+// An implementation separate from the Python checker's, so a mistake in either shows up as a difference.
+import { Aws } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface Grant { set?: string; actions?: string[]; resources?: string[] }
+export interface Trigger {
+  type: 'http' | 'sqs' | 'stream' | 'invoke';
+  method?: string; path?: string; queue?: string; batchSize?: number; reportBatchItemFailures?: boolean;
+  startingPosition?: string; bisectBatchOnFunctionError?: boolean; maximumRetryAttempts?: number;
+  filter?: Record<string, unknown>; onFailure?: string;
+}
+export interface FunctionSpec {
+  name: string; binary: string; trigger: Trigger; environment: Record<string, string>;
+  durable?: { executionTimeout: number; retentionPeriodInDays: number }; permissions: Grant[];
+}
+export interface Names {
+  service: string; domain: string;
+  lambda: { runtime: string; architecture: string; handler: string; memorySize: number; timeout: number;
+    managedPolicy: string; artifact: string; crate: string };
+  bus: string;
+  table: { name: string; hashKey: string; billingMode: string; streamViewType: string; ttlAttribute: string };
+  parameters: Record<string, string>; writtenParameters: Record<string, string>;
+  queueDefaults: { visibilityTimeout: number; messageRetentionPeriod: number; dlqMessageRetentionPeriod: number;
+    maxReceiveCount: number };
+  queues: Record<string, { name: string; dlq: string }>;
+  streamFailureQueue: { name: string };
+  rules: Record<string, { name: string; pattern: Record<string, string[]>; queue: string }>;
+  permissionSets: Record<string, { actions: string[]; resources: string[] }>;
+  functions: Record<string, FunctionSpec>;
+}
+
+export function loadNames(file = path.join(__dirname, '..', '..', '..', '..', 'names.json')): Names {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Names;
+}
+
+export class Rendered {
+  constructor(readonly names: Names, readonly env: string) {}
+
+  sub(template: string): string { return template.split('{env}').join(this.env); }
+
+  arn(service: string, resource: string): string {
+    return `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+  }
+
+  functionName(key: string): string {
+    const fn = this.names.functions[key];
+    if (!fn) throw new Error(`names.json: unknown function ${key}`);
+    return this.sub(fn.name);
+  }
+
+  queueName(key: string): string {
+    if (key === 'stream-failure-queue') return this.sub(this.names.streamFailureQueue.name);
+    const queue = this.names.queues[key];
+    if (!queue) throw new Error(`names.json: unknown queue ${key}`);
+    return this.sub(queue.name);
+  }
+
+  parameterName(key: string): string {
+    const all = { ...this.names.parameters, ...this.names.writtenParameters };
+    if (!(key in all)) throw new Error(`names.json: unknown parameter ${key}`);
+    return this.sub(all[key]);
+  }
+
+  resourceArn(token: string, functionKey: string): string {
+    const table = this.sub(this.names.table.name);
+    const [kind, ref] = token.split(':');
+    switch (token) {
+      case 'table': return this.arn('dynamodb', `table/${table}`);
+      case 'stream': return this.arn('dynamodb', `table/${table}/stream/*`);
+      case 'bus': return this.arn('events', `event-bus/${this.sub(this.names.bus)}`);
+      case 'trigger-queue': {
+        const queue = this.names.functions[functionKey].trigger.queue;
+        if (!queue) throw new Error(`names.json: ${functionKey} uses trigger-queue but has no queue`);
+        return this.arn('sqs', this.queueName(queue));
+      }
+      case 'stream-failure-queue': return this.arn('sqs', this.queueName(token));
+    }
+    switch (kind) {
+      case 'queue': return this.arn('sqs', this.queueName(ref));
+      case 'param': return this.arn('ssm', `parameter${this.parameterName(ref)}`);
+      case 'function': return this.arn('lambda', `function:${this.functionName(ref)}`);
+      case 'function-qualified': return this.arn('lambda', `function:${this.functionName(ref)}:*`);
+    }
+    throw new Error(`names.json: unknown resource token ${token} (in ${functionKey})`);
+  }
+
+  value(template: string): string {
+    return template.replace(/\{([^}]*)\}/g, (_, ref: string) => {
+      const [kind, key] = ref.split(':');
+      switch (ref) {
+        case 'env': return this.env;
+        case 'domain': return this.names.domain;
+        case 'table': return this.sub(this.names.table.name);
+        case 'bus': return this.sub(this.names.bus);
+      }
+      if (kind === 'param') return this.parameterName(key);
+      if (kind === 'function-arn') return this.arn('lambda', `function:${this.functionName(key)}`);
+      throw new Error(`names.json: unknown reference {${ref}} in ${template}`);
+    });
+  }
+
+  grants(functionKey: string): { actions: string[]; resources: string[] }[] {
+    return this.names.functions[functionKey].permissions.map((grant) => {
+      const resolved = grant.set ? this.names.permissionSets[grant.set] : grant;
+      if (!resolved || !resolved.actions || !resolved.resources) {
+        throw new Error(`names.json: bad permission in ${functionKey}: ${JSON.stringify(grant)}`);
+      }
+      return { actions: resolved.actions, resources: resolved.resources.map((t) => this.resourceArn(t, functionKey)) };
+    });
+  }
+}
