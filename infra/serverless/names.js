@@ -1,0 +1,213 @@
+// Renders ../names.json into Serverless Framework v3 `functions` and `resources` (CloudFormation) for one stage.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const names = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'names.json'), 'utf8'));
+const pascal = (key) => key.split('-').map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+const camel = (key) => { const p = pascal(key); return p[0].toLowerCase() + p.slice(1); };
+const sub = (text) => (text.includes('${') ? { 'Fn::Sub': text } : text);
+const queueLogical = (key) => (key === 'stream-failure-queue' ? 'StreamFailureQueue' : `${pascal(key)}Queue`);
+const arn = (service, resource) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
+
+function renderer(env) {
+  const r = {
+    env: (t) => t.split('{env}').join(env),
+    functionName(key) {
+      if (!names.functions[key]) throw new Error(`names.json: unknown function ${key}`);
+      return r.env(names.functions[key].name);
+    },
+    queueName(key) {
+      if (key === 'stream-failure-queue') return r.env(names.streamFailureQueue.name);
+      if (!names.queues[key]) throw new Error(`names.json: unknown queue ${key}`);
+      return r.env(names.queues[key].name);
+    },
+    parameterName(key) {
+      const all = { ...names.parameters, ...names.writtenParameters };
+      if (!(key in all)) throw new Error(`names.json: unknown parameter ${key}`);
+      return r.env(all[key]);
+    },
+    resourceArn(token, fnKey) {
+      const table = r.env(names.table.name);
+      const [kind, ref] = token.split(':');
+      if (token === 'table') return arn('dynamodb', `table/${table}`);
+      if (token === 'stream') return arn('dynamodb', `table/${table}/stream/*`);
+      if (token === 'bus') return arn('events', `event-bus/${r.env(names.bus)}`);
+      if (token === 'trigger-queue') return arn('sqs', r.queueName(names.functions[fnKey].trigger.queue));
+      if (token === 'stream-failure-queue') return arn('sqs', r.queueName(token));
+      if (kind === 'queue') return arn('sqs', r.queueName(ref));
+      if (kind === 'param') return arn('ssm', `parameter${r.parameterName(ref)}`);
+      if (kind === 'function') return arn('lambda', `function:${r.functionName(ref)}`);
+      if (kind === 'function-qualified') return arn('lambda', `function:${r.functionName(ref)}:*`);
+      throw new Error(`names.json: unknown resource token ${token} (in ${fnKey})`);
+    },
+    value(template) {
+      return template.replace(/\{([^}]*)\}/g, (_, ref) => {
+        const [kind, key] = ref.split(':');
+        const simple = { env, domain: names.domain, table: r.env(names.table.name), bus: r.env(names.bus) };
+        if (ref in simple) return simple[ref];
+        if (kind === 'param') return r.parameterName(key);
+        if (kind === 'function-arn') return arn('lambda', `function:${r.functionName(key)}`);
+        throw new Error(`names.json: unknown reference {${ref}} in ${template}`);
+      });
+    },
+  };
+  return r;
+}
+
+function eventsOf(trigger) {
+  if (trigger.type === 'http') {
+    return [{ http: { method: trigger.method.toLowerCase(), path: trigger.path.replace(/^\//, ''), cors: true } }];
+  }
+  if (trigger.type === 'sqs') {
+    const sqs = { arn: { 'Fn::GetAtt': [queueLogical(trigger.queue), 'Arn'] }, batchSize: trigger.batchSize };
+    if (trigger.reportBatchItemFailures) sqs.functionResponseType = 'ReportBatchItemFailures';
+    return [{ sqs }];
+  }
+  if (trigger.type === 'stream') {
+    const stream = {
+      type: 'dynamodb',
+      arn: { 'Fn::GetAtt': ['Table', 'StreamArn'] },
+      batchSize: trigger.batchSize,
+      startingPosition: trigger.startingPosition,
+      bisectBatchOnFunctionError: trigger.bisectBatchOnFunctionError,
+      maximumRetryAttempts: trigger.maximumRetryAttempts,
+      filterPatterns: [trigger.filter],
+      destinations: { onFailure: { arn: { 'Fn::GetAtt': [queueLogical(trigger.onFailure), 'Arn'] }, type: 'sqs' } },
+    };
+    if (trigger.reportBatchItemFailures) stream.functionResponseType = 'ReportBatchItemFailures';
+    return [{ stream }];
+  }
+  return [];
+}
+
+async function stageOf(resolveVariable) {
+  const stage = String(await resolveVariable('sls:stage'));
+  if (!/^[a-z0-9-]{1,16}$/.test(stage)) throw new Error(`stage must match ^[a-z0-9-]{1,16}$ (got ${stage})`);
+  return stage;
+}
+
+module.exports.functions = async ({ resolveVariable }) => {
+  const r = renderer(await stageOf(resolveVariable));
+  const params = await resolveVariable('param:artifactsDir, null');
+  const artifactsDir = params || path.join(__dirname, '..', '..', 'target', 'lambda');
+  const lam = names.lambda;
+  const out = {};
+  for (const [key, fn] of Object.entries(names.functions)) {
+    const environment = {};
+    for (const [k, v] of Object.entries(fn.environment)) environment[k] = sub(r.value(v));
+    out[camel(key)] = {
+      name: r.functionName(key),
+      handler: lam.handler,
+      runtime: lam.runtime,
+      architecture: lam.architecture,
+      memorySize: lam.memorySize,
+      timeout: lam.timeout,
+      role: `${pascal(key)}Role`,
+      environment,
+      package: { artifact: path.join(artifactsDir, fn.binary, 'bootstrap.zip') },
+      events: eventsOf(fn.trigger),
+    };
+  }
+  return out;
+};
+
+module.exports.resources = async ({ resolveVariable }) => {
+  const env = await stageOf(resolveVariable);
+  const r = renderer(env);
+  const qd = names.queueDefaults;
+  const res = {
+    EventBus: { Type: 'AWS::Events::EventBus', Properties: { Name: r.env(names.bus) } },
+    Table: {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        TableName: r.env(names.table.name),
+        BillingMode: names.table.billingMode,
+        AttributeDefinitions: [{ AttributeName: names.table.hashKey, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: names.table.hashKey, KeyType: 'HASH' }],
+        StreamSpecification: { StreamViewType: names.table.streamViewType },
+        TimeToLiveSpecification: { AttributeName: names.table.ttlAttribute, Enabled: true },
+      },
+    },
+  };
+  const dlqProps = { VisibilityTimeout: qd.visibilityTimeout, MessageRetentionPeriod: qd.dlqMessageRetentionPeriod };
+  for (const [key, q] of Object.entries(names.queues)) {
+    res[`${pascal(key)}DLQ`] = { Type: 'AWS::SQS::Queue', Properties: { QueueName: r.env(q.dlq), ...dlqProps } };
+    res[queueLogical(key)] = {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: r.env(q.name),
+        VisibilityTimeout: qd.visibilityTimeout,
+        MessageRetentionPeriod: qd.messageRetentionPeriod,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [`${pascal(key)}DLQ`, 'Arn'] },
+          maxReceiveCount: qd.maxReceiveCount },
+      },
+    };
+  }
+  res.StreamFailureQueue = {
+    Type: 'AWS::SQS::Queue', Properties: { QueueName: r.queueName('stream-failure-queue'), ...dlqProps },
+  };
+  for (const [key, rule] of Object.entries(names.rules)) {
+    const logical = `${pascal(key)}Rule`;
+    const pattern = {};
+    for (const [k, vs] of Object.entries(rule.pattern)) pattern[k] = vs.map((v) => r.env(v));
+    res[logical] = {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: rule.name, EventBusName: { Ref: 'EventBus' }, State: 'ENABLED', EventPattern: pattern,
+        Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': [queueLogical(rule.queue), 'Arn'] } }],
+      },
+    };
+    res[`${pascal(key)}QueuePolicy`] = {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [{ Ref: queueLogical(rule.queue) }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{
+            Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': [queueLogical(rule.queue), 'Arn'] },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logical, 'Arn'] } } },
+          }],
+        },
+      },
+    };
+  }
+  const extensions = {};
+  for (const [key, fn] of Object.entries(names.functions)) {
+    const statements = fn.permissions.map((grant) => {
+      const g = grant.set ? names.permissionSets[grant.set] : grant;
+      return { Effect: 'Allow', Action: g.actions, Resource: g.resources.map((t) => sub(r.resourceArn(t, key))) };
+    });
+    res[`${pascal(key)}Role`] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+        ManagedPolicyArns: [sub(`arn:\${AWS::Partition}:iam::aws:policy/${names.lambda.managedPolicy}`)],
+        Policies: [{ PolicyName: 'permissions', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+      },
+    };
+    if (fn.durable) {
+      // Serverless v3 has no durable setting: the property is added to the function it generates.
+      extensions[`${pascal(key)}LambdaFunction`] = {
+        Properties: { DurableConfig: { ExecutionTimeout: fn.durable.executionTimeout,
+          RetentionPeriodInDays: fn.durable.retentionPeriodInDays } },
+      };
+    }
+  }
+  const written = {
+    apiEndpoint: sub(`https://\${ApiGatewayRestApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${env}`),
+    eventBusName: { Ref: 'EventBus' },
+    eventBusArn: { 'Fn::GetAtt': ['EventBus', 'Arn'] },
+    tableName: { Ref: 'Table' },
+  };
+  for (const key of Object.keys(names.writtenParameters)) {
+    res[`${pascal(key)}Parameter`] = {
+      Type: 'AWS::SSM::Parameter', Properties: { Name: r.parameterName(key), Type: 'String', Value: written[key] },
+    };
+  }
+  return { Resources: res, extensions, Outputs: { ApiEndpoint: { Value: written.apiEndpoint } } };
+};
