@@ -22,6 +22,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from checker.cfn import CloudFormationReader  # noqa: E402
 from checker.compare import differences  # noqa: E402
 from checker.expected import NamesError, expected_facts  # noqa: E402
+from checker.hcl import HclError  # noqa: E402
 from checker.intrinsics import TemplateError  # noqa: E402
 
 
@@ -39,17 +40,18 @@ def summary(facts):
 
 
 def read_facts(args):
-    """The facts of the flavour named on the command line."""
+    """The facts of the flavour named on the command line, and problems found while reading them."""
     if args.kind == "cfn":
         with open(args.template, encoding="utf-8") as handle:
             template = json.load(handle)
         parameters = dict(p.split("=", 1) for p in args.parameter)
-        return CloudFormationReader(template, parameters).facts()
+        return CloudFormationReader(template, parameters).facts(), []
     from checker.terraform import TerraformReader  # only the Terraform check needs it
 
     with open(args.names_output, encoding="utf-8") as handle:
         names_output = json.load(handle)
-    return TerraformReader(pathlib.Path(args.dir), names_output).facts()
+    reader = TerraformReader(pathlib.Path(args.dir), names_output)
+    return reader.facts(), [f"{args.flavour}: wiring: {line}" for line in reader.wiring_problems()]
 
 
 def main(argv=None):
@@ -67,9 +69,9 @@ def main(argv=None):
         p.add_argument("--env", required=True, help="the environment the output was made for")
     args = parser.parse_args(argv)
     try:
-        facts = read_facts(args)
-        problems = check_facts(args.flavour, args.env, facts)
-    except (TemplateError, NamesError, OSError, json.JSONDecodeError, KeyError, ValueError) as error:
+        facts, problems = read_facts(args)
+        problems += check_facts(args.flavour, args.env, facts)
+    except (TemplateError, HclError, NamesError, OSError, json.JSONDecodeError, KeyError, ValueError) as error:
         print(f"{args.flavour}: cannot read the output: {error}", file=sys.stderr)
         return 1
     if problems:

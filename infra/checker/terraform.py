@@ -1,0 +1,216 @@
+"""Reads the Terraform flavour into facts.
+
+Terraform cannot plan offline here (no provider), so the check has two halves:
+1. the provider-free module `names/` is evaluated by Terraform itself (`terraform apply` + `terraform output -json`);
+   its outputs are turned into facts and compared with names.json like any other flavour;
+2. the root module's wiring is read with hcl.py: every resource must take its names and settings from those outputs
+   (for_each over the module's maps, each attribute from `each.value`), so what is deployed is what was evaluated.
+"""
+
+import json
+import pathlib
+
+from . import hcl
+from .expected import PSEUDO
+
+# (block path, attribute, expected expression). A block path is (kind, *labels) steps from the file root.
+R = "resource"
+WIRING = [
+    ((("module", "names"),), "source", '"./names"'),
+    ((("module", "names"),), "env", "var.env"),
+    (((R, "aws_cloudwatch_event_bus", "bus"),), "name", "module.names.bus_name"),
+    (((R, "aws_dynamodb_table", "table"),), "name", "module.names.table.name"),
+    (((R, "aws_dynamodb_table", "table"),), "hash_key", "module.names.table.hash_key"),
+    (((R, "aws_dynamodb_table", "table"),), "billing_mode", "module.names.table.billing_mode"),
+    (((R, "aws_dynamodb_table", "table"),), "stream_enabled", "true"),
+    (((R, "aws_dynamodb_table", "table"),), "stream_view_type", "module.names.table.stream_view_type"),
+    (((R, "aws_dynamodb_table", "table"), ("ttl",)), "attribute_name", "module.names.table.ttl_attribute"),
+    (((R, "aws_dynamodb_table", "table"), ("ttl",)), "enabled", "true"),
+    (((R, "aws_ssm_parameter", "written"),), "for_each", "module.names.written_parameters"),
+    (((R, "aws_ssm_parameter", "written"),), "name", "each.value"),
+    (((R, "aws_sqs_queue", "dlq"),), "for_each", "module.names.queues"),
+    (((R, "aws_sqs_queue", "dlq"),), "name", "each.value.dlq"),
+    (((R, "aws_sqs_queue", "dlq"),), "visibility_timeout_seconds", "each.value.visibility_timeout_seconds"),
+    (((R, "aws_sqs_queue", "dlq"),), "message_retention_seconds", "each.value.dlq_retention_seconds"),
+    (((R, "aws_sqs_queue", "queue"),), "for_each", "module.names.queues"),
+    (((R, "aws_sqs_queue", "queue"),), "name", "each.value.name"),
+    (((R, "aws_sqs_queue", "queue"),), "visibility_timeout_seconds", "each.value.visibility_timeout_seconds"),
+    (((R, "aws_sqs_queue", "queue"),), "message_retention_seconds", "each.value.message_retention_seconds"),
+    (((R, "aws_sqs_queue", "queue"),), "redrive_policy",
+     "jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn\nmaxReceiveCount = each.value.max_receive_count})"),
+    (((R, "aws_sqs_queue", "stream_failure"),), "name", "module.names.stream_failure_queue.name"),
+    (((R, "aws_sqs_queue", "stream_failure"),), "visibility_timeout_seconds",
+     "module.names.stream_failure_queue.visibility_timeout_seconds"),
+    (((R, "aws_sqs_queue", "stream_failure"),), "message_retention_seconds",
+     "module.names.stream_failure_queue.message_retention_seconds"),
+    (((R, "aws_cloudwatch_event_rule", "rule"),), "for_each", "module.names.rules"),
+    (((R, "aws_cloudwatch_event_rule", "rule"),), "name", "each.value.name"),
+    (((R, "aws_cloudwatch_event_rule", "rule"),), "event_bus_name", "aws_cloudwatch_event_bus.bus.name"),
+    (((R, "aws_cloudwatch_event_rule", "rule"),), "event_pattern", "jsonencode(each.value.pattern)"),
+    (((R, "aws_cloudwatch_event_target", "rule"),), "for_each", "module.names.rules"),
+    (((R, "aws_cloudwatch_event_target", "rule"),), "rule", "aws_cloudwatch_event_rule.rule[each.key].name"),
+    (((R, "aws_cloudwatch_event_target", "rule"),), "event_bus_name", "aws_cloudwatch_event_bus.bus.name"),
+    (((R, "aws_cloudwatch_event_target", "rule"),), "arn", "aws_sqs_queue.queue[each.value.queue].arn"),
+    (((R, "aws_sqs_queue_policy", "events"),), "for_each", "module.names.rules"),
+    (((R, "aws_sqs_queue_policy", "events"),), "queue_url", "aws_sqs_queue.queue[each.value.queue].id"),
+    (((R, "aws_iam_role", "fn"),), "for_each", "module.names.functions"),
+    (((R, "aws_iam_role_policy_attachment", "basic"),), "for_each", "module.names.functions"),
+    (((R, "aws_iam_role_policy_attachment", "basic"),), "role", "aws_iam_role.fn[each.key].name"),
+    (((R, "aws_iam_role_policy_attachment", "basic"),), "policy_arn", "each.value.managed"),
+    (((R, "aws_iam_role_policy", "fn"),), "for_each", "module.names.functions"),
+    (((R, "aws_iam_role_policy", "fn"),), "role", "aws_iam_role.fn[each.key].id"),
+    (((R, "aws_iam_role_policy", "fn"),), "policy",
+     'jsonencode({ Version = "2012-10-17", Statement = each.value.statements })'),
+    (((R, "aws_lambda_function", "fn"),), "for_each", "module.names.functions"),
+    (((R, "aws_lambda_function", "fn"),), "function_name", "each.value.name"),
+    (((R, "aws_lambda_function", "fn"),), "role", "aws_iam_role.fn[each.key].arn"),
+    (((R, "aws_lambda_function", "fn"),), "runtime", "each.value.runtime"),
+    (((R, "aws_lambda_function", "fn"),), "architectures", "[each.value.architecture]"),
+    (((R, "aws_lambda_function", "fn"),), "handler", "each.value.handler"),
+    (((R, "aws_lambda_function", "fn"),), "memory_size", "each.value.memory_size"),
+    (((R, "aws_lambda_function", "fn"),), "timeout", "each.value.timeout"),
+    (((R, "aws_lambda_function", "fn"), ("environment",)), "variables", "each.value.environment"),
+    (((R, "aws_lambda_function", "fn"), ("dynamic", "durable_config")), "for_each",
+     "each.value.durable == null ? [] : [each.value.durable]"),
+    (((R, "aws_lambda_function", "fn"), ("dynamic", "durable_config"), ("content",)), "execution_timeout",
+     "durable_config.value.executionTimeout"),
+    (((R, "aws_lambda_function", "fn"), ("dynamic", "durable_config"), ("content",)), "retention_period",
+     "durable_config.value.retentionPeriodInDays"),
+    (((R, "aws_lambda_event_source_mapping", "sqs"),), "for_each", "module.names.sqs_mappings"),
+    (((R, "aws_lambda_event_source_mapping", "sqs"),), "function_name", "aws_lambda_function.fn[each.key].arn"),
+    (((R, "aws_lambda_event_source_mapping", "sqs"),), "event_source_arn", "aws_sqs_queue.queue[each.value.queue].arn"),
+    (((R, "aws_lambda_event_source_mapping", "sqs"),), "batch_size", "each.value.batch_size"),
+    (((R, "aws_lambda_event_source_mapping", "sqs"),), "function_response_types", "each.value.function_response_types"),
+    (((R, "aws_lambda_event_source_mapping", "stream"),), "for_each", "module.names.stream_mappings"),
+    (((R, "aws_lambda_event_source_mapping", "stream"),), "function_name", "aws_lambda_function.fn[each.key].arn"),
+    (((R, "aws_lambda_event_source_mapping", "stream"),), "event_source_arn", "aws_dynamodb_table.table.stream_arn"),
+    (((R, "aws_lambda_event_source_mapping", "stream"),), "starting_position", "each.value.starting_position"),
+    (((R, "aws_lambda_event_source_mapping", "stream"),), "batch_size", "each.value.batch_size"),
+    (((R, "aws_lambda_event_source_mapping", "stream"),), "bisect_batch_on_function_error",
+     "each.value.bisect_batch_on_function_error"),
+    (((R, "aws_lambda_event_source_mapping", "stream"),), "maximum_retry_attempts", "each.value.maximum_retry_attempts"),
+    (((R, "aws_lambda_event_source_mapping", "stream"),), "function_response_types",
+     "each.value.function_response_types"),
+    (((R, "aws_lambda_event_source_mapping", "stream"), ("filter_criteria",), ("filter",)), "pattern",
+     "each.value.filter_pattern"),
+    (((R, "aws_lambda_event_source_mapping", "stream"), ("destination_config",), ("on_failure",)), "destination_arn",
+     "aws_sqs_queue.stream_failure.arn"),
+    (((R, "aws_api_gateway_method", "route"),), "for_each", "module.names.http_routes"),
+    (((R, "aws_api_gateway_method", "route"),), "http_method", "each.value.method"),
+    (((R, "aws_api_gateway_method", "route"),), "resource_id", "aws_api_gateway_resource.path[each.value.path].id"),
+    (((R, "aws_api_gateway_resource", "path"),), "path_part", "each.value"),
+    (((R, "aws_api_gateway_integration", "route"),), "for_each", "module.names.http_routes"),
+    (((R, "aws_api_gateway_integration", "route"),), "type", '"AWS_PROXY"'),
+    (((R, "aws_api_gateway_integration", "route"),), "uri", "aws_lambda_function.fn[each.key].invoke_arn"),
+]
+
+# Text that must appear in an attribute (for policies written out in full).
+CONTAINS = [
+    (((R, "aws_sqs_queue_policy", "events"),), "policy", ['"events.amazonaws.com"', '"sqs:SendMessage"',
+                                                        "aws_sqs_queue.queue[each.value.queue].arn"]),
+]
+
+
+def normalise(expression):
+    """An expression's text as hcl.py keeps it (whitespace outside strings removed)."""
+    return hcl.parse(f"x = {expression}\n").attributes["x"]
+
+
+def _find(root, steps):
+    blocks = [root]
+    for kind, *labels in steps:
+        blocks = [child for block in blocks for child in block.children(kind, *labels)]
+    return blocks
+
+
+def _where(steps, attribute):
+    return ".".join(".".join(step) for step in steps) + f".{attribute}"
+
+
+def _arn(service, resource):
+    return f"arn:{PSEUDO['partition']}:{service}:{PSEUDO['region']}:{PSEUDO['account']}:{resource}"
+
+
+class TerraformReader:
+    """Facts from the evaluated names module, plus the root module's wiring problems."""
+
+    def __init__(self, directory, names_output):
+        self.directory = pathlib.Path(directory)
+        self.out = {k: v["value"] for k, v in names_output.items()}
+
+    def wiring_problems(self):
+        """One line per attribute of the root module that does not take its value from the names module."""
+        root = hcl.parse_files(sorted(self.directory.glob("*.tf")))
+        problems = []
+        for steps, attribute, expected in WIRING:
+            blocks = _find(root, steps)
+            where = _where(steps, attribute)
+            if len(blocks) != 1:
+                problems.append(f"{where}: expected one such block, found {len(blocks)}")
+            elif attribute not in blocks[0].attributes:
+                problems.append(f"{where}: missing (expected {expected!r})")
+            elif blocks[0].attributes[attribute] != normalise(expected):
+                problems.append(f"{where}: is {blocks[0].attributes[attribute]!r}, expected {normalise(expected)!r}")
+        for steps, attribute, needles in CONTAINS:
+            blocks = _find(root, steps)
+            text = blocks[0].attributes.get(attribute, "") if len(blocks) == 1 else ""
+            problems.extend(f"{_where(steps, attribute)}: does not contain {n}" for n in needles
+                            if normalise(n) not in text)
+        return problems
+
+    def facts(self):
+        """Facts in the shape of checker.expected.expected_facts."""
+        out = self.out
+        functions = {}
+        for f in out["functions"].values():
+            pairs = {(a, r) for s in f["statements"] for a in s["Action"] for r in s["Resource"]}
+            functions[f["name"]] = {
+                "runtime": f["runtime"], "architecture": f["architecture"], "handler": f["handler"],
+                "memorySize": f["memory_size"], "timeout": f["timeout"], "environment": f["environment"],
+                "durable": f["durable"], "permissions": sorted(pairs), "managedPolicies": [f["managed"]],
+            }
+        queue_arn = {k: _arn("sqs", q["name"]) for k, q in out["queues"].items()}
+        table = out["table"]
+        stream_arn = _arn("dynamodb", f"table/{table['name']}/stream/*")
+        failure_arn = _arn("sqs", out["stream_failure_queue"]["name"])
+        mappings = []
+        for key, m in out["sqs_mappings"].items():
+            mappings.append({
+                "function": out["functions"][key]["name"], "source": queue_arn[m["queue"]],
+                "batchSize": m["batch_size"], "functionResponseTypes": sorted(m["function_response_types"]),
+                "filters": [], "startingPosition": None, "bisectBatchOnFunctionError": None,
+                "maximumRetryAttempts": None, "onFailure": None})
+        for key, m in out["stream_mappings"].items():
+            mappings.append({
+                "function": out["functions"][key]["name"], "source": stream_arn,
+                "batchSize": m["batch_size"], "functionResponseTypes": sorted(m["function_response_types"]),
+                "filters": [json.loads(m["filter_pattern"])], "startingPosition": m["starting_position"],
+                "bisectBatchOnFunctionError": m["bisect_batch_on_function_error"],
+                "maximumRetryAttempts": m["maximum_retry_attempts"],
+                # The root module wires every stream mapping to the one failure queue (checked in the wiring).
+                "onFailure": failure_arn if m["on_failure"] == "stream-failure-queue" else m["on_failure"]})
+        queues = {}
+        for q in out["queues"].values():
+            queues[q["dlq"]] = {"dlq": None, "maxReceiveCount": None,
+                                "visibilityTimeout": q["visibility_timeout_seconds"],
+                                "messageRetentionPeriod": q["dlq_retention_seconds"]}
+            queues[q["name"]] = {"dlq": _arn("sqs", q["dlq"]), "maxReceiveCount": q["max_receive_count"],
+                                 "visibilityTimeout": q["visibility_timeout_seconds"],
+                                 "messageRetentionPeriod": q["message_retention_seconds"]}
+        sf = out["stream_failure_queue"]
+        queues[sf["name"]] = {"dlq": None, "maxReceiveCount": None, "visibilityTimeout": sf["visibility_timeout_seconds"],
+                              "messageRetentionPeriod": sf["message_retention_seconds"]}
+        return {
+            "functions": functions,
+            "eventSourceMappings": sorted(mappings, key=lambda m: (m["function"], m["source"])),
+            "httpRoutes": sorted((r["method"], "/" + r["path"], out["functions"][k]["name"])
+                                 for k, r in out["http_routes"].items()),
+            "queues": queues,
+            "queuesWritableByEventBridge": sorted(queue_arn[r["queue"]] for r in out["rules"].values()),
+            "buses": [out["bus_name"]],
+            "rules": {r["name"]: {"bus": out["bus_name"], "pattern": r["pattern"], "targets": [queue_arn[r["queue"]]]}
+                      for r in out["rules"].values()},
+            "table": {"name": table["name"], "hashKey": table["hash_key"], "billingMode": table["billing_mode"],
+                      "streamViewType": table["stream_view_type"], "ttlAttribute": table["ttl_attribute"]},
+            "writtenParameters": sorted(out["written_parameters"].values()),
+        }

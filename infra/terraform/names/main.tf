@@ -1,0 +1,140 @@
+# Renders ../../names.json for one environment. No provider and no resource: `terraform apply` evaluates it offline,
+# which is how infra-check reads what Terraform makes of names.json (the `facts` output, compared by check.py).
+
+variable "env" {
+  type        = string
+  description = "The environment (ENV)."
+  validation {
+    condition     = can(regex("^[a-z0-9-]{1,16}$", var.env))
+    error_message = "The env must match ^[a-z0-9-]{1,16}$."
+  }
+}
+
+variable "partition" {
+  type    = string
+  default = "aws"
+}
+
+variable "region" {
+  type    = string
+  default = "us-east-1"
+}
+
+variable "account" {
+  type    = string
+  default = "123456789012"
+}
+
+locals {
+  names = jsondecode(file("${path.module}/../../names.json"))
+  arn   = "arn:${var.partition}:%s:${var.region}:${var.account}:%s"
+
+  table_name = replace(local.names.table.name, "{env}", var.env)
+  bus_name   = replace(local.names.bus, "{env}", var.env)
+
+  parameter_names = { for k, v in merge(local.names.parameters, local.names.writtenParameters) : k => replace(v, "{env}", var.env) }
+  function_names  = { for k, f in local.names.functions : k => replace(f.name, "{env}", var.env) }
+  queue_names = merge(
+    { for k, q in local.names.queues : k => replace(q.name, "{env}", var.env) },
+    { "stream-failure-queue" = replace(local.names.streamFailureQueue.name, "{env}", var.env) },
+  )
+  dlq_names = { for k, q in local.names.queues : k => replace(q.dlq, "{env}", var.env) }
+
+  # Permission resource tokens of names.json -> ARNs, per function (trigger-queue depends on the function).
+  static_arns = merge(
+    {
+      "table"                = format(local.arn, "dynamodb", "table/${local.table_name}")
+      "stream"               = format(local.arn, "dynamodb", "table/${local.table_name}/stream/*")
+      "bus"                  = format(local.arn, "events", "event-bus/${local.bus_name}")
+      "stream-failure-queue" = format(local.arn, "sqs", local.queue_names["stream-failure-queue"])
+    },
+    { for k, n in local.queue_names : "queue:${k}" => format(local.arn, "sqs", n) },
+    { for k, n in local.parameter_names : "param:${k}" => format(local.arn, "ssm", "parameter${n}") },
+    { for k, n in local.function_names : "function:${k}" => format(local.arn, "lambda", "function:${n}") },
+    { for k, n in local.function_names : "function-qualified:${k}" => format(local.arn, "lambda", "function:${n}:*") },
+  )
+  token_arns = { for k, f in local.names.functions : k => merge(local.static_arns,
+    f.trigger.type == "sqs" ? { "trigger-queue" = format(local.arn, "sqs", local.queue_names[f.trigger.queue]) } : {}
+  ) }
+
+  grants = { for k, f in local.names.functions : k => [for g in f.permissions : {
+    actions   = try(local.names.permissionSets[g.set].actions, g.actions)
+    resources = [for t in try(local.names.permissionSets[g.set].resources, g.resources) : local.token_arns[k][t]]
+  }] }
+
+  # Environment values: {env} {domain} {table} {bus} {param:K} {function-arn:K}.
+  references = merge(
+    { "{env}" = var.env, "{domain}" = local.names.domain, "{table}" = local.table_name, "{bus}" = local.bus_name },
+    { for k, n in local.parameter_names : "{param:${k}}" => n },
+    { for k, n in local.function_names : "{function-arn:${k}}" => format(local.arn, "lambda", "function:${n}") },
+  )
+  environment = { for k, f in local.names.functions : k => { for var_name, template in f.environment : var_name => join("", [
+    for part in regexall("(\\{[^}]*\\}|[^{]+)", template) : substr(part[0], 0, 1) == "{" ? local.references[part[0]] : part[0]
+  ]) } }
+
+  functions = { for k, f in local.names.functions : k => {
+    name         = local.function_names[k]
+    binary       = f.binary
+    runtime      = local.names.lambda.runtime
+    architecture = local.names.lambda.architecture
+    handler      = local.names.lambda.handler
+    memory_size  = local.names.lambda.memorySize
+    timeout      = local.names.lambda.timeout
+    environment  = local.environment[k]
+    durable      = try(f.durable, null)
+    statements   = [for g in local.grants[k] : { Effect = "Allow", Action = g.actions, Resource = g.resources }]
+    managed      = "arn:${var.partition}:iam::aws:policy/${local.names.lambda.managedPolicy}"
+  } }
+
+  sqs_mappings = { for k, f in local.names.functions : k => {
+    queue                   = f.trigger.queue
+    batch_size              = f.trigger.batchSize
+    function_response_types = f.trigger.reportBatchItemFailures ? ["ReportBatchItemFailures"] : []
+  } if f.trigger.type == "sqs" }
+
+  stream_mappings = { for k, f in local.names.functions : k => {
+    batch_size                     = f.trigger.batchSize
+    starting_position              = f.trigger.startingPosition
+    bisect_batch_on_function_error = f.trigger.bisectBatchOnFunctionError
+    maximum_retry_attempts         = f.trigger.maximumRetryAttempts
+    function_response_types        = f.trigger.reportBatchItemFailures ? ["ReportBatchItemFailures"] : []
+    filter_pattern                 = jsonencode(f.trigger.filter)
+    on_failure                     = f.trigger.onFailure
+  } if f.trigger.type == "stream" }
+
+  http_routes = { for k, f in local.names.functions : k => {
+    method = f.trigger.method
+    path   = trimprefix(f.trigger.path, "/")
+  } if f.trigger.type == "http" }
+
+  queues = merge(
+    { for k, q in local.names.queues : k => {
+      name                       = local.queue_names[k]
+      dlq                        = local.dlq_names[k]
+      visibility_timeout_seconds = local.names.queueDefaults.visibilityTimeout
+      message_retention_seconds  = local.names.queueDefaults.messageRetentionPeriod
+      dlq_retention_seconds      = local.names.queueDefaults.dlqMessageRetentionPeriod
+      max_receive_count          = local.names.queueDefaults.maxReceiveCount
+    } },
+  )
+  stream_failure_queue = {
+    name                       = local.queue_names["stream-failure-queue"]
+    visibility_timeout_seconds = local.names.queueDefaults.visibilityTimeout
+    message_retention_seconds  = local.names.queueDefaults.dlqMessageRetentionPeriod
+  }
+
+  rules = { for k, r in local.names.rules : k => {
+    name    = r.name
+    queue   = r.queue
+    pattern = { for field, values in r.pattern : field => [for v in values : replace(v, "{env}", var.env)] }
+  } }
+
+  table = {
+    name             = local.table_name
+    hash_key         = local.names.table.hashKey
+    billing_mode     = local.names.table.billingMode
+    stream_view_type = local.names.table.streamViewType
+    ttl_attribute    = local.names.table.ttlAttribute
+  }
+  written_parameters = { for k, v in local.names.writtenParameters : k => local.parameter_names[k] }
+}

@@ -1,0 +1,11 @@
+output "service" { value = local.names.service }
+output "bus_name" { value = local.bus_name }
+output "table" { value = local.table }
+output "functions" { value = local.functions }
+output "sqs_mappings" { value = local.sqs_mappings }
+output "stream_mappings" { value = local.stream_mappings }
+output "http_routes" { value = local.http_routes }
+output "queues" { value = local.queues }
+output "stream_failure_queue" { value = local.stream_failure_queue }
+output "rules" { value = local.rules }
+output "written_parameters" { value = local.written_parameters }

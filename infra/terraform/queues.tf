@@ -1,0 +1,53 @@
+resource "aws_sqs_queue" "dlq" {
+  for_each                   = module.names.queues
+  name                       = each.value.dlq
+  visibility_timeout_seconds = each.value.visibility_timeout_seconds
+  message_retention_seconds  = each.value.dlq_retention_seconds
+}
+
+resource "aws_sqs_queue" "queue" {
+  for_each                   = module.names.queues
+  name                       = each.value.name
+  visibility_timeout_seconds = each.value.visibility_timeout_seconds
+  message_retention_seconds  = each.value.message_retention_seconds
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn
+    maxReceiveCount     = each.value.max_receive_count
+  })
+}
+
+resource "aws_sqs_queue" "stream_failure" {
+  name                       = module.names.stream_failure_queue.name
+  visibility_timeout_seconds = module.names.stream_failure_queue.visibility_timeout_seconds
+  message_retention_seconds  = module.names.stream_failure_queue.message_retention_seconds
+}
+
+resource "aws_cloudwatch_event_rule" "rule" {
+  for_each       = module.names.rules
+  name           = each.value.name
+  event_bus_name = aws_cloudwatch_event_bus.bus.name
+  event_pattern  = jsonencode(each.value.pattern)
+}
+
+resource "aws_cloudwatch_event_target" "rule" {
+  for_each       = module.names.rules
+  rule           = aws_cloudwatch_event_rule.rule[each.key].name
+  event_bus_name = aws_cloudwatch_event_bus.bus.name
+  target_id      = "queue"
+  arn            = aws_sqs_queue.queue[each.value.queue].arn
+}
+
+resource "aws_sqs_queue_policy" "events" {
+  for_each  = module.names.rules
+  queue_url = aws_sqs_queue.queue[each.value.queue].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.queue[each.value.queue].arn
+      Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.rule[each.key].arn } }
+    }]
+  })
+}

@@ -1,0 +1,37 @@
+resource "aws_cloudwatch_event_bus" "bus" {
+  name = module.names.bus_name
+}
+
+resource "aws_dynamodb_table" "table" {
+  name             = module.names.table.name
+  billing_mode     = module.names.table.billing_mode
+  hash_key         = module.names.table.hash_key
+  stream_enabled   = true
+  stream_view_type = module.names.table.stream_view_type
+
+  attribute {
+    name = module.names.table.hash_key
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = module.names.table.ttl_attribute
+    enabled        = true
+  }
+}
+
+resource "aws_ssm_parameter" "written" {
+  for_each = module.names.written_parameters
+  name     = each.value
+  type     = "String"
+  value    = local.written_values[each.key]
+}
+
+locals {
+  written_values = {
+    apiEndpoint  = aws_api_gateway_stage.env.invoke_url
+    eventBusName = aws_cloudwatch_event_bus.bus.name
+    eventBusArn  = aws_cloudwatch_event_bus.bus.arn
+    tableName    = aws_dynamodb_table.table.name
+  }
+}

@@ -1,0 +1,15 @@
+variable "env" {
+  type        = string
+  description = "The environment (ENV): dev, prod or an ephemeral name."
+}
+
+variable "region" {
+  type    = string
+  default = "us-east-1"
+}
+
+variable "artifacts_dir" {
+  type        = string
+  description = "Where cargo lambda wrote <binary>/bootstrap.zip (cargo lambda build --release --arm64 --output-format zip)."
+  default     = "../../target/lambda"
+}
