@@ -9,6 +9,7 @@
 pub mod adapters;
 pub mod catalog;
 pub mod core;
+pub mod functions;
 pub mod handlers;
 pub mod local;
 pub mod orders;

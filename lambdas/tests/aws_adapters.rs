@@ -319,7 +319,11 @@ async fn twelve_published_events_arrive_in_two_calls_and_a_rejected_entry_fails_
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| serde_json::from_str::<serde_json::Value>(r["body"].as_str().unwrap()).unwrap()["detail"]["n"].as_i64().unwrap())
+        .map(|r| {
+            let body: serde_json::Value =
+                serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
+            body["detail"]["n"].as_i64().unwrap()
+        })
         .collect();
     numbers.sort_unstable();
     assert_eq!(numbers, (0..12).collect::<Vec<_>>());

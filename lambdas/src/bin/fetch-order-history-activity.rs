@@ -1,0 +1,25 @@
+//! `fetch-order-history-activity`: `{"userId"}` -> every page of the user's orders from the Order Service
+//! (endpoint and JWT secret read from SSM: `ORDER_SERVICE_ENDPOINT_PARAM`, `JWT_SECRET_PARAM_NAME`).
+// The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
+#![recursion_limit = "256"]
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use lambdas::adapters::aws::load_sdk_config;
+use lambdas::functions::init_tracing;
+use lambdas::functions::order_history::{OrderHistoryFunction, OrderHistorySettings};
+use lambdas::orders::HistoryRequest;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = load_sdk_config().await;
+    let function = OrderHistoryFunction::new(&config, &OrderHistorySettings::from_env()?).await?;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<HistoryRequest>| {
+        let function = function.clone();
+        async move { Ok::<_, lambda_runtime::Error>(function.handle(event.payload).await) }
+    }))
+    .await
+}

@@ -1,0 +1,26 @@
+//! `get-loyalty-account`: `GET /loyalty` (the balance) on the DynamoDB table (`TABLE_NAME`), the JWT secret read
+//! from SSM (`JWT_SECRET_PARAM_NAME`, decrypted). Served by `lambda_http` with the same axum Router as
+//! `loyalty-local`.
+// The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
+#![recursion_limit = "256"]
+
+use std::convert::Infallible;
+
+use lambdas::adapters::aws::load_sdk_config;
+use lambdas::functions::api::{ApiFunction, ApiSettings};
+use lambdas::functions::init_tracing;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = load_sdk_config().await;
+    let api = ApiFunction::new(&config, &ApiSettings::from_env()?).await?;
+    lambda_http::run(lambda_http::service_fn(move |request| {
+        let api = api.clone();
+        async move { Ok::<_, Infallible>(api.handle(request).await) }
+    }))
+    .await
+}

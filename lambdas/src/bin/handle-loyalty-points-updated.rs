@@ -1,0 +1,26 @@
+//! `handle-loyalty-points-updated`: the table's DynamoDB stream -> `loyalty.pointsAdded.v1`/`.v2` or
+//! `loyalty.pointsSpent.v1` on `EVENT_BUS_NAME` (source `<ENV>.loyalty`, F8); failed records are reported as
+//! batch item failures (F9).
+// The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
+#![recursion_limit = "256"]
+
+use aws_lambda_events::event::dynamodb::Event;
+use lambda_runtime::{LambdaEvent, service_fn};
+use lambdas::adapters::aws::load_sdk_config;
+use lambdas::functions::init_tracing;
+use lambdas::functions::points_updated::PointsUpdatedFunction;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = load_sdk_config().await;
+    let function = PointsUpdatedFunction::from_env(&config)?;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
+        let function = function.clone();
+        async move { Ok::<_, lambda_runtime::Error>(function.handle(&event.payload).await) }
+    }))
+    .await
+}

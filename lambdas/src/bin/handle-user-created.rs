@@ -1,0 +1,26 @@
+//! `handle-user-created`: `users.userCreated.v1` from the UserCreated queue, +100 once per user on the DynamoDB
+//! table (`TABLE_NAME`); answers each SQS batch with its partial batch response (`ReportBatchItemFailures`).
+// The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
+#![recursion_limit = "256"]
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use lambda_runtime::{LambdaEvent, service_fn};
+use lambdas::adapters::aws::load_sdk_config;
+use lambdas::functions::credit_events::CreditFunction;
+use lambdas::functions::init_tracing;
+use lambdas::handlers::credit_events::CreditEventKind;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = load_sdk_config().await;
+    let function = CreditFunction::from_env(&config, CreditEventKind::UserCreated)?;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let function = function.clone();
+        async move { Ok::<_, lambda_runtime::Error>(function.handle(&event.payload).await) }
+    }))
+    .await
+}

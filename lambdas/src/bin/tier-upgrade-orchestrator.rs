@@ -1,0 +1,20 @@
+//! `tier-upgrade-orchestrator`: the durable function generated from `tier-upgrade.workflow.yaml`, run through the
+//! durable SDK's Lambda entry point, its activities on DynamoDB, EventBridge and the product services.
+// The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
+#![recursion_limit = "256"]
+
+use lambdas::adapters::aws::load_sdk_config;
+use lambdas::functions::init_tracing;
+use lambdas::functions::orchestrator::{OrchestratorSettings, build};
+use lambdas::workflow::tier_upgrade;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = load_sdk_config().await;
+    let (activities, functions) = build(&config, &OrchestratorSettings::from_env()?).await?;
+    aws_durable_execution_sdk::run(tier_upgrade::handler(activities, functions)).await
+}

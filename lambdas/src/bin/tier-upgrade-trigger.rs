@@ -1,0 +1,25 @@
+//! `tier-upgrade-trigger`: `loyalty.pointsAdded.v2` from the TierUpgradeTrigger queue -> an asynchronous start
+//! of `ORCHESTRATOR_FUNCTION_NAME` under the durable execution name of the user and target tier (F10).
+// The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
+#![recursion_limit = "256"]
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use lambda_runtime::{LambdaEvent, service_fn};
+use lambdas::adapters::aws::load_sdk_config;
+use lambdas::functions::init_tracing;
+use lambdas::functions::tier_queues::TriggerFunction;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = load_sdk_config().await;
+    let function = TriggerFunction::from_env(&config)?;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let function = function.clone();
+        async move { Ok::<_, lambda_runtime::Error>(function.handle(&event.payload).await) }
+    }))
+    .await
+}

@@ -1,0 +1,89 @@
+//! `get-loyalty-account` and `spend-loyalty-points`: the API's axum Router (the same as `loyalty-local` serves)
+//! on the DynamoDB account store, with the JWT secret read from SSM with decryption (F2).
+
+use aws_config::SdkConfig;
+use axum::Router;
+use lambda_http::RequestExt;
+use tower::ServiceExt;
+
+use crate::adapters::aws::{AwsError, DynamoAccountStore, ParameterStore};
+use crate::adapters::http::{ApiState, JwtSecret, api_routes, with_gateway_fallback};
+use crate::functions::required_env;
+use crate::ports::SystemClock;
+
+/// The settings of the API functions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiSettings {
+    /// `TABLE_NAME`.
+    pub table_name: String,
+    /// `JWT_SECRET_PARAM_NAME`: the SSM SecureString holding the HS256 secret.
+    pub jwt_secret_param_name: String,
+}
+
+impl ApiSettings {
+    /// Reads `TABLE_NAME` and `JWT_SECRET_PARAM_NAME`.
+    pub fn from_env() -> Result<Self, AwsError> {
+        Ok(Self {
+            table_name: required_env("TABLE_NAME")?,
+            jwt_secret_param_name: required_env("JWT_SECRET_PARAM_NAME")?,
+        })
+    }
+}
+
+/// The API, built once per container.
+#[derive(Debug, Clone)]
+pub struct ApiFunction {
+    router: Router,
+}
+
+impl ApiFunction {
+    /// Reads the secret and builds the router on the table.
+    pub async fn new(config: &SdkConfig, settings: &ApiSettings) -> Result<Self, AwsError> {
+        let secret = ParameterStore::new(aws_sdk_ssm::Client::new(config))
+            .get(&settings.jwt_secret_param_name, true)
+            .await?;
+        let store =
+            DynamoAccountStore::new(aws_sdk_dynamodb::Client::new(config), &settings.table_name);
+        let router = with_gateway_fallback(api_routes(ApiState {
+            store,
+            clock: SystemClock,
+            jwt_secret: JwtSecret::new(&secret),
+        }));
+        Ok(Self { router })
+    }
+
+    /// The router, for `lambda_http::run`.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// Answers one API Gateway request. The path is the resource path without the stage prefix that
+    /// `lambda_http` adds for REST APIs (`/dev/loyalty` -> `/loyalty`).
+    pub async fn handle(&self, request: lambda_http::Request) -> axum::response::Response {
+        let request = without_stage(request);
+        match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+}
+
+/// The request with its URI path replaced by the raw HTTP path (no stage), query kept.
+pub fn without_stage(mut request: lambda_http::Request) -> lambda_http::Request {
+    let raw_path = request.raw_http_path().to_owned();
+    if raw_path.is_empty() {
+        return request;
+    }
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{raw_path}?{query}"),
+        None => raw_path,
+    };
+    let mut parts = request.uri().clone().into_parts();
+    if let Ok(path) = path_and_query.parse() {
+        parts.path_and_query = Some(path);
+        if let Ok(uri) = http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}

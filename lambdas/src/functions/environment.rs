@@ -1,0 +1,25 @@
+//! Environment variables of the functions (section 6.1) and their logging.
+
+use crate::adapters::aws::AwsError;
+
+/// The value of `name`; missing or empty is a configuration error naming it.
+pub fn required_env(name: &str) -> Result<String, AwsError> {
+    optional_env(name).ok_or_else(|| AwsError::MissingEnv(name.to_owned()))
+}
+
+/// The value of `name`, `None` when unset or empty.
+pub fn optional_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Logs to stderr (CloudWatch) without colours, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
