@@ -4,10 +4,10 @@ CARGO ?= cargo
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: test run fmt-check clippy cargo-test python-tools bench
+.PHONY: test run fmt-check clippy cargo-test python-tools bench infra-check
 
 ## test: the project's test command (fmt check, clippy -D warnings, every test)
-test: fmt-check clippy python-tools cargo-test
+test: fmt-check clippy python-tools cargo-test infra-check
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -34,3 +34,8 @@ run:
 ## bench: every benchmark, in release mode; each prints its figures
 bench:
 	$(CARGO) bench --workspace
+
+## infra-check: every deployment flavour (SAM, CDK, Serverless, Terraform) validated offline and checked against
+## infra/names.json; installs its tools into infra/.venv and infra/node_modules (see infra/README.md)
+infra-check:
+	bash infra/check.sh

@@ -133,6 +133,7 @@ class CloudFormationReader:
             out[p.get("QueueName", logical)] = {
                 "dlq": redrive.get("deadLetterTargetArn"),
                 "maxReceiveCount": int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None,
+                "sse": str(p.get("SqsManagedSseEnabled", False)).lower() == "true",
                 "visibilityTimeout": int(p.get("VisibilityTimeout", 30)),
                 "messageRetentionPeriod": int(p.get("MessageRetentionPeriod", 345600)),
             }
@@ -180,6 +181,8 @@ class CloudFormationReader:
             "billingMode": p.get("BillingMode", "PROVISIONED"),
             "streamViewType": p.get("StreamSpecification", {}).get("StreamViewType"),
             "ttlAttribute": ttl.get("AttributeName") if ttl.get("Enabled") else None,
+            "pointInTimeRecovery": str(p.get("PointInTimeRecoverySpecification", {})
+                                       .get("PointInTimeRecoveryEnabled", False)).lower() == "true",
         }
 
     def http_routes(self):

@@ -189,13 +189,15 @@ def expected_facts(env, names=None):
             })
     queues = {}
     for q in names["queues"].values():
-        queues[r.env(q["dlq"])] = {"dlq": None, "maxReceiveCount": None, "visibilityTimeout": qd["visibilityTimeout"],
+        queues[r.env(q["dlq"])] = {"dlq": None, "maxReceiveCount": None, "sse": qd["sqsManagedSse"],
+                                   "visibilityTimeout": qd["visibilityTimeout"],
                                    "messageRetentionPeriod": qd["dlqMessageRetentionPeriod"]}
         queues[r.env(q["name"])] = {"dlq": r.arn("sqs", r.env(q["dlq"])), "maxReceiveCount": qd["maxReceiveCount"],
+                                    "sse": qd["sqsManagedSse"],
                                     "visibilityTimeout": qd["visibilityTimeout"],
                                     "messageRetentionPeriod": qd["messageRetentionPeriod"]}
     queues[r.queue_name("stream-failure-queue")] = {
-        "dlq": None, "maxReceiveCount": None, "visibilityTimeout": qd["visibilityTimeout"],
+        "dlq": None, "maxReceiveCount": None, "sse": qd["sqsManagedSse"], "visibilityTimeout": qd["visibilityTimeout"],
         "messageRetentionPeriod": qd["dlqMessageRetentionPeriod"]}
     bus = r.env(names["bus"])
     rules = {}
@@ -219,6 +221,7 @@ def expected_facts(env, names=None):
             "billingMode": table["billingMode"],
             "streamViewType": table["streamViewType"],
             "ttlAttribute": table["ttlAttribute"],
+            "pointInTimeRecovery": table["pointInTimeRecovery"],
         },
         "writtenParameters": sorted(r.parameter_name(k) for k in names["writtenParameters"]),
     }

@@ -26,6 +26,12 @@ WIRING = [
     (((R, "aws_dynamodb_table", "table"),), "stream_view_type", "module.names.table.stream_view_type"),
     (((R, "aws_dynamodb_table", "table"), ("ttl",)), "attribute_name", "module.names.table.ttl_attribute"),
     (((R, "aws_dynamodb_table", "table"), ("ttl",)), "enabled", "true"),
+    (((R, "aws_dynamodb_table", "table"), ("point_in_time_recovery",)), "enabled",
+     "module.names.table.point_in_time_recovery"),
+    (((R, "aws_sqs_queue", "dlq"),), "sqs_managed_sse_enabled", "each.value.sqs_managed_sse_enabled"),
+    (((R, "aws_sqs_queue", "queue"),), "sqs_managed_sse_enabled", "each.value.sqs_managed_sse_enabled"),
+    (((R, "aws_sqs_queue", "stream_failure"),), "sqs_managed_sse_enabled",
+     "module.names.stream_failure_queue.sqs_managed_sse_enabled"),
     (((R, "aws_ssm_parameter", "written"),), "for_each", "module.names.written_parameters"),
     (((R, "aws_ssm_parameter", "written"),), "name", "each.value"),
     (((R, "aws_sqs_queue", "dlq"),), "for_each", "module.names.queues"),
@@ -191,14 +197,16 @@ class TerraformReader:
                 "onFailure": failure_arn if m["on_failure"] == "stream-failure-queue" else m["on_failure"]})
         queues = {}
         for q in out["queues"].values():
-            queues[q["dlq"]] = {"dlq": None, "maxReceiveCount": None,
+            queues[q["dlq"]] = {"dlq": None, "maxReceiveCount": None, "sse": q["sqs_managed_sse_enabled"],
                                 "visibilityTimeout": q["visibility_timeout_seconds"],
                                 "messageRetentionPeriod": q["dlq_retention_seconds"]}
             queues[q["name"]] = {"dlq": _arn("sqs", q["dlq"]), "maxReceiveCount": q["max_receive_count"],
+                                 "sse": q["sqs_managed_sse_enabled"],
                                  "visibilityTimeout": q["visibility_timeout_seconds"],
                                  "messageRetentionPeriod": q["message_retention_seconds"]}
         sf = out["stream_failure_queue"]
-        queues[sf["name"]] = {"dlq": None, "maxReceiveCount": None, "visibilityTimeout": sf["visibility_timeout_seconds"],
+        queues[sf["name"]] = {"dlq": None, "maxReceiveCount": None, "sse": sf["sqs_managed_sse_enabled"],
+                              "visibilityTimeout": sf["visibility_timeout_seconds"],
                               "messageRetentionPeriod": sf["message_retention_seconds"]}
         return {
             "functions": functions,
@@ -211,6 +219,7 @@ class TerraformReader:
             "rules": {r["name"]: {"bus": out["bus_name"], "pattern": r["pattern"], "targets": [queue_arn[r["queue"]]]}
                       for r in out["rules"].values()},
             "table": {"name": table["name"], "hashKey": table["hash_key"], "billingMode": table["billing_mode"],
-                      "streamViewType": table["stream_view_type"], "ttlAttribute": table["ttl_attribute"]},
+                      "streamViewType": table["stream_view_type"], "ttlAttribute": table["ttl_attribute"],
+                      "pointInTimeRecovery": table["point_in_time_recovery"]},
             "writtenParameters": sorted(out["written_parameters"].values()),
         }

@@ -96,9 +96,11 @@ def template(names):
             "KeySchema": [{"AttributeName": table["hashKey"], "KeyType": "HASH"}],
             "StreamSpecification": {"StreamViewType": table["streamViewType"]},
             "TimeToLiveSpecification": {"AttributeName": table["ttlAttribute"], "Enabled": True},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": table["pointInTimeRecovery"]},
         }},
     }
-    dlq_props = {"VisibilityTimeout": qd["visibilityTimeout"], "MessageRetentionPeriod": qd["dlqMessageRetentionPeriod"]}
+    dlq_props = {"VisibilityTimeout": qd["visibilityTimeout"], "MessageRetentionPeriod": qd["dlqMessageRetentionPeriod"],
+                 "SqsManagedSseEnabled": qd["sqsManagedSse"]}
     for key, queue in names["queues"].items():
         res[f"{pascal(key)}DLQ"] = {"Type": "AWS::SQS::Queue",
                                    "Properties": {"QueueName": sub(r.env(queue["dlq"])), **dlq_props}}
@@ -106,6 +108,7 @@ def template(names):
             "QueueName": sub(r.env(queue["name"])),
             "VisibilityTimeout": qd["visibilityTimeout"],
             "MessageRetentionPeriod": qd["messageRetentionPeriod"],
+            "SqsManagedSseEnabled": qd["sqsManagedSse"],
             "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [f"{pascal(key)}DLQ", "Arn"]},
                               "maxReceiveCount": qd["maxReceiveCount"]},
         }}

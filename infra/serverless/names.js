@@ -127,10 +127,14 @@ module.exports.resources = async ({ resolveVariable }) => {
         KeySchema: [{ AttributeName: names.table.hashKey, KeyType: 'HASH' }],
         StreamSpecification: { StreamViewType: names.table.streamViewType },
         TimeToLiveSpecification: { AttributeName: names.table.ttlAttribute, Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: names.table.pointInTimeRecovery },
       },
     },
   };
-  const dlqProps = { VisibilityTimeout: qd.visibilityTimeout, MessageRetentionPeriod: qd.dlqMessageRetentionPeriod };
+  const dlqProps = {
+    VisibilityTimeout: qd.visibilityTimeout, MessageRetentionPeriod: qd.dlqMessageRetentionPeriod,
+    SqsManagedSseEnabled: qd.sqsManagedSse,
+  };
   for (const [key, q] of Object.entries(names.queues)) {
     res[`${pascal(key)}DLQ`] = { Type: 'AWS::SQS::Queue', Properties: { QueueName: r.env(q.dlq), ...dlqProps } };
     res[queueLogical(key)] = {
@@ -139,6 +143,7 @@ module.exports.resources = async ({ resolveVariable }) => {
         QueueName: r.env(q.name),
         VisibilityTimeout: qd.visibilityTimeout,
         MessageRetentionPeriod: qd.messageRetentionPeriod,
+        SqsManagedSseEnabled: qd.sqsManagedSse,
         RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [`${pascal(key)}DLQ`, 'Arn'] },
           maxReceiveCount: qd.maxReceiveCount },
       },

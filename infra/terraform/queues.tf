@@ -3,6 +3,7 @@ resource "aws_sqs_queue" "dlq" {
   name                       = each.value.dlq
   visibility_timeout_seconds = each.value.visibility_timeout_seconds
   message_retention_seconds  = each.value.dlq_retention_seconds
+  sqs_managed_sse_enabled    = each.value.sqs_managed_sse_enabled
 }
 
 resource "aws_sqs_queue" "queue" {
@@ -10,6 +11,7 @@ resource "aws_sqs_queue" "queue" {
   name                       = each.value.name
   visibility_timeout_seconds = each.value.visibility_timeout_seconds
   message_retention_seconds  = each.value.message_retention_seconds
+  sqs_managed_sse_enabled    = each.value.sqs_managed_sse_enabled
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn
     maxReceiveCount     = each.value.max_receive_count
@@ -20,6 +22,7 @@ resource "aws_sqs_queue" "stream_failure" {
   name                       = module.names.stream_failure_queue.name
   visibility_timeout_seconds = module.names.stream_failure_queue.visibility_timeout_seconds
   message_retention_seconds  = module.names.stream_failure_queue.message_retention_seconds
+  sqs_managed_sse_enabled    = module.names.stream_failure_queue.sqs_managed_sse_enabled
 }
 
 resource "aws_cloudwatch_event_rule" "rule" {

@@ -18,6 +18,10 @@ resource "aws_dynamodb_table" "table" {
     attribute_name = module.names.table.ttl_attribute
     enabled        = true
   }
+
+  point_in_time_recovery {
+    enabled = module.names.table.point_in_time_recovery
+  }
 }
 
 resource "aws_ssm_parameter" "written" {

@@ -35,18 +35,22 @@ export class LoyaltyStack extends Stack {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       stream: dynamodb.StreamViewType[names.table.streamViewType as keyof typeof dynamodb.StreamViewType],
       timeToLiveAttribute: names.table.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: names.table.pointInTimeRecovery },
     });
+    const encryption = qd.sqsManagedSse ? sqs.QueueEncryption.SQS_MANAGED : sqs.QueueEncryption.UNENCRYPTED;
 
     const queues: Record<string, sqs.Queue> = {};
     for (const [key, q] of Object.entries(names.queues)) {
       const dlq = new sqs.Queue(this, `${pascal(key)}DLQ`, {
         queueName: r.sub(q.dlq),
         visibilityTimeout: Duration.seconds(qd.visibilityTimeout),
+        encryption,
         retentionPeriod: Duration.seconds(qd.dlqMessageRetentionPeriod),
       });
       queues[key] = new sqs.Queue(this, `${pascal(key)}Queue`, {
         queueName: r.sub(q.name),
         visibilityTimeout: Duration.seconds(qd.visibilityTimeout),
+        encryption,
         retentionPeriod: Duration.seconds(qd.messageRetentionPeriod),
         deadLetterQueue: { queue: dlq, maxReceiveCount: qd.maxReceiveCount },
       });
@@ -54,6 +58,7 @@ export class LoyaltyStack extends Stack {
     queues['stream-failure-queue'] = new sqs.Queue(this, 'StreamFailureQueue', {
       queueName: r.queueName('stream-failure-queue'),
       visibilityTimeout: Duration.seconds(qd.visibilityTimeout),
+      encryption,
       retentionPeriod: Duration.seconds(qd.dlqMessageRetentionPeriod),
     });
 

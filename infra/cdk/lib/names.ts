@@ -20,10 +20,11 @@ export interface Names {
   lambda: { runtime: string; architecture: string; handler: string; memorySize: number; timeout: number;
     managedPolicy: string; artifact: string; crate: string };
   bus: string;
-  table: { name: string; hashKey: string; billingMode: string; streamViewType: string; ttlAttribute: string };
+  table: { name: string; hashKey: string; billingMode: string; streamViewType: string; ttlAttribute: string;
+    pointInTimeRecovery: boolean };
   parameters: Record<string, string>; writtenParameters: Record<string, string>;
   queueDefaults: { visibilityTimeout: number; messageRetentionPeriod: number; dlqMessageRetentionPeriod: number;
-    maxReceiveCount: number };
+    maxReceiveCount: number; sqsManagedSse: boolean };
   queues: Record<string, { name: string; dlq: string }>;
   streamFailureQueue: { name: string };
   rules: Record<string, { name: string; pattern: Record<string, string[]>; queue: string }>;

@@ -115,12 +115,14 @@ locals {
       message_retention_seconds  = local.names.queueDefaults.messageRetentionPeriod
       dlq_retention_seconds      = local.names.queueDefaults.dlqMessageRetentionPeriod
       max_receive_count          = local.names.queueDefaults.maxReceiveCount
+      sqs_managed_sse_enabled    = local.names.queueDefaults.sqsManagedSse
     } },
   )
   stream_failure_queue = {
     name                       = local.queue_names["stream-failure-queue"]
     visibility_timeout_seconds = local.names.queueDefaults.visibilityTimeout
     message_retention_seconds  = local.names.queueDefaults.dlqMessageRetentionPeriod
+    sqs_managed_sse_enabled    = local.names.queueDefaults.sqsManagedSse
   }
 
   rules = { for k, r in local.names.rules : k => {
@@ -130,11 +132,12 @@ locals {
   } }
 
   table = {
-    name             = local.table_name
-    hash_key         = local.names.table.hashKey
-    billing_mode     = local.names.table.billingMode
-    stream_view_type = local.names.table.streamViewType
-    ttl_attribute    = local.names.table.ttlAttribute
+    name                   = local.table_name
+    hash_key               = local.names.table.hashKey
+    billing_mode           = local.names.table.billingMode
+    stream_view_type       = local.names.table.streamViewType
+    ttl_attribute          = local.names.table.ttlAttribute
+    point_in_time_recovery = local.names.table.pointInTimeRecovery
   }
   written_parameters = { for k, v in local.names.writtenParameters : k => local.parameter_names[k] }
 }
