@@ -1,0 +1,131 @@
+"""The names checker on Terraform: the evaluated names module matches names.json, the root module's wiring is read,
+and each mutation (of the wiring or of what Terraform evaluated) is reported by name.
+
+Needs the terraform binary of infra/.venv (installed by make infra-check); the names module needs no provider.
+"""
+
+import copy
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+INFRA = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(INFRA))
+
+import check  # noqa: E402
+from checker import hcl  # noqa: E402
+from checker.terraform import TerraformReader  # noqa: E402
+
+ENV = "ci"
+TERRAFORM = pathlib.Path(sys.executable).parent / "terraform"
+
+
+def evaluate_names_module():
+    """`terraform output -json` of the names module for ENV, as a dict."""
+    if not TERRAFORM.exists():
+        raise RuntimeError(f"{TERRAFORM} is missing: run make infra-check, which installs it into infra/.venv")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "TF_DATA_DIR": f"{tmp}/.terraform", "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+        chdir = f"-chdir={INFRA / 'terraform' / 'names'}"
+        subprocess.run([TERRAFORM, chdir, "init", "-input=false", "-backend=false"], env=env, check=True,
+                       capture_output=True)
+        subprocess.run([TERRAFORM, chdir, "apply", "-input=false", "-auto-approve", f"-state={tmp}/s.tfstate",
+                        "-var", f"env={ENV}"], env=env, check=True, capture_output=True)
+        out = subprocess.run([TERRAFORM, chdir, "output", f"-state={tmp}/s.tfstate", "-json"], env=env, check=True,
+                             capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+OUTPUT = evaluate_names_module()
+
+
+def problems_of(directory, output):
+    reader = TerraformReader(directory, output)
+    return reader.wiring_problems() + check.check_facts("terraform", ENV, reader.facts())
+
+
+class WithACopyOfTheRootModule(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = pathlib.Path(self.tmp.name)
+        for tf in (INFRA / "terraform").glob("*.tf"):
+            shutil.copy(tf, self.dir / tf.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def edit(self, file, old, new):
+        path = self.dir / file
+        text = path.read_text(encoding="utf-8")
+        self.assertIn(old, text)
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    def test_the_terraform_flavour_matches_names_json(self):
+        self.assertEqual(problems_of(self.dir, OUTPUT), [])
+
+    def test_a_queue_mapping_without_partial_batch_responses_in_the_wiring(self):
+        self.edit("functions.tf", "  function_response_types = each.value.function_response_types\n}", "}")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_lambda_event_source_mapping.sqs.function_response_types: missing "
+            "(expected 'each.value.function_response_types')"])
+
+    def test_a_durable_config_that_never_applies(self):
+        self.edit("functions.tf", "for_each = each.value.durable == null ? [] : [each.value.durable]", "for_each = []")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_lambda_function.fn.dynamic.durable_config.for_each: is '[]', expected "
+            "'each.value.durable==null?[]:[each.value.durable]'"])
+
+    def test_a_hard_coded_batch_size(self):
+        self.edit("functions.tf", "  batch_size                     = each.value.batch_size",
+                  "  batch_size                     = 100")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_lambda_event_source_mapping.stream.batch_size: is '100', expected 'each.value.batch_size'"])
+
+    def test_a_stream_mapping_without_its_filter_block(self):
+        self.edit("functions.tf", "  filter_criteria {\n    filter {\n      pattern = each.value.filter_pattern\n"
+                                  "    }\n  }\n", "")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_lambda_event_source_mapping.stream.filter_criteria.filter.pattern: expected one such "
+            "block, found 0"])
+
+    def test_what_terraform_evaluated_is_compared_too(self):
+        output = copy.deepcopy(OUTPUT)
+        output["rules"]["value"]["order-completed"]["pattern"]["detail-type"] = ["orders.orderCompleted.v1"]
+        self.assertEqual(problems_of(self.dir, output), [
+            "terraform: rules.LoyaltyService_OrderCompleted_Rule.pattern.detail-type: flavour has "
+            '["orders.orderCompleted.v1"], names.json says ["orders.orderCompleted.v1", "orders.orderCompleted.v2"]'])
+
+    def test_an_evaluated_permission_too_many(self):
+        output = copy.deepcopy(OUTPUT)
+        output["functions"]["value"]["get-loyalty-account"]["statements"][0]["Action"].append("dynamodb:Scan")
+        self.assertEqual(problems_of(self.dir, output), [
+            "terraform: functions.LoyaltyService-get-loyalty-account-ci.permissions: not in names.json: "
+            '["dynamodb:Scan", "arn:aws:dynamodb:us-east-1:123456789012:table/LoyaltyService-Points-ci"]'])
+
+
+class TheHclReader(unittest.TestCase):
+    def test_it_keeps_attributes_of_nested_and_dynamic_blocks(self):
+        root = hcl.parse('resource "a" "b" {\n  x = 1 # one\n  dynamic "d" {\n    for_each = [ 1,\n 2 ]\n'
+                         '    content { y = "s ${var.z}" }\n  }\n}\n')
+        block = root.children("resource", "a", "b")[0]
+        self.assertEqual(block.attributes, {"x": "1"})
+        dynamic = block.children("dynamic", "d")[0]
+        self.assertEqual(dynamic.attributes, {"for_each": "[1,2]"})
+        self.assertEqual(dynamic.children("content")[0].attributes, {"y": '"s ${var.z}"'})
+
+    def test_an_unclosed_block_names_the_file_and_line(self):
+        with self.assertRaisesRegex(hcl.HclError, r"^main\.tf:3: unclosed block$"):
+            hcl.parse('resource "a" "b" {\n  x = 1\n', "main.tf")
+
+    def test_an_attribute_set_twice_is_an_error(self):
+        with self.assertRaisesRegex(hcl.HclError, "attribute x set twice"):
+            hcl.parse("x = 1\nx = 2\n", "t.tf")
+
+
+if __name__ == "__main__":
+    unittest.main()
