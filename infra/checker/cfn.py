@@ -49,6 +49,7 @@ class CloudFormationReader:
             "functions": self.functions(),
             "eventSourceMappings": self.event_source_mappings(),
             "httpRoutes": self.http_routes(),
+            "corsPreflightPaths": self.cors_preflight_paths(),
             "queues": self.queues(),
             "queuesWritableByEventBridge": self.queues_writable_by_eventbridge(),
             "buses": sorted(p.get("Name") for _, p in self.of_type("AWS::Events::EventBus")),
@@ -200,6 +201,18 @@ class CloudFormationReader:
             if p.get("Integration", {}).get("Type") == "AWS_PROXY" and ":function:" in uri:
                 routes.add((p.get("HttpMethod"), self._path(p.get("ResourceId")), self._function_of_uri(uri)))
         return sorted(routes)
+
+    def cors_preflight_paths(self):
+        """Paths whose OPTIONS method API Gateway answers itself (a MOCK integration, or SAM's Swagger `options`)."""
+        paths = set()
+        for _, p in self.of_type("AWS::ApiGateway::RestApi"):
+            for path, methods in p.get("Body", {}).get("paths", {}).items():
+                if "options" in methods:
+                    paths.add(path)
+        for _, p in self.of_type("AWS::ApiGateway::Method"):
+            if p.get("HttpMethod") == "OPTIONS" and p.get("Integration", {}).get("Type") == "MOCK":
+                paths.add(self._path(p.get("ResourceId")))
+        return sorted(paths)
 
     @staticmethod
     def _function_of_uri(uri):

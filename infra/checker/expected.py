@@ -210,6 +210,7 @@ def expected_facts(env, names=None):
         "functions": functions,
         "eventSourceMappings": sorted(mappings, key=lambda m: (m["function"], m["source"])),
         "httpRoutes": sorted(http),
+        "corsPreflightPaths": sorted({path for _, path, _ in http}),
         "queues": queues,
         "queuesWritableByEventBridge": sorted(r.arn("sqs", r.queue_name(rule["queue"]))
                                               for rule in names["rules"].values()),

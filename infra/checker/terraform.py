@@ -108,6 +108,13 @@ WIRING = [
     (((R, "aws_api_gateway_integration", "route"),), "for_each", "module.names.http_routes"),
     (((R, "aws_api_gateway_integration", "route"),), "type", '"AWS_PROXY"'),
     (((R, "aws_api_gateway_integration", "route"),), "uri", "aws_lambda_function.fn[each.key].invoke_arn"),
+    (((R, "aws_api_gateway_method", "options"),), "for_each", "aws_api_gateway_resource.path"),
+    (((R, "aws_api_gateway_method", "options"),), "resource_id", "each.value.id"),
+    (((R, "aws_api_gateway_method", "options"),), "http_method", '"OPTIONS"'),
+    (((R, "aws_api_gateway_integration", "options"),), "for_each", "aws_api_gateway_method.options"),
+    (((R, "aws_api_gateway_integration", "options"),), "type", '"MOCK"'),
+    (((R, "aws_api_gateway_integration_response", "options"),), "response_parameters",
+     "module.names.cors_response_parameters"),
 ]
 
 # Text that must appear in an attribute (for policies written out in full).
@@ -213,6 +220,8 @@ class TerraformReader:
             "eventSourceMappings": sorted(mappings, key=lambda m: (m["function"], m["source"])),
             "httpRoutes": sorted((r["method"], "/" + r["path"], out["functions"][k]["name"])
                                  for k, r in out["http_routes"].items()),
+            # The wiring check makes sure every route path gets a MOCK OPTIONS method.
+            "corsPreflightPaths": sorted({"/" + r["path"] for r in out["http_routes"].values()}),
             "queues": queues,
             "queuesWritableByEventBridge": sorted(queue_arn[r["queue"]] for r in out["rules"].values()),
             "buses": [out["bus_name"]],

@@ -165,6 +165,11 @@ def template(names):
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": f"{names['service']}: generated from infra/names.json by infra/sam/generate.py; do not edit",
+        "Globals": {"Api": {"Cors": {
+            "AllowOrigin": f"'{names['api']['cors']['allowOrigin']}'",
+            "AllowHeaders": f"'{names['api']['cors']['allowHeaders']}'",
+            "AllowMethods": f"'{names['api']['cors']['allowMethods']}'",
+        }}},
         "Parameters": {"Env": {"Type": "String", "Default": "dev", "AllowedPattern": "^[a-z0-9-]{1,16}$",
                                "Description": "The environment (ENV): dev, prod or an ephemeral name"}},
         "Resources": res,

@@ -57,7 +57,9 @@ function renderer(env) {
 
 function eventsOf(trigger) {
   if (trigger.type === 'http') {
-    return [{ http: { method: trigger.method.toLowerCase(), path: trigger.path.replace(/^\//, ''), cors: true } }];
+    const c = names.api.cors;
+    const cors = { origin: c.allowOrigin, headers: c.allowHeaders.split(','), methods: c.allowMethods.split(',') };
+    return [{ http: { method: trigger.method.toLowerCase(), path: trigger.path.replace(/^\//, ''), cors } }];
   }
   if (trigger.type === 'sqs') {
     const sqs = { arn: { 'Fn::GetAtt': [queueLogical(trigger.queue), 'Arn'] }, batchSize: trigger.batchSize };

@@ -44,7 +44,7 @@ resource "aws_lambda_permission" "api" {
 resource "aws_api_gateway_deployment" "api" {
   rest_api_id = aws_api_gateway_rest_api.api.id
   triggers = {
-    routes = sha1(jsonencode([module.names.http_routes, aws_api_gateway_integration.route]))
+    routes = sha1(jsonencode([module.names.http_routes, aws_api_gateway_integration.route, aws_api_gateway_integration.options]))
   }
   lifecycle {
     create_before_destroy = true
@@ -59,4 +59,40 @@ resource "aws_api_gateway_stage" "env" {
 
 output "api_endpoint" {
   value = aws_api_gateway_stage.env.invoke_url
+}
+
+# CORS preflight, answered by API Gateway (a MOCK integration) on every route's path.
+resource "aws_api_gateway_method" "options" {
+  for_each      = aws_api_gateway_resource.path
+  rest_api_id   = aws_api_gateway_rest_api.api.id
+  resource_id   = each.value.id
+  http_method   = "OPTIONS"
+  authorization = "NONE"
+}
+
+resource "aws_api_gateway_integration" "options" {
+  for_each          = aws_api_gateway_method.options
+  rest_api_id       = aws_api_gateway_rest_api.api.id
+  resource_id       = each.value.resource_id
+  http_method       = each.value.http_method
+  type              = "MOCK"
+  request_templates = { "application/json" = "{\"statusCode\": 200}" }
+}
+
+resource "aws_api_gateway_method_response" "options" {
+  for_each            = aws_api_gateway_method.options
+  rest_api_id         = aws_api_gateway_rest_api.api.id
+  resource_id         = each.value.resource_id
+  http_method         = each.value.http_method
+  status_code         = "200"
+  response_parameters = { for header in keys(module.names.cors_response_parameters) : header => true }
+}
+
+resource "aws_api_gateway_integration_response" "options" {
+  for_each            = aws_api_gateway_integration.options
+  rest_api_id         = aws_api_gateway_rest_api.api.id
+  resource_id         = each.value.resource_id
+  http_method         = each.value.http_method
+  status_code         = aws_api_gateway_method_response.options[each.key].status_code
+  response_parameters = module.names.cors_response_parameters
 }

@@ -124,6 +124,11 @@ class MutationsAreReported(unittest.TestCase):
             "sam: queuesWritableByEventBridge: missing "
             '"arn:aws:sqs:us-east-1:123456789012:LoyaltyService-UserCreated-ci"'])
 
+    def test_a_route_without_cors_preflight(self):
+        def no_options(r):
+            r["ServerlessRestApi"]["Properties"]["Body"]["paths"]["/loyalty"].pop("options")
+        self.assertEqual(problems_of(mutated(no_options)), ['sam: corsPreflightPaths: missing "/loyalty"'])
+
     def test_an_extra_function(self):
         def extra(r):
             r["ExtraFunction"] = copy.deepcopy(r["GetLoyaltyAccountFunction"])

@@ -78,12 +78,9 @@ export class LoyaltyStack extends Stack {
     const api = new apigateway.RestApi(this, 'Api', {
       restApiName: `${names.service}-API-${props.env_}`,
       deployOptions: { stageName: 'prod' },
-      defaultCorsPreflightOptions: {
-        allowOrigins: apigateway.Cors.ALL_ORIGINS,
-        allowHeaders: ['*'],
-        allowMethods: ['GET', 'POST', 'OPTIONS'],
-      },
     });
+    // CORS preflight on the routes' paths only (a default on the API would answer OPTIONS on / as well).
+    const corsPaths = new Set<string>();
 
     for (const [key, fn] of Object.entries(names.functions)) {
       const role = new iam.Role(this, `${pascal(key)}Role`, {
@@ -113,6 +110,14 @@ export class LoyaltyStack extends Stack {
       const t = fn.trigger;
       if (t.type === 'http') {
         const resource = api.root.resourceForPath(t.path ?? '/');
+        if (!corsPaths.has(resource.path)) {
+          corsPaths.add(resource.path);
+          resource.addCorsPreflight({
+            allowOrigins: [names.api.cors.allowOrigin],
+            allowHeaders: names.api.cors.allowHeaders.split(','),
+            allowMethods: names.api.cors.allowMethods.split(','),
+          });
+        }
         resource.addMethod(t.method ?? 'GET', new apigateway.LambdaIntegration(func));
       } else if (t.type === 'sqs') {
         new lambda.EventSourceMapping(this, `${pascal(key)}QueueMapping`, {

@@ -20,6 +20,7 @@ export interface Names {
   lambda: { runtime: string; architecture: string; handler: string; memorySize: number; timeout: number;
     managedPolicy: string; artifact: string; crate: string };
   bus: string;
+  api: { cors: { allowOrigin: string; allowHeaders: string; allowMethods: string } };
   table: { name: string; hashKey: string; billingMode: string; streamViewType: string; ttlAttribute: string;
     pointInTimeRecovery: boolean };
   parameters: Record<string, string>; writtenParameters: Record<string, string>;

@@ -140,4 +140,10 @@ locals {
     point_in_time_recovery = local.names.table.pointInTimeRecovery
   }
   written_parameters = { for k, v in local.names.writtenParameters : k => local.parameter_names[k] }
+
+  cors_response_parameters = {
+    "method.response.header.Access-Control-Allow-Origin"  = "'${local.names.api.cors.allowOrigin}'"
+    "method.response.header.Access-Control-Allow-Headers" = "'${local.names.api.cors.allowHeaders}'"
+    "method.response.header.Access-Control-Allow-Methods" = "'${local.names.api.cors.allowMethods}'"
+  }
 }

@@ -9,3 +9,4 @@ output "queues" { value = local.queues }
 output "stream_failure_queue" { value = local.stream_failure_queue }
 output "rules" { value = local.rules }
 output "written_parameters" { value = local.written_parameters }
+output "cors_response_parameters" { value = local.cors_response_parameters }
