@@ -157,3 +157,4 @@ echo
 echo "infra-check passed (env $ENV_NAME):"
 printf '  %s\n' "${STEPS[@]}"
 awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN { printf "  %6.1f s  total\n", b - a }'
+echo "infra-check: ${#STEPS[@]} passed, 0 failed"

@@ -136,11 +136,6 @@ class Renderer:
         return pairs
 
 
-def concrete(env):
-    """A renderer with the checker's concrete pseudo parameters."""
-    return Renderer(load_names(), {**PSEUDO, "env": env})
-
-
 def expected_facts(env, names=None):
     """The facts every flavour must produce for environment `env`."""
     names = names if names is not None else load_names()
