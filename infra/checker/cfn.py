@@ -113,6 +113,7 @@ class CloudFormationReader:
                        for f in p.get("FilterCriteria", {}).get("Filters", [])]
             out.append({
                 "function": _function_name(p.get("FunctionName", "")),
+                "enabled": str(p.get("Enabled", True)).lower() == "true",
                 "source": source,
                 "batchSize": int(p.get("BatchSize", 100 if is_stream else 10)),
                 "functionResponseTypes": sorted(p.get("FunctionResponseTypes", [])),
@@ -163,6 +164,7 @@ class CloudFormationReader:
             bus = p.get("EventBusName", "default")
             out[p.get("Name", logical)] = {
                 "bus": bus.split("event-bus/", 1)[1] if bus.startswith("arn:") else bus,
+                "enabled": p.get("State", "ENABLED") == "ENABLED",
                 "pattern": _as_json(p.get("EventPattern"), f"{logical} EventPattern"),
                 "targets": sorted(t.get("Arn") for t in p.get("Targets", [])),
             }

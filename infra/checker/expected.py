@@ -161,6 +161,7 @@ def expected_facts(env, names=None):
         elif trigger["type"] == "sqs":
             mappings.append({
                 "function": name,
+                "enabled": True,
                 "source": r.arn("sqs", r.queue_name(trigger["queue"])),
                 "batchSize": trigger["batchSize"],
                 "functionResponseTypes": ["ReportBatchItemFailures"] if trigger["reportBatchItemFailures"] else [],
@@ -173,6 +174,7 @@ def expected_facts(env, names=None):
         elif trigger["type"] == "stream":
             mappings.append({
                 "function": name,
+                "enabled": True,
                 "source": r.resource_arn("stream", key),
                 "batchSize": trigger["batchSize"],
                 "functionResponseTypes": ["ReportBatchItemFailures"] if trigger["reportBatchItemFailures"] else [],
@@ -199,7 +201,7 @@ def expected_facts(env, names=None):
     for rule in names["rules"].values():
         pattern = {k: [r.env(v) for v in vs] for k, vs in rule["pattern"].items()}
         queue_arn = r.arn("sqs", r.queue_name(rule["queue"]))
-        rules[rule["name"]] = {"bus": bus, "pattern": pattern, "targets": [queue_arn]}
+        rules[rule["name"]] = {"bus": bus, "enabled": True, "pattern": pattern, "targets": [queue_arn]}
     table = names["table"]
     return {
         "functions": functions,

@@ -117,6 +117,14 @@ WIRING = [
      "module.names.cors_response_parameters"),
 ]
 
+# Attributes that may be absent (their default is what names.json wants) but, when present, must have this value.
+DEFAULTS = [
+    (((R, "aws_lambda_event_source_mapping", "sqs"),), "enabled", "true"),
+    (((R, "aws_lambda_event_source_mapping", "stream"),), "enabled", "true"),
+    (((R, "aws_cloudwatch_event_rule", "rule"),), "state", '"ENABLED"'),
+    (((R, "aws_cloudwatch_event_rule", "rule"),), "is_enabled", "true"),
+]
+
 # Text that must appear in an attribute (for policies written out in full).
 CONTAINS = [
     (((R, "aws_sqs_queue_policy", "events"),), "policy", ['"events.amazonaws.com"', '"sqs:SendMessage"',
@@ -164,6 +172,11 @@ class TerraformReader:
                 problems.append(f"{where}: missing (expected {expected!r})")
             elif blocks[0].attributes[attribute] != normalise(expected):
                 problems.append(f"{where}: is {blocks[0].attributes[attribute]!r}, expected {normalise(expected)!r}")
+        for steps, attribute, expected in DEFAULTS:
+            for block in _find(root, steps):
+                value = block.attributes.get(attribute)
+                if value is not None and value != normalise(expected):
+                    problems.append(f"{_where(steps, attribute)}: is {value!r}, expected {expected!r} or absent")
         for steps, attribute, needles in CONTAINS:
             blocks = _find(root, steps)
             text = blocks[0].attributes.get(attribute, "") if len(blocks) == 1 else ""
@@ -189,13 +202,13 @@ class TerraformReader:
         mappings = []
         for key, m in out["sqs_mappings"].items():
             mappings.append({
-                "function": out["functions"][key]["name"], "source": queue_arn[m["queue"]],
+                "function": out["functions"][key]["name"], "enabled": True, "source": queue_arn[m["queue"]],
                 "batchSize": m["batch_size"], "functionResponseTypes": sorted(m["function_response_types"]),
                 "filters": [], "startingPosition": None, "bisectBatchOnFunctionError": None,
                 "maximumRetryAttempts": None, "onFailure": None})
         for key, m in out["stream_mappings"].items():
             mappings.append({
-                "function": out["functions"][key]["name"], "source": stream_arn,
+                "function": out["functions"][key]["name"], "enabled": True, "source": stream_arn,
                 "batchSize": m["batch_size"], "functionResponseTypes": sorted(m["function_response_types"]),
                 "filters": [json.loads(m["filter_pattern"])], "startingPosition": m["starting_position"],
                 "bisectBatchOnFunctionError": m["bisect_batch_on_function_error"],
@@ -225,7 +238,7 @@ class TerraformReader:
             "queues": queues,
             "queuesWritableByEventBridge": sorted(queue_arn[r["queue"]] for r in out["rules"].values()),
             "buses": [out["bus_name"]],
-            "rules": {r["name"]: {"bus": out["bus_name"], "pattern": r["pattern"], "targets": [queue_arn[r["queue"]]]}
+            "rules": {r["name"]: {"bus": out["bus_name"], "enabled": True, "pattern": r["pattern"], "targets": [queue_arn[r["queue"]]]}
                       for r in out["rules"].values()},
             "table": {"name": table["name"], "hashKey": table["hash_key"], "billingMode": table["billing_mode"],
                       "streamViewType": table["stream_view_type"], "ttlAttribute": table["ttl_attribute"],

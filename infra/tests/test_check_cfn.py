@@ -129,6 +129,16 @@ class MutationsAreReported(unittest.TestCase):
             r["ServerlessRestApi"]["Properties"]["Body"]["paths"]["/loyalty"].pop("options")
         self.assertEqual(problems_of(mutated(no_options)), ['sam: corsPreflightPaths: missing "/loyalty"'])
 
+    def test_a_disabled_queue_mapping_and_a_disabled_rule(self):
+        def disable(r):
+            r["NotificationAcknowledgerFunctionQueue"]["Properties"]["Enabled"] = False
+            r["UserCreatedRule"]["Properties"]["State"] = "DISABLED"
+        self.assertEqual(problems_of(mutated(disable)), [
+            "sam: eventSourceMappings[by function <- source].LoyaltyService-notification-acknowledger-ci <- "
+            "arn:aws:sqs:us-east-1:123456789012:LoyaltyService-NotificationAcknowledger-ci.enabled: "
+            "flavour has false, names.json says true",
+            "sam: rules.LoyaltyService_UserCreated_Rule.enabled: flavour has false, names.json says true"])
+
     def test_an_extra_function(self):
         def extra(r):
             r["ExtraFunction"] = copy.deepcopy(r["GetLoyaltyAccountFunction"])

@@ -93,6 +93,12 @@ class WithACopyOfTheRootModule(unittest.TestCase):
             "resource.aws_lambda_event_source_mapping.stream.filter_criteria.filter.pattern: expected one such "
             "block, found 0"])
 
+    def test_a_disabled_stream_mapping(self):
+        self.edit("functions.tf", "  function_response_types        = each.value.function_response_types\n",
+                  "  function_response_types        = each.value.function_response_types\n  enabled = false\n")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_lambda_event_source_mapping.stream.enabled: is 'false', expected 'true' or absent"])
+
     def test_what_terraform_evaluated_is_compared_too(self):
         output = copy.deepcopy(OUTPUT)
         output["rules"]["value"]["order-completed"]["pattern"]["detail-type"] = ["orders.orderCompleted.v1"]
