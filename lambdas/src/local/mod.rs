@@ -1,6 +1,7 @@
 //! The embedded all-in-one service behind the `loyalty-local` binary: the API, the PutEvents endpoint, the bus, the
 //! queue pollers and the change stream in one process over one SQLite file.
 
+pub mod aws_backend;
 pub mod data_dir_lock;
 pub mod producers;
 pub mod secret;

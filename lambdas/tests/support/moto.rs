@@ -1,4 +1,5 @@
-//! A real moto server per test: started from the workspace's `.venv` on a free loopback port, ready when
+//! A real moto server per test: started from the workspace's `.venv` (through `moto_server.py`, which serializes
+//! DynamoDB requests as DynamoDB does) on a free loopback port, ready when
 //! `/moto-api/` answers, killed on drop (no orphan processes). Plus the resources the tests create with the SDK.
 #![allow(dead_code)]
 
@@ -23,8 +24,14 @@ pub struct Moto {
     pub config: SdkConfig,
 }
 
-fn moto_server_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/moto_server")
+fn venv_python() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python")
+}
+
+/// The launcher of moto's server with DynamoDB requests serialized (see the script: moto's transactions are not
+/// safe under concurrent requests, DynamoDB's are).
+fn launcher() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto_server.py")
 }
 
 fn free_port() -> u16 {
@@ -35,19 +42,21 @@ fn free_port() -> u16 {
 impl Moto {
     /// Starts moto server and waits until it answers.
     pub async fn start() -> Moto {
-        let path = moto_server_path();
+        let python = venv_python();
+        let moto_server = python.with_file_name("moto_server");
         assert!(
-            path.exists(),
+            moto_server.exists(),
             "{} is missing: run `make python-tools` at the workspace root (installs moto[server] into .venv)",
-            path.display()
+            moto_server.display()
         );
         let port = free_port();
-        let child = Command::new(&path)
+        let child = Command::new(&python)
+            .arg(launcher())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
         let endpoint = format!("http://127.0.0.1:{port}");
         let mut moto = Moto {
             child,

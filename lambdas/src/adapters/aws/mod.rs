@@ -9,7 +9,9 @@ pub mod error;
 pub mod event_bridge;
 pub mod lambda_workflows;
 pub mod parameters;
+pub mod put_events_forwarder;
 pub mod sqs_messages;
+pub mod stream_reader;
 pub mod stream_records;
 pub mod tier_store;
 

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 
@@ -71,6 +71,22 @@ pub struct ServeArgs {
     pub env: String,
     #[command(flatten)]
     pub tier_workflow: TierWorkflowArgs,
+    /// Where the state lives: `embedded` (one SQLite file in the data directory) or `aws` (DynamoDB, EventBridge,
+    /// SQS and DynamoDB Streams on the endpoint of `AWS_ENDPOINT_URL`, e.g. moto server; provisioned at start).
+    #[arg(long, value_enum, default_value_t = Backend::Embedded)]
+    pub backend: Backend,
+    /// The DynamoDB table of `--backend aws` (default `LoyaltyService-Points-<ENV>`).
+    #[arg(long, env = "TABLE_NAME", value_name = "NAME")]
+    pub table_name: Option<String>,
+}
+
+/// The backends of `serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// SQLite, the in-process bus, queues and change stream.
+    Embedded,
+    /// The AWS adapters on `AWS_ENDPOINT_URL`, with local pollers for the queues and the stream.
+    Aws,
 }
 
 /// Options of the tier upgrade workflow in `serve`: it runs when all three endpoints are set, and is off (with a

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod serve;
+mod serve_aws;
 
 // mimalloc: less CPU per request and per durable execution than the system allocator (durable-local/README.md).
 #[global_allocator]

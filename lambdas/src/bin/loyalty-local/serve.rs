@@ -17,11 +17,11 @@ use lambdas::tier_workflow::config::{ENDPOINT_SETTINGS, endpoints_from_settings}
 use lambdas::tier_workflow::embedded::{ORCHESTRATOR_FUNCTION, ServiceEndpoints};
 use tokio::sync::watch;
 
-use crate::cli::ServeArgs;
+use crate::cli::{Backend, ServeArgs};
 
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -109,6 +109,9 @@ fn print_components(
 
 /// Runs the service until a shutdown signal.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if args.backend == Backend::Aws {
+        return crate::serve_aws::serve_aws(args).await;
+    }
     let data_dir = args.data_dir.data_dir.clone();
     let _lock = DataDirLock::acquire(&data_dir)?;
     let (secret, origin) = resolve_secret(args.jwt_secret.as_deref(), &data_dir)
@@ -181,7 +184,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn futures_join_all(workers: Vec<tokio::task::JoinHandle<()>>) {
+pub(crate) async fn futures_join_all(workers: Vec<tokio::task::JoinHandle<()>>) {
     for worker in workers {
         if let Err(error) = worker.await {
             tracing::error!(%error, "a worker ended abnormally");
