@@ -209,3 +209,32 @@ async fn read_shard(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoints_survive_a_reload_and_start_after_the_last_processed_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut checkpoints = Checkpoints::load(dir.path()).unwrap();
+        assert_eq!(checkpoints.start_of("shard-1"), StartAt::TrimHorizon);
+        checkpoints.advance("shard-1", "000100").unwrap();
+        checkpoints.advance("shard-1", "000200").unwrap();
+        let reloaded = Checkpoints::load(dir.path()).unwrap();
+        assert_eq!(
+            reloaded.start_of("shard-1"),
+            StartAt::After("000200".into())
+        );
+        assert_eq!(reloaded.start_of("shard-2"), StartAt::TrimHorizon);
+        assert!(!dir.path().join("aws-stream-checkpoints.json.tmp").exists());
+    }
+
+    #[test]
+    fn an_unreadable_checkpoint_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CHECKPOINT_FILE), "not json").unwrap();
+        let error = Checkpoints::load(dir.path()).unwrap_err();
+        assert!(error.to_string().contains(CHECKPOINT_FILE), "{error}");
+    }
+}
