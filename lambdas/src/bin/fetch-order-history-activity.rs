@@ -5,8 +5,8 @@
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::init_tracing;
 use lambdas::functions::order_history::{OrderHistoryFunction, OrderHistorySettings};
+use lambdas::functions::{cold_start, init_tracing};
 use lambdas::orders::HistoryRequest;
 
 #[global_allocator]
@@ -16,7 +16,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = load_sdk_config().await;
-    let function = OrderHistoryFunction::new(&config, &OrderHistorySettings::from_env()?).await?;
+    let function = OrderHistoryFunction::new(
+        &config,
+        &OrderHistorySettings::from_env().map_err(cold_start)?,
+    )
+    .await
+    .map_err(cold_start)?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<HistoryRequest>| {
         let function = function.clone();
         async move { Ok::<_, lambda_runtime::Error>(function.handle(event.payload).await) }

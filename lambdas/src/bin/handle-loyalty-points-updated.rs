@@ -7,8 +7,8 @@
 use aws_lambda_events::event::dynamodb::Event;
 use lambda_runtime::{LambdaEvent, service_fn};
 use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::init_tracing;
 use lambdas::functions::points_updated::PointsUpdatedFunction;
+use lambdas::functions::{cold_start, init_tracing};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -17,7 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = load_sdk_config().await;
-    let function = PointsUpdatedFunction::from_env(&config)?;
+    let function = PointsUpdatedFunction::from_env(&config).map_err(cold_start)?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let function = function.clone();
         async move { Ok::<_, lambda_runtime::Error>(function.handle(&event.payload).await) }

@@ -7,7 +7,7 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use lambdas::adapters::aws::load_sdk_config;
 use lambdas::functions::credit_events::CreditFunction;
-use lambdas::functions::init_tracing;
+use lambdas::functions::{cold_start, init_tracing};
 use lambdas::handlers::credit_events::CreditEventKind;
 
 #[global_allocator]
@@ -17,7 +17,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = load_sdk_config().await;
-    let function = CreditFunction::from_env(&config, CreditEventKind::UserCreated)?;
+    let function =
+        CreditFunction::from_env(&config, CreditEventKind::UserCreated).map_err(cold_start)?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let function = function.clone();
         async move { Ok::<_, lambda_runtime::Error>(function.handle(&event.payload).await) }

@@ -8,7 +8,7 @@ use std::convert::Infallible;
 
 use lambdas::adapters::aws::load_sdk_config;
 use lambdas::functions::api::{ApiFunction, ApiSettings};
-use lambdas::functions::init_tracing;
+use lambdas::functions::{cold_start, init_tracing};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -17,7 +17,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = load_sdk_config().await;
-    let api = ApiFunction::new(&config, &ApiSettings::from_env()?).await?;
+    let api = ApiFunction::new(&config, &ApiSettings::from_env().map_err(cold_start)?)
+        .await
+        .map_err(cold_start)?;
     lambda_http::run(lambda_http::service_fn(move |request| {
         let api = api.clone();
         async move { Ok::<_, Infallible>(api.handle(request).await) }

@@ -4,8 +4,8 @@
 #![recursion_limit = "256"]
 
 use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::init_tracing;
 use lambdas::functions::orchestrator::{OrchestratorSettings, build};
+use lambdas::functions::{cold_start, init_tracing};
 use lambdas::workflow::tier_upgrade;
 
 #[global_allocator]
@@ -15,6 +15,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = load_sdk_config().await;
-    let (activities, functions) = build(&config, &OrchestratorSettings::from_env()?).await?;
+    let (activities, functions) = build(
+        &config,
+        &OrchestratorSettings::from_env().map_err(cold_start)?,
+    )
+    .await
+    .map_err(cold_start)?;
     aws_durable_execution_sdk::run(tier_upgrade::handler(activities, functions)).await
 }

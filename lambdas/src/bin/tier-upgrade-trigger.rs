@@ -6,8 +6,8 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::init_tracing;
 use lambdas::functions::tier_queues::TriggerFunction;
+use lambdas::functions::{cold_start, init_tracing};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -16,7 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = load_sdk_config().await;
-    let function = TriggerFunction::from_env(&config)?;
+    let function = TriggerFunction::from_env(&config).map_err(cold_start)?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let function = function.clone();
         async move { Ok::<_, lambda_runtime::Error>(function.handle(&event.payload).await) }

@@ -23,3 +23,10 @@ pub fn init_tracing() {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+/// A cold-start failure (missing setting, unreadable parameter): logged, and returned to the runtime with its
+/// message so the process exits naming the cause.
+pub fn cold_start(error: impl std::fmt::Display) -> lambda_runtime::Error {
+    tracing::error!(%error, "cold start failed");
+    lambda_runtime::Error::from(format!("cold start failed: {error}"))
+}

@@ -11,4 +11,4 @@ pub mod order_history;
 pub mod points_updated;
 pub mod tier_queues;
 
-pub use environment::{init_tracing, optional_env, required_env};
+pub use environment::{cold_start, init_tracing, optional_env, required_env};

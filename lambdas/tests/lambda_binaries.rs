@@ -1,0 +1,156 @@
+//! The real function binaries under their `lambda_runtime` loop, served by a Runtime API stand-in on 127.0.0.1,
+//! with moto as their AWS endpoint: cold start from the environment, the event in, the response out.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/moto.rs"]
+mod moto;
+#[path = "support/runtime_api.rs"]
+mod runtime_api;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use lambdas::adapters::aws::{DynamoAccountStore, EventBridgePublisher};
+use lambdas::core::jwt::mint_hs256;
+use lambdas::local::producers;
+use lambdas::ports::{AccountStore, Clock, EventPublisher, SystemClock};
+use moto::Moto;
+use runtime_api::{Answer, RuntimeApi};
+use serde_json::{Value, json};
+
+const TABLE: &str = "LoyaltyService-Points-dev";
+
+struct Function(Child);
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn function_command(binary: &str, moto: &Moto, runtime: &RuntimeApi) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", &runtime.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "under-test")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "stream")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "group")
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .stdout(Stdio::null());
+    command
+}
+
+#[tokio::test]
+async fn handle_user_created_credits_an_sqs_event_from_the_runtime_api() {
+    let moto = Moto::start().await;
+    moto.create_table(TABLE).await;
+    let queue = moto
+        .route_to_queue(
+            "LoyaltyService-bus-dev",
+            "r",
+            "dev.users",
+            &["users.userCreated.v1"],
+            "users",
+        )
+        .await;
+    let bus = EventBridgePublisher::new(
+        aws_sdk_eventbridge::Client::new(&moto.config),
+        "LoyaltyService-bus-dev",
+    );
+    bus.publish(&[producers::user_created("dev", "u1", SystemClock.now_ms())])
+        .await
+        .unwrap();
+    let event = moto.receive_sqs_event(&queue, 1).await;
+
+    let runtime = RuntimeApi::start().await;
+    runtime.invoke("req-1", event);
+    let _function = Function(
+        function_command(env!("CARGO_BIN_EXE_handle-user-created"), &moto, &runtime)
+            .env("TABLE_NAME", TABLE)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let answer = runtime.answer("req-1", Duration::from_secs(20)).await;
+    assert_eq!(answer, Answer::Response(json!({"batchItemFailures": []})));
+    let account = DynamoAccountStore::new(moto.dynamodb(), TABLE)
+        .load_account("u1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.points, 100);
+}
+
+#[tokio::test]
+async fn get_loyalty_account_answers_an_api_gateway_event_with_the_secret_from_ssm() {
+    let moto = Moto::start().await;
+    moto.create_table(TABLE).await;
+    aws_sdk_ssm::Client::new(&moto.config)
+        .put_parameter()
+        .name("/dev/shared/secret-access-key")
+        .value("binary-secret")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let token = mint_hs256(
+        "nobody",
+        b"binary-secret",
+        SystemClock.now_ms() / 1000,
+        3600,
+    );
+    let event = json!({
+        "resource": "/loyalty", "path": "/loyalty", "httpMethod": "GET",
+        "headers": {"Authorization": format!("Bearer {token}")},
+        "multiValueHeaders": {"Authorization": [format!("Bearer {token}")]},
+        "queryStringParameters": null, "multiValueQueryStringParameters": null, "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {"accountId": "123456789012", "resourceId": "r", "stage": "dev", "requestId": "q",
+                           "identity": {"sourceIp": "127.0.0.1"}, "resourcePath": "/loyalty", "httpMethod": "GET",
+                           "apiId": "api", "path": "/dev/loyalty", "protocol": "HTTP/1.1"},
+        "body": null, "isBase64Encoded": false
+    });
+    let runtime = RuntimeApi::start().await;
+    runtime.invoke("req-1", event);
+    let _function = Function(
+        function_command(env!("CARGO_BIN_EXE_get-loyalty-account"), &moto, &runtime)
+            .env("TABLE_NAME", TABLE)
+            .env("JWT_SECRET_PARAM_NAME", "/dev/shared/secret-access-key")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let Answer::Response(response) = runtime.answer("req-1", Duration::from_secs(20)).await else {
+        panic!("the function reported an error")
+    };
+    assert_eq!(response["statusCode"], 404);
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body, json!({"success": false, "message": ["Not found"]}));
+}
+
+#[tokio::test]
+async fn a_function_without_its_table_setting_fails_its_cold_start_naming_it() {
+    let moto = Moto::start().await;
+    let runtime = RuntimeApi::start().await;
+    let output = function_command(
+        env!("CARGO_BIN_EXE_handle-order-completed"),
+        &moto,
+        &runtime,
+    )
+    .stderr(Stdio::piped())
+    .output()
+    .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cold start failed: environment variable TABLE_NAME is not set"),
+        "{stderr}"
+    );
+}
