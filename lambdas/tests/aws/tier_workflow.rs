@@ -2,16 +2,13 @@
 //! `functions::orchestrator::build` on moto (tier items in DynamoDB, `tierUpgraded.v1` on EventBridge, endpoints
 //! from SSM), the `fetch-order-history-activity` handler as the chained-invoke target, the acknowledger completing
 //! the callback through the Lambda API of durable-local over HTTP.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-#[path = "support/moto.rs"]
-mod moto;
-mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::moto::Moto;
+use crate::support::{SECRET, Services, serve_stand_ins};
 use aws_durable_execution_sdk::BoxError;
 use aws_lambda_events::event::sqs::SqsEvent;
 use durable_local::{DurableLocal, DurableLocalOptions, ExecutionStatus};
@@ -25,9 +22,7 @@ use lambdas::orders::HistoryRequest;
 use lambdas::ports::TierStore;
 use lambdas::tier::UpgradeOutcome;
 use lambdas::workflow::tier_upgrade;
-use moto::Moto;
 use serde_json::json;
-use support::{SECRET, Services, serve_stand_ins};
 
 const TABLE: &str = "LoyaltyService-Points-dev";
 const BUS: &str = "LoyaltyService-bus-dev";

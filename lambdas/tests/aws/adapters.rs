@@ -1,11 +1,8 @@
 //! The AWS adapters against a real moto server: the same guarantees as the embedded adapters.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-#[path = "support/moto.rs"]
-mod moto;
 
 use std::sync::Arc;
 
+use crate::moto::Moto;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambdas::adapters::aws::stream_records::{Conversion, convert};
 use lambdas::adapters::aws::{
@@ -22,7 +19,6 @@ use lambdas::use_cases::publish_change::events_of;
 use lambdas::use_cases::{
     CreditOutcome, LoyaltyError, SpendRequest, credit_points, credit_points_batch, spend_points,
 };
-use moto::Moto;
 use serde_json::json;
 
 const TABLE: &str = "LoyaltyService-Points-test";

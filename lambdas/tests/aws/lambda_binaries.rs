@@ -1,21 +1,15 @@
 //! The real function binaries under their `lambda_runtime` loop, served by a Runtime API stand-in on 127.0.0.1,
 //! with moto as their AWS endpoint: cold start from the environment, the event in, the response out.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-#[path = "support/moto.rs"]
-mod moto;
-#[path = "support/runtime_api.rs"]
-mod runtime_api;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::moto::Moto;
+use crate::runtime_api::{Answer, RuntimeApi};
 use lambdas::adapters::aws::{DynamoAccountStore, EventBridgePublisher};
 use lambdas::core::jwt::mint_hs256;
 use lambdas::local::producers;
 use lambdas::ports::{AccountStore, Clock, EventPublisher, SystemClock};
-use moto::Moto;
-use runtime_api::{Answer, RuntimeApi};
 use serde_json::{Value, json};
 
 const TABLE: &str = "LoyaltyService-Points-dev";

@@ -1,10 +1,6 @@
 //! `loyalty-local serve --backend aws` against a real moto server: provisioning, the API and the PutEvents
 //! endpoint on one address, the credit queue pollers and the stream poller, a clean SIGTERM stop, and a restart
 //! that continues the stream from its checkpoint without publishing anything twice.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-#[path = "support/moto.rs"]
-mod moto;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -12,11 +8,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
+use crate::moto::Moto;
 use lambdas::adapters::http::EventBridgeClient;
 use lambdas::core::jwt::mint_hs256;
 use lambdas::local::producers;
 use lambdas::ports::{Clock, SystemClock};
-use moto::Moto;
 use serde_json::Value;
 
 const SECRET: &str = "serve-aws-secret";

@@ -1,13 +1,10 @@
 //! The Lambda functions' handlers, called with real `aws_lambda_events` payloads (SQS messages delivered by
 //! moto's EventBridge rules, records read back from moto's DynamoDB Streams, API Gateway proxy requests) against
 //! moto server and durable-local over HTTP, without the Lambda runtime.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-#[path = "support/moto.rs"]
-mod moto;
 
 use std::time::Duration;
 
+use crate::moto::Moto;
 use aws_durable_execution_sdk::{BoxError, DurableContext};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
@@ -30,7 +27,6 @@ use lambdas::handlers::tier_events::execution_name;
 use lambdas::local::producers;
 use lambdas::ports::{AccountStore, Clock, EventPublisher, SystemClock};
 use lambdas::use_cases::credit_points;
-use moto::Moto;
 use serde_json::{Value, json};
 
 const TABLE: &str = "LoyaltyService-Points-dev";

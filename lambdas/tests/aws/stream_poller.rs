@@ -1,12 +1,9 @@
 //! The stream poller of `serve --backend aws` on moto: a record whose events cannot be published is tried 3 times,
 //! then goes to the failure queue with its reason, and the shard moves on (F9: nothing lost silently).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-#[path = "support/moto.rs"]
-mod moto;
 
 use std::time::Duration;
 
+use crate::moto::Moto;
 use lambdas::adapters::aws::DynamoAccountStore;
 use lambdas::adapters::aws::stream_reader::{StartAt, StreamReader};
 use lambdas::core::credit::CreditKey;
@@ -15,7 +12,6 @@ use lambdas::functions::points_updated::PointsUpdatedFunction;
 use lambdas::local::aws_backend::stream_poller::{Checkpoints, FailureQueue, run_stream_poller};
 use lambdas::ports::SystemClock;
 use lambdas::use_cases::credit_points;
-use moto::Moto;
 use serde_json::Value;
 use tokio::sync::watch;
 
