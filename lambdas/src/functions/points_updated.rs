@@ -68,6 +68,11 @@ impl PointsUpdatedFunction {
                 }
             }
         }
+        tracing::debug!(
+            records = event.records.len(),
+            changes = ?changes.iter().map(|c| (c.sequence_number.as_str(), c.change.difference())).collect::<Vec<_>>(),
+            "stream batch"
+        );
         let mut outcome: BatchOutcome =
             handle_stream_batch(&self.publisher, &SystemClock, &self.env, &changes).await;
         outcome.failures.extend(unreadable);

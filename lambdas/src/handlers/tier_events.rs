@@ -31,10 +31,12 @@ fn event_data(body: &str, expected_type: &str) -> Result<Value, DomainError> {
 }
 
 fn rejected(message: &SqsMessage, reason: String) -> ItemFailure {
+    tracing::warn!(message_id = %message.message_id, %reason, "event rejected");
     ItemFailure::new(message, reason, false)
 }
 
 fn retry(message: &SqsMessage, reason: String) -> ItemFailure {
+    tracing::warn!(message_id = %message.message_id, %reason, "event failed; it will be retried");
     ItemFailure::new(message, reason, true)
 }
 

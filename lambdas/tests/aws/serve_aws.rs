@@ -9,9 +9,12 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crate::moto::Moto;
+use lambdas::adapters::aws::DynamoTierStore;
 use lambdas::adapters::http::EventBridgeClient;
 use lambdas::core::jwt::mint_hs256;
+use lambdas::core::tier::Tier;
 use lambdas::local::producers;
+use lambdas::ports::TierStore;
 use lambdas::ports::{Clock, SystemClock};
 use serde_json::Value;
 
@@ -33,6 +36,10 @@ impl Drop for Serve {
 
 impl Serve {
     fn start(moto: &Moto, data_dir: &Path) -> Self {
+        Self::start_with(moto, data_dir, SECRET, &[])
+    }
+
+    fn start_with(moto: &Moto, data_dir: &Path, secret: &str, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-local"))
             .args([
                 "serve",
@@ -41,8 +48,9 @@ impl Serve {
                 "--listen",
                 "127.0.0.1:0",
                 "--jwt-secret",
-                SECRET,
+                secret,
             ])
+            .args(extra)
             .arg("--data-dir")
             .arg(data_dir)
             .env("AWS_ENDPOINT_URL", &moto.endpoint)
@@ -199,4 +207,64 @@ async fn serve_on_moto_credits_published_events_once_and_publishes_each_balance_
         120
     );
     restarted.stop();
+}
+
+#[tokio::test]
+async fn serve_on_moto_with_the_tier_workflow_upgrades_the_dynamodb_tier_item_at_500_points() {
+    let moto = Moto::start().await;
+    let services = std::sync::Arc::new(crate::support::Services::default());
+    let (endpoints, _stand_ins) = crate::support::serve_stand_ins(services.clone()).await;
+    let data = tempfile::tempdir().unwrap();
+    let serve = Serve::start_with(
+        &moto,
+        data.path(),
+        crate::support::SECRET,
+        &[
+            "--tier-time-scale",
+            "0.01",
+            "--product-service-endpoint",
+            &endpoints.product_service,
+            "--product-search-endpoint",
+            &endpoints.product_search,
+            "--order-service-endpoint",
+            &endpoints.order_service,
+        ],
+    );
+    let now = SystemClock.now_ms();
+    let bus = EventBridgeClient::new(&format!("http://{}", serve.address), BUS).unwrap();
+    let mut events = vec![producers::user_created("dev", "u1", now)];
+    events.extend(
+        (1..=8)
+            .map(|i| producers::order_completed("dev", "u1", &format!("o-{i}"), i % 2 == 0, now)),
+    );
+    for chunk in events.chunks(10) {
+        assert!(bus.put_events(chunk).await.unwrap().len() == chunk.len());
+    }
+
+    let tiers = DynamoTierStore::new(moto.dynamodb(), "LoyaltyService-Points-dev");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let tier = loop {
+        if let Some(tier) = tiers.load_tier("u1").await.unwrap()
+            && tier.notified_at.is_some()
+        {
+            break tier;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no acknowledged Silver tier after 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // The first pointsAdded.v2 at or over 500 is exactly 500 (100 + 8 x 50), whatever the order of the credits.
+    assert_eq!(
+        (tier.tier, tier.version, tier.points_at_upgrade),
+        (Tier::Silver, 1, 500)
+    );
+    assert_eq!(
+        services
+            .search_calls
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    serve.stop();
 }

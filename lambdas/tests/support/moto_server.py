@@ -1,4 +1,4 @@
-"""moto server (the installed moto, unchanged) with DynamoDB requests serialized.
+"""moto server (the installed moto) with DynamoDB requests serialized and stream reads on the live table.
 
 moto 5.2.5 answers requests on several threads, and its TransactWriteItems deep-copies the whole table before
 applying a transaction and restores that copy when a condition fails. Two concurrent transactions can therefore
@@ -8,6 +8,11 @@ stream records it had appended, so a DynamoDB Streams read in the middle of it c
 happened and whose sequence number is then reused. Holding one lock around every DynamoDB and DynamoDB Streams
 request restores DynamoDB's model; every other service (SQS long polls included) stays concurrent.
 
+The rollback also replaces the table object (and its stream shard) by the copy, while a shard iterator obtained
+before keeps the old shard, which holds the rolled-back records: GetRecords on it returns records that never
+happened, under sequence numbers later reused. Iterators are therefore re-pointed at the live table's shard before
+each read (one monkeypatch, below), so a read sees exactly the committed records.
+
 Usage: python moto_server.py -H 127.0.0.1 -p PORT
 """
 
@@ -15,6 +20,7 @@ import argparse
 import threading
 
 from werkzeug.serving import run_simple
+from moto.dynamodbstreams import models as streams_models
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -36,6 +42,19 @@ class SerializedDynamoDb:
             return self.app(environ, start_response)
         with self.lock:
             return list(self.app(environ, start_response))
+
+
+_read_shard = streams_models.ShardIterator.get
+
+
+def _read_live_shard(self, limit=1000):
+    current = self.streams_backend.dynamodb.tables.get(self.stream_shard.table.name)
+    if current is not None and current.stream_shard is not None:
+        self.stream_shard = current.stream_shard
+    return _read_shard(self, limit)
+
+
+streams_models.ShardIterator.get = _read_live_shard
 
 
 def main():

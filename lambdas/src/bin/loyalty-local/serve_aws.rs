@@ -2,12 +2,16 @@
 //! `AWS_ENDPOINT_URL` (moto server locally), local pollers for the credit queues and the table's stream.
 
 use anyhow::Context;
+use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
 use lambdas::adapters::aws::load_sdk_config;
 use lambdas::adapters::http::JwtSecret;
 use lambdas::local::aws_backend::stream_poller::CHECKPOINT_FILE;
 use lambdas::local::aws_backend::{AwsBackend, AwsBackendConfig};
 use lambdas::local::data_dir_lock::DataDirLock;
 use lambdas::local::secret::resolve_secret;
+use lambdas::local::tier_workflow::DURABLE_DATABASE_FILE;
+use lambdas::tier_workflow::config::{ENDPOINT_SETTINGS, endpoints_from_settings};
+use lambdas::tier_workflow::embedded::{ORCHESTRATOR_FUNCTION, ServiceEndpoints};
 use tokio::sync::watch;
 
 use crate::cli::ServeArgs;
@@ -19,6 +23,7 @@ fn print_components(
     table: &str,
     secret_line: &str,
     address: &str,
+    tier_workflow: Option<&ServiceEndpoints>,
 ) {
     let topology = backend.topology();
     println!("environment: {} (set ENV to change)", topology.env);
@@ -44,18 +49,32 @@ fn print_components(
         "change stream: DynamoDB Streams -> loyalty.pointsAdded.v1+v2 / loyalty.pointsSpent.v1 on {} (failures -> {})",
         topology.bus_name, topology.stream_failure_queue
     );
-    println!("tier workflow: off (not available with --backend aws)");
+    match tier_workflow {
+        None => println!(
+            "tier workflow: off (its TierUpgradeTrigger and NotificationAcknowledger rules are not installed); set {} \
+             to enable it",
+            ENDPOINT_SETTINGS.join(", ")
+        ),
+        Some(endpoints) => println!(
+            "tier workflow: {ORCHESTRATOR_FUNCTION} on durable-local, tier items in {table}; product service {}, \
+             product search {}, order service {}",
+            endpoints.product_service, endpoints.product_search, endpoints.order_service
+        ),
+    }
 }
 
 /// Runs the service on the AWS adapters until a shutdown signal.
 pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
     let tier = &args.tier_workflow;
-    if tier.product_service_endpoint.is_some()
-        || tier.product_search_endpoint.is_some()
-        || tier.order_service_endpoint.is_some()
-    {
+    let endpoints = endpoints_from_settings(
+        tier.product_service_endpoint.as_deref(),
+        tier.product_search_endpoint.as_deref(),
+        tier.order_service_endpoint.as_deref(),
+    )?;
+    if !(tier.tier_time_scale.is_finite() && tier.tier_time_scale > 0.0) {
         anyhow::bail!(
-            "the tier workflow does not run with --backend aws yet; unset its endpoint settings"
+            "--tier-time-scale must be a positive number, got {}",
+            tier.tier_time_scale
         );
     }
     let data_dir = args.data_dir.data_dir.clone();
@@ -76,6 +95,7 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
         table_name: table_name.clone(),
         data_dir: data_dir.clone(),
         jwt_secret: JwtSecret::new(&secret),
+        tier_workflow: endpoints.is_some(),
     };
     let backend = AwsBackend::open(sdk, config)
         .await
@@ -92,6 +112,7 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
         &table_name,
         &origin.describe(),
         &address.to_string(),
+        endpoints.as_ref(),
     );
     println!(
         "stream checkpoints: {}",
@@ -100,7 +121,28 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
     println!("listening on http://{address}");
 
     let (stop, stopped) = watch::channel(false);
-    let workers = backend.start_workers(&stopped)?;
+    let mut workers = backend.start_workers(&stopped)?;
+    if let Some(endpoints) = &endpoints {
+        let time = if tier.tier_time_scale == 1.0 {
+            TimeControl::Real
+        } else {
+            TimeControl::Scaled(tier.tier_time_scale)
+        };
+        let durable_path = data_dir.join(DURABLE_DATABASE_FILE);
+        let local = DurableLocal::open(
+            &durable_path,
+            DurableLocalOptions {
+                time,
+                ..DurableLocalOptions::default()
+            },
+        )
+        .with_context(|| format!("cannot open {}", durable_path.display()))?;
+        workers.extend(
+            backend
+                .start_tier_workflow(&local, endpoints, &stopped)
+                .context("cannot register the tier workflow on durable-local")?,
+        );
+    }
     let served = axum::serve(listener, backend.router())
         .with_graceful_shutdown(shutdown_signal())
         .await;

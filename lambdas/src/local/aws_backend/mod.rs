@@ -5,6 +5,7 @@
 pub mod provision;
 pub mod sqs_poller;
 pub mod stream_poller;
+pub mod tier_workflow;
 
 use std::path::PathBuf;
 
@@ -49,6 +50,8 @@ pub struct AwsBackendConfig {
     pub data_dir: PathBuf,
     /// The token secret.
     pub jwt_secret: JwtSecret,
+    /// Whether the tier workflow runs (its two rules and queues are installed only then).
+    pub tier_workflow: bool,
 }
 
 /// The service on AWS adapters, provisioned.
@@ -61,9 +64,13 @@ pub struct AwsBackend {
 }
 
 impl AwsBackend {
-    /// Provisions the resources (the tier workflow's rules are not installed: it does not run on this backend).
+    /// Provisions the resources (the tier workflow's two rules only when it runs).
     pub async fn open(sdk: SdkConfig, config: AwsBackendConfig) -> Result<Self, AwsBackendError> {
-        let topology = Topology::for_env(&config.env).without_tier_workflow();
+        let topology = if config.tier_workflow {
+            Topology::for_env(&config.env)
+        } else {
+            Topology::for_env(&config.env).without_tier_workflow()
+        };
         let provisioned = provision(&sdk, &topology, &config.table_name).await?;
         Ok(Self {
             sdk,
