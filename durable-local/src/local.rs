@@ -131,7 +131,9 @@ impl DurableLocal {
         &self.core
     }
 
-    /// An `aws_sdk_lambda::Client` served in-process by this service (no socket).
+    /// An `aws_sdk_lambda::Client` served in-process by this service (no socket). The client holds the service
+    /// weakly: keep this `DurableLocal` (or a clone) alive while using it; after the last one is dropped, its calls
+    /// fail with "durable-local was shut down".
     pub fn lambda_client(&self) -> aws_sdk_lambda::Client {
         self.client.clone()
     }
