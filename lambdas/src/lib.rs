@@ -15,6 +15,7 @@ pub mod handlers;
 pub mod local;
 pub mod orders;
 pub mod ports;
+pub mod telemetry;
 pub mod tier;
 pub mod tier_workflow;
 pub mod use_cases;

@@ -15,7 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
+    let _telemetry = init_tracing();
     let config = load_sdk_config().await;
     let api = ApiFunction::new(&config, &ApiSettings::from_env().map_err(cold_start)?)
         .await

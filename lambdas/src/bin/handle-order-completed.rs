@@ -16,7 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
+    let _telemetry = init_tracing();
     let config = load_sdk_config().await;
     let function =
         CreditFunction::from_env(&config, CreditEventKind::OrderCompleted).map_err(cold_start)?;

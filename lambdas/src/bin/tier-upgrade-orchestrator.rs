@@ -13,7 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
+    let _telemetry = init_tracing();
     let config = load_sdk_config().await;
     let (activities, functions) = build(
         &config,

@@ -14,7 +14,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
+    let _telemetry = init_tracing();
     let config = load_sdk_config().await;
     let function = TriggerFunction::from_env(&config).map_err(cold_start)?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {

@@ -1,6 +1,7 @@
 //! Environment variables of the functions (section 6.1) and their logging.
 
 use crate::adapters::aws::AwsError;
+use crate::telemetry::{self, LogStyle, Telemetry};
 
 /// The value of `name`; missing or empty is a configuration error naming it.
 pub fn required_env(name: &str) -> Result<String, AwsError> {
@@ -12,16 +13,13 @@ pub fn optional_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Logs to stderr (CloudWatch) without colours, filtered by `RUST_LOG` (default `info`).
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// Logs to stderr (CloudWatch) without colours, filtered by `RUST_LOG` (default `info`); spans exported over OTLP
+/// when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Keep the guard for the whole `main`.
+pub fn init_tracing() -> Telemetry {
+    telemetry::install(LogStyle {
+        ansi: false,
+        target: false,
+    })
 }
 
 /// A cold-start failure (missing setting, unreadable parameter): logged, and returned to the runtime with its

@@ -18,6 +18,16 @@ pub enum CreditEventKind {
     OrderCompleted,
 }
 
+impl CreditEventKind {
+    /// The subscription (queue) this kind of event arrives through, the span's `messaging.destination.name`.
+    pub fn destination(self) -> &'static str {
+        match self {
+            Self::UserCreated => "UserCreated",
+            Self::OrderCompleted => "OrderCompleted",
+        }
+    }
+}
+
 /// The handler of the UserCreated or OrderCompleted queue.
 #[derive(Debug, Clone)]
 pub struct CreditEventHandler<S, C> {
@@ -36,7 +46,7 @@ impl<S: AccountStore, C: Clock> CreditEventHandler<S, C> {
     fn command_of(&self, message: &SqsMessage) -> Result<CreditCommand, DomainError> {
         let envelope = EventBridgeEnvelope::from_body(&message.body)?;
         let event = envelope.cloud_event()?;
-        let span = consumer_span(&event, self.clock.now_ms());
+        let span = consumer_span(&event, self.clock.now_ms(), self.kind.destination());
         let _entered = span.enter();
         if let Some(date) = event.extension("deprecationdate") {
             tracing::debug!(
