@@ -76,7 +76,7 @@ pub fn install(style: LogStyle) -> Telemetry {
     let configured = ENDPOINT_VARIABLES
         .iter()
         .any(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()));
-    let built = configured.then(build_provider);
+    let built = configured.then(|| build_provider(None));
     let provider = built.as_ref().and_then(|b| b.as_ref().ok()).cloned();
     let spans = provider.as_ref().map(|p| span_layer(p.tracer(TRACER_NAME)));
     if tracing_subscriber::registry()
@@ -120,12 +120,18 @@ pub fn resource() -> Resource {
     builder.build()
 }
 
-fn build_provider() -> Result<SdkTracerProvider, TelemetryError> {
+/// A batching provider exporting to `endpoint` (the full traces URL), or to the `OTEL_EXPORTER_OTLP_*` variables'
+/// endpoint when `None`.
+fn build_provider(endpoint: Option<&str>) -> Result<SdkTracerProvider, TelemetryError> {
     let client = otlp_client::ReqwestOtlpClient::new()?;
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
+    let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-        .with_http_client(client)
+        .with_http_client(client);
+    if let Some(endpoint) = endpoint {
+        builder = builder.with_endpoint(endpoint);
+    }
+    let exporter = builder
         .build()
         .map_err(|e| TelemetryError::Exporter(e.to_string()))?;
     Ok(SdkTracerProvider::builder()
@@ -145,5 +151,7 @@ pub enum TelemetryError {
     Exporter(String),
 }
 
+#[cfg(test)]
+mod export_tests;
 #[cfg(test)]
 mod span_tests;
