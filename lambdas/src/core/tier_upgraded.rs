@@ -29,6 +29,8 @@ pub struct TierUpgraded<'a> {
     pub recommendations: &'a [Value],
     /// The durable-execution callback id the acknowledger completes.
     pub callback_id: &'a str,
+    /// The W3C trace context of the publishing span (also in the `_datadog` carrier, as the original).
+    pub traceparent: Option<&'a str>,
 }
 
 impl TierUpgraded<'_> {
@@ -40,7 +42,7 @@ impl TierUpgraded<'_> {
             .iter()
             .take(MAX_RECOMMENDATIONS)
             .collect();
-        let detail = json!({
+        let mut detail = json!({
             "id": self.event_id,
             "time": self.time,
             "type": TIER_UPGRADED_V1,
@@ -57,6 +59,10 @@ impl TierUpgraded<'_> {
                 "callbackId": self.callback_id,
             },
         });
+        if let (Some(traceparent), Some(fields)) = (self.traceparent, detail.as_object_mut()) {
+            fields.insert("traceparent".into(), json!(traceparent));
+            fields.insert("_datadog".into(), json!({"traceparent": traceparent}));
+        }
         OutgoingEvent {
             source,
             detail_type: TIER_UPGRADED_V1.to_owned(),
@@ -84,6 +90,7 @@ mod tests {
             current_points: 500,
             recommendations: &products,
             callback_id: "cb-1",
+            traceparent: Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
         }
         .event();
         assert_eq!(
@@ -92,6 +99,9 @@ mod tests {
         );
         let detail: Value = serde_json::from_str(&event.detail).unwrap();
         assert_eq!(detail["source"], "dev.loyalty");
+        let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        assert_eq!(detail["traceparent"], traceparent);
+        assert_eq!(detail["_datadog"], json!({"traceparent": traceparent}));
         assert_eq!(
             detail["data"],
             json!({"userId":"u1","previousTier":"Bronze","newTier":"Silver","currentPoints":500,

@@ -4,7 +4,7 @@
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::core::cloud_event::CloudEvent;
+use crate::core::cloud_event::{CloudEvent, EventBridgeEnvelope};
 use crate::telemetry::remote_span_context;
 
 /// The `process <type>` span of one consumed event from `destination` (the subscription queue, e.g.
@@ -34,4 +34,13 @@ pub fn consumer_span(event: &CloudEvent, now_ms: i64, destination: &str) -> Span
         span.add_link(producer);
     }
     span
+}
+
+/// [`consumer_span`] of an SQS message body (an EventBridge event); a body that is not one gets no span (the
+/// handler rejects it with its reason).
+pub fn consumer_span_of_body(body: &str, now_ms: i64, destination: &str) -> Span {
+    match EventBridgeEnvelope::from_body(body).and_then(|envelope| envelope.cloud_event()) {
+        Ok(event) => consumer_span(&event, now_ms, destination),
+        Err(_) => Span::none(),
+    }
 }

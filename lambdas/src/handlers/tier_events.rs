@@ -10,8 +10,12 @@ use crate::core::outgoing::{POINTS_ADDED_V2, TIER_UPGRADED_V1};
 use crate::core::tier::Tier;
 use crate::core::time_format::iso_millis;
 use crate::handlers::batch::{BatchOutcome, ItemFailure, SqsBatchHandler, SqsMessage, handle_each};
-use crate::ports::{CallbackOutcome, CallbackSender, Clock, StartOutcome, WorkflowStarter};
+use crate::handlers::telemetry::consumer_span_of_body;
+use crate::ports::{
+    CallbackOutcome, CallbackSender, Clock, StartOutcome, SystemClock, WorkflowStarter,
+};
 use crate::tier::UpgradeRequest;
+use tracing::Instrument;
 
 /// The deterministic execution name of "upgrade `user_id` to `tier`" (F10): one execution per user and target
 /// tier, whatever the number of events. Execution names allow `[A-Za-z0-9_-]{1,64}`, so the user id is hashed.
@@ -98,6 +102,11 @@ impl<W: WorkflowStarter> TierTrigger<W> {
     }
 
     async fn handle(&self, message: &SqsMessage) -> Result<(), ItemFailure> {
+        let span = consumer_span_of_body(&message.body, SystemClock.now_ms(), "TierUpgradeTrigger");
+        self.start_upgrade(message).instrument(span).await
+    }
+
+    async fn start_upgrade(&self, message: &SqsMessage) -> Result<(), ItemFailure> {
         let Some((name, request)) =
             upgrade_start(&message.body).map_err(|e| rejected(message, e.to_string()))?
         else {
@@ -138,6 +147,15 @@ impl<S: CallbackSender, C: Clock> NotificationAcknowledger<S, C> {
     }
 
     async fn handle(&self, message: &SqsMessage) -> Result<(), ItemFailure> {
+        let span = consumer_span_of_body(
+            &message.body,
+            self.clock.now_ms(),
+            "NotificationAcknowledger",
+        );
+        self.acknowledge(message).instrument(span).await
+    }
+
+    async fn acknowledge(&self, message: &SqsMessage) -> Result<(), ItemFailure> {
         let callback_id =
             acknowledged_callback(&message.body).map_err(|e| rejected(message, e.to_string()))?;
         let callback_id = callback_id.as_str();

@@ -17,7 +17,11 @@ use crate::core::account::BalanceChange;
 use crate::core::outgoing::OutgoingEvent;
 use crate::handlers::batch::{SqsBatchHandler, SqsMessage};
 use crate::handlers::credit_events::{CreditEventHandler, CreditEventKind};
-use crate::ports::{AccountStore, EventPublisher, PublishError, SystemClock};
+use crate::handlers::tier_events::TierTrigger;
+use crate::ports::{
+    AccountStore, EventPublisher, PublishError, StartOutcome, SystemClock, WorkflowError,
+    WorkflowStarter,
+};
 use crate::use_cases::publish_change::publish_balance_change;
 
 const PRODUCER_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
@@ -204,4 +208,68 @@ async fn a_published_event_carries_the_traceparent_of_the_span_that_published_it
         attributes["cloudevents.event_type"],
         "loyalty.pointsAdded.v2"
     );
+}
+
+/// Keeps the executions asked for (the durable-execution port).
+#[derive(Debug, Default)]
+struct Started(Mutex<Vec<(String, Value)>>);
+
+impl WorkflowStarter for Started {
+    async fn start(
+        &self,
+        _function: &str,
+        execution_name: &str,
+        input: &Value,
+    ) -> Result<StartOutcome, WorkflowError> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((execution_name.to_owned(), input.clone()));
+        Ok(StartOutcome::Started {
+            arn: format!("arn:{execution_name}"),
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_tier_trigger_processes_points_added_in_a_span_linked_to_the_publisher() {
+    let exporter = InMemorySpanExporter::default();
+    let (_provider, _guard) = export_spans_to(&exporter);
+    let traceparent = format!("00-{PRODUCER_TRACE}-{PRODUCER_SPAN}-01");
+    let detail = json!({
+        "id": "e-7", "time": "2026-03-09T08:35:45.123Z", "type": "loyalty.pointsAdded.v2",
+        "source": "loyalty", "specversion": "1.0", "datacontenttype": "application/json",
+        "data": {"userId": USER, "pointsAdded": 450, "totalPoints": 550},
+        "traceparent": traceparent,
+    });
+    let envelope =
+        json!({"detail-type": "loyalty.pointsAdded.v2", "source": "dev.loyalty", "detail": detail});
+    let message = SqsMessage {
+        message_id: "sqs-7".into(),
+        body: envelope.to_string(),
+        receive_count: 1,
+    };
+    let trigger = TierTrigger::new(Started::default(), "tier-upgrade-orchestrator");
+
+    let outcome = trigger.handle_batch(&[message]).await;
+
+    assert_eq!(outcome.failures, vec![]);
+    let spans = spans_named(&exporter, "process loyalty.pointsAdded.v2");
+    assert_eq!(spans.len(), 1);
+    let links = &spans[0].links.links;
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        format!("{:032x}", links[0].span_context.trace_id()),
+        PRODUCER_TRACE
+    );
+    assert_eq!(
+        format!("{:016x}", links[0].span_context.span_id()),
+        PRODUCER_SPAN
+    );
+    let attributes = attributes(&spans[0]);
+    assert_eq!(
+        attributes["messaging.destination.name"],
+        "TierUpgradeTrigger"
+    );
+    assert_eq!(attributes["messaging.message.id"], "e-7");
 }

@@ -1,13 +1,17 @@
 //! The real activities of the tier workflow (section 5.2): tier store, product clients, the bus.
 
 use crate::catalog::{Products, Recommendations};
+use crate::core::outgoing::TIER_UPGRADED_V1;
 use crate::core::tier_upgraded::TierUpgraded;
 use crate::core::time_format::iso_millis;
 use crate::ports::{
     Clock, EventPublisher, ProductSearch, ProductService, TierStore, TierStoreError,
 };
+use crate::telemetry::current_traceparent;
 use crate::tier::{SavedTier, TierAccount, TierChange, UpgradeRequest};
+use crate::use_cases::publish_change::new_traceparent;
 use crate::workflow::tier_upgrade::{Activities, Error, ErrorKind};
+use tracing::Instrument;
 
 /// The search query the original sends (section 5.2, step 3b).
 pub fn recommendation_query(change: &TierChange, total_points: i64) -> String {
@@ -186,6 +190,16 @@ where
             );
         }
         let recommendations = &recommendations.products;
+        let span = tracing::debug_span!(
+            "publish",
+            otel.name = %format!("publish {TIER_UPGRADED_V1}"),
+            otel.kind = "producer",
+            messaging.system = "eventbridge",
+            messaging.operation.type = "send",
+            messaging.batch.message_count = 1,
+            cloudevents.event_type = TIER_UPGRADED_V1,
+        );
+        let traceparent = span.in_scope(|| current_traceparent().unwrap_or_else(new_traceparent));
         let time = iso_millis(self.clock.now_ms());
         let event_id = uuid::Uuid::new_v4().to_string();
         let event = TierUpgraded {
@@ -198,9 +212,14 @@ where
             current_points: input.total_points,
             recommendations,
             callback_id,
+            traceparent: Some(&traceparent),
         }
         .event();
-        self.publisher.publish(&[event]).await.map_err(transient)
+        self.publisher
+            .publish(&[event])
+            .instrument(span)
+            .await
+            .map_err(transient)
     }
 
     async fn record_completion(

@@ -410,6 +410,7 @@ async fn the_trigger_starts_one_named_execution_and_the_acknowledger_completes_i
         current_points: 550,
         recommendations: &[],
         callback_id: &callback_id,
+        traceparent: Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
     };
     publisher(&moto).publish(&[upgraded.event()]).await.unwrap();
     let ack_event: SqsEvent =
