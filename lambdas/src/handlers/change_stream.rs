@@ -6,7 +6,7 @@ use crate::core::account::BalanceChange;
 use crate::core::outgoing::OutgoingEvent;
 use crate::handlers::batch::{BatchOutcome, ItemFailure};
 use crate::ports::{Clock, EventPublisher};
-use crate::use_cases::publish_change::events_of;
+use crate::use_cases::publish_change::traced_events_of;
 
 /// One change record of the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +43,10 @@ pub async fn handle_stream_batch<P: EventPublisher, C: Clock>(
     let max_entries = publisher.max_entries_per_call().max(2);
     let mut call: Vec<OutgoingEvent> = Vec::with_capacity(max_entries);
     let mut call_start = 0;
+    // The producer spans of the events in `call`, kept open until their PutEvents call returns.
+    let mut spans = Vec::with_capacity(max_entries);
     for (index, record) in records.iter().enumerate() {
-        let events = events_of(clock, env, &record.change);
+        let (events, span) = traced_events_of(clock, env, &record.change);
         if !call.is_empty() && call.len() + events.len() > max_entries {
             if let Err(error) = publisher.publish(&call).await {
                 tracing::warn!(%error, "publish failed; the records will be retried");
@@ -53,9 +55,11 @@ pub async fn handle_stream_batch<P: EventPublisher, C: Clock>(
                 };
             }
             call.clear();
+            spans.clear();
             call_start = index;
         }
         call.extend(events);
+        spans.push(span);
     }
     if !call.is_empty()
         && let Err(error) = publisher.publish(&call).await

@@ -15,7 +15,8 @@ use crate::adapters::embedded::account_store::SqliteAccountStore;
 use crate::adapters::embedded::database::Database;
 use crate::core::account::BalanceChange;
 use crate::core::outgoing::OutgoingEvent;
-use crate::handlers::batch::{SqsBatchHandler, SqsMessage};
+use crate::handlers::batch::{BatchOutcome, SqsBatchHandler, SqsMessage};
+use crate::handlers::change_stream::{StreamRecord, handle_stream_batch};
 use crate::handlers::credit_events::{CreditEventHandler, CreditEventKind};
 use crate::handlers::tier_events::TierTrigger;
 use crate::ports::{
@@ -272,4 +273,62 @@ async fn the_tier_trigger_processes_points_added_in_a_span_linked_to_the_publish
         "TierUpgradeTrigger"
     );
     assert_eq!(attributes["messaging.message.id"], "e-7");
+}
+
+fn traceparent_of(span: &SpanData) -> String {
+    format!(
+        "00-{:032x}-{:016x}-01",
+        span.span_context.trace_id(),
+        span.span_context.span_id()
+    )
+}
+
+#[tokio::test]
+async fn each_change_of_the_stream_is_published_with_the_traceparent_of_its_own_span() {
+    let exporter = InMemorySpanExporter::default();
+    let (_provider, _guard) = export_spans_to(&exporter);
+    let published = Published::default();
+    let change = |sequence: &str, old: i64, new: i64, version: i64| StreamRecord {
+        sequence_number: sequence.into(),
+        change: BalanceChange {
+            user_id: USER.into(),
+            old_points: Some(old),
+            new_points: new,
+            expected_version: version,
+            new_version: version + 1,
+        },
+    };
+    let records = [change("1", 100, 150, 1), change("2", 150, 120, 2)];
+
+    let outcome = handle_stream_batch(&published, &SystemClock, "dev", &records).await;
+
+    assert_eq!(outcome, BatchOutcome::default());
+    let added = spans_named(&exporter, "publish loyalty.pointsAdded.v2");
+    let spent = spans_named(&exporter, "publish loyalty.pointsSpent.v1");
+    assert_eq!((added.len(), spent.len()), (1, 1));
+    let events = published.0.lock().unwrap().clone();
+    let traceparents: Vec<(String, Value)> = events
+        .iter()
+        .map(|e| {
+            let detail: Value = serde_json::from_str(&e.detail).unwrap();
+            (e.detail_type.clone(), detail["traceparent"].clone())
+        })
+        .collect();
+    assert_eq!(
+        traceparents,
+        [
+            (
+                "loyalty.pointsAdded.v1".to_owned(),
+                json!(traceparent_of(&added[0]))
+            ),
+            (
+                "loyalty.pointsAdded.v2".to_owned(),
+                json!(traceparent_of(&added[0]))
+            ),
+            (
+                "loyalty.pointsSpent.v1".to_owned(),
+                json!(traceparent_of(&spent[0]))
+            ),
+        ]
+    );
 }

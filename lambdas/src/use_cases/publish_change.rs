@@ -9,7 +9,7 @@ use crate::core::outgoing::{
 use crate::core::time_format::iso_millis;
 use crate::ports::{Clock, EventPublisher, PublishError};
 use crate::telemetry::current_traceparent;
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 /// A fresh W3C `traceparent` (random trace and span ids, sampled): the root of the publish's trace.
 pub fn new_traceparent() -> String {
@@ -33,16 +33,15 @@ pub fn events_of<C: Clock>(clock: &C, env: &str, change: &BalanceChange) -> Vec<
     balance_change_events(change, &context)
 }
 
-/// Publishes the events of `change` in one call; returns how many were published (0 for an unchanged balance).
-pub async fn publish_balance_change<P: EventPublisher, C: Clock>(
-    publisher: &P,
+/// The events of one change built inside their producer span `publish <newest type>` (one span for a v1/v2 pair,
+/// as the original), so their `traceparent` is that span's; the span is returned to cover the PutEvents call.
+pub fn traced_events_of<C: Clock>(
     clock: &C,
     env: &str,
     change: &BalanceChange,
-) -> Result<usize, PublishError> {
-    // One span for a v1/v2 pair, named after its newest type, as the original did.
+) -> (Vec<OutgoingEvent>, Span) {
     let newest_type = match change.difference() {
-        0 => return Ok(0),
+        0 => return (Vec::new(), Span::none()),
         d if d > 0 => POINTS_ADDED_V2,
         _ => POINTS_SPENT_V1,
     };
@@ -56,10 +55,21 @@ pub async fn publish_balance_change<P: EventPublisher, C: Clock>(
         cloudevents.event_type = newest_type,
     );
     let events = span.in_scope(|| events_of(clock, env, change));
+    span.record("messaging.batch.message_count", events.len());
+    (events, span)
+}
+
+/// Publishes the events of `change` in one call; returns how many were published (0 for an unchanged balance).
+pub async fn publish_balance_change<P: EventPublisher, C: Clock>(
+    publisher: &P,
+    clock: &C,
+    env: &str,
+    change: &BalanceChange,
+) -> Result<usize, PublishError> {
+    let (events, span) = traced_events_of(clock, env, change);
     if events.is_empty() {
         return Ok(0);
     }
-    span.record("messaging.batch.message_count", events.len());
     publisher.publish(&events).instrument(span).await?;
     Ok(events.len())
 }
