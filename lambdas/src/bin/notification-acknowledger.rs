@@ -14,12 +14,18 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let _telemetry = init_tracing();
+    let telemetry = init_tracing();
+    let flusher = telemetry.flusher();
     let config = load_sdk_config().await;
     let function = AcknowledgerFunction::new(&config);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let function = function.clone();
-        async move { Ok::<_, lambda_runtime::Error>(function.handle(&event.payload).await) }
+        let flusher = flusher.clone();
+        async move {
+            let response = function.handle(&event.payload).await;
+            flusher.flush().await;
+            Ok::<_, lambda_runtime::Error>(response)
+        }
     }))
     .await
 }

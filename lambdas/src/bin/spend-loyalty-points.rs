@@ -15,14 +15,20 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let _telemetry = init_tracing();
+    let telemetry = init_tracing();
+    let flusher = telemetry.flusher();
     let config = load_sdk_config().await;
     let api = ApiFunction::new(&config, &ApiSettings::from_env().map_err(cold_start)?)
         .await
         .map_err(cold_start)?;
     lambda_http::run(lambda_http::service_fn(move |request| {
         let api = api.clone();
-        async move { Ok::<_, Infallible>(api.handle(request).await) }
+        let flusher = flusher.clone();
+        async move {
+            let response = api.handle(request).await;
+            flusher.flush().await;
+            Ok::<_, Infallible>(response)
+        }
     }))
     .await
 }

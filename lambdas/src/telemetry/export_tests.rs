@@ -13,7 +13,7 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use prost::Message as _;
 
-use super::{SERVICE_NAME, TRACER_NAME, build_provider};
+use super::{Flusher, SERVICE_NAME, TRACER_NAME, build_provider};
 
 /// What the collector received: content type and body of each request.
 #[derive(Debug, Clone, Default)]
@@ -137,4 +137,24 @@ async fn an_unreachable_collector_is_an_error_value_never_a_panic() {
     let result = export_one_span(&provider, "lost").await;
 
     assert!(result.is_err(), "{result:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_flusher_exports_an_invocations_spans_before_it_returns() {
+    let (endpoint, collector, server) = start_collector(StatusCode::OK).await;
+    let provider = build_provider(Some(&endpoint)).unwrap();
+    let flusher = Flusher {
+        provider: Some(provider.clone()),
+    };
+    provider.tracer(TRACER_NAME).in_span("invocation", |_| {});
+    assert_eq!(collector.requests.lock().unwrap().len(), 0);
+
+    flusher.flush().await;
+
+    let requests = collector.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(span_names(&requests[0].1), ["invocation"]);
+    // Without an exporter there is nothing to flush and nothing fails.
+    Flusher::default().flush().await;
+    server.abort();
 }

@@ -52,6 +52,35 @@ impl Telemetry {
     pub fn exporting(&self) -> bool {
         self.provider.is_some()
     }
+
+    /// A handle that exports the buffered spans on demand (cheap to clone into a handler).
+    pub fn flusher(&self) -> Flusher {
+        Flusher {
+            provider: self.provider.clone(),
+        }
+    }
+}
+
+/// Exports the spans buffered so far: a Lambda function calls it at the end of each invocation, before its
+/// sandbox may be frozen. Does nothing when spans are not exported; a failure is logged, never returned (F16).
+#[derive(Debug, Clone, Default)]
+pub struct Flusher {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Flusher {
+    /// Waits (off the async threads) until the batch processor has exported what it holds.
+    pub async fn flush(&self) {
+        let Some(provider) = self.provider.clone() else {
+            return;
+        };
+        let error = match tokio::task::spawn_blocking(move || provider.force_flush()).await {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => error.to_string(),
+            Err(error) => error.to_string(),
+        };
+        tracing::warn!(%error, "flushing spans failed (they are dropped)");
+    }
 }
 
 impl Drop for Telemetry {

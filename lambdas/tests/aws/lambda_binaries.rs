@@ -41,7 +41,24 @@ fn function_command(binary: &str, moto: &Moto, runtime: &RuntimeApi) -> Command 
     command
 }
 
-#[tokio::test]
+/// The bodies an OTLP/HTTP collector on 127.0.0.1 receives; its traces endpoint.
+async fn start_span_collector() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>) {
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let received = bodies.clone();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let received = received.clone();
+            async move { received.lock().unwrap().push(body.to_vec()) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}"), bodies)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handle_user_created_credits_an_sqs_event_from_the_runtime_api() {
     let moto = Moto::start().await;
     moto.create_table(TABLE).await;
@@ -63,17 +80,23 @@ async fn handle_user_created_credits_an_sqs_event_from_the_runtime_api() {
         .unwrap();
     let event = moto.receive_sqs_event(&queue, 1).await;
 
+    let (collector, spans) = start_span_collector().await;
     let runtime = RuntimeApi::start().await;
     runtime.invoke("req-1", event);
     let _function = Function(
         function_command(env!("CARGO_BIN_EXE_handle-user-created"), &moto, &runtime)
             .env("TABLE_NAME", TABLE)
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
     let answer = runtime.answer("req-1", Duration::from_secs(20)).await;
     assert_eq!(answer, Answer::Response(json!({"batchItemFailures": []})));
+    // The invocation's spans were exported before its response (the sandbox may be frozen right after).
+    let exported = spans.lock().unwrap().concat();
+    let span_name = b"process users.userCreated.v1";
+    assert!(exported.windows(span_name.len()).any(|w| w == span_name));
     let account = DynamoAccountStore::new(moto.dynamodb(), TABLE)
         .load_account("u1")
         .await
