@@ -148,27 +148,53 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
     let mut workers = service.start_workers(&stopped);
     if let Some(endpoints) = &endpoints {
-        let time = if tier.tier_time_scale == 1.0 {
-            TimeControl::Real
-        } else {
-            TimeControl::Scaled(tier.tier_time_scale)
-        };
-        let durable_path = data_dir.join(DURABLE_DATABASE_FILE);
-        let local = DurableLocal::open(
-            &durable_path,
-            DurableLocalOptions {
-                time,
-                ..DurableLocalOptions::default()
-            },
-        )
-        .with_context(|| format!("cannot open {}", durable_path.display()))?;
+        let local = open_durable_local(&data_dir, tier.tier_time_scale)?;
         workers.extend(
             service
                 .start_tier_workflow(&local, endpoints, &stopped)
                 .context("cannot register the tier workflow on durable-local")?,
         );
     }
-    let served = axum::serve(listener, service.router())
+    serve_until_stopped(listener, service.router(), stop, workers).await
+}
+
+pub(crate) async fn futures_join_all(workers: Vec<tokio::task::JoinHandle<()>>) {
+    for worker in workers {
+        if let Err(error) = worker.await {
+            tracing::error!(%error, "a worker ended abnormally");
+        }
+    }
+}
+
+/// durable-local on `<data-dir>/durable.db`, its waits and timeouts scaled by `time_scale` (1.0: real time).
+pub(crate) fn open_durable_local(
+    data_dir: &std::path::Path,
+    time_scale: f64,
+) -> anyhow::Result<DurableLocal> {
+    let time = if time_scale == 1.0 {
+        TimeControl::Real
+    } else {
+        TimeControl::Scaled(time_scale)
+    };
+    let durable_path = data_dir.join(DURABLE_DATABASE_FILE);
+    DurableLocal::open(
+        &durable_path,
+        DurableLocalOptions {
+            time,
+            ..DurableLocalOptions::default()
+        },
+    )
+    .with_context(|| format!("cannot open {}", durable_path.display()))
+}
+
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then tells the workers to stop and waits for them.
+pub(crate) async fn serve_until_stopped(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    stop: watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+) -> anyhow::Result<()> {
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     println!("shutting down: draining in-flight work");
@@ -182,12 +208,4 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("stopped cleanly");
     Ok(())
-}
-
-pub(crate) async fn futures_join_all(workers: Vec<tokio::task::JoinHandle<()>>) {
-    for worker in workers {
-        if let Err(error) = worker.await {
-            tracing::error!(%error, "a worker ended abnormally");
-        }
-    }
 }

@@ -2,20 +2,18 @@
 //! `AWS_ENDPOINT_URL` (moto server locally), local pollers for the credit queues and the table's stream.
 
 use anyhow::Context;
-use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
 use lambdas::adapters::aws::load_sdk_config;
 use lambdas::adapters::http::JwtSecret;
 use lambdas::local::aws_backend::stream_poller::CHECKPOINT_FILE;
 use lambdas::local::aws_backend::{AwsBackend, AwsBackendConfig};
 use lambdas::local::data_dir_lock::DataDirLock;
 use lambdas::local::secret::resolve_secret;
-use lambdas::local::tier_workflow::DURABLE_DATABASE_FILE;
 use lambdas::tier_workflow::config::{ENDPOINT_SETTINGS, endpoints_from_settings};
 use lambdas::tier_workflow::embedded::{ORCHESTRATOR_FUNCTION, ServiceEndpoints};
 use tokio::sync::watch;
 
 use crate::cli::ServeArgs;
-use crate::serve::{DRAIN_TIMEOUT, futures_join_all, shutdown_signal};
+use crate::serve::{open_durable_local, serve_until_stopped};
 
 fn print_components(
     backend: &AwsBackend,
@@ -123,36 +121,12 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
     let mut workers = backend.start_workers(&stopped)?;
     if let Some(endpoints) = &endpoints {
-        let time = if tier.tier_time_scale == 1.0 {
-            TimeControl::Real
-        } else {
-            TimeControl::Scaled(tier.tier_time_scale)
-        };
-        let durable_path = data_dir.join(DURABLE_DATABASE_FILE);
-        let local = DurableLocal::open(
-            &durable_path,
-            DurableLocalOptions {
-                time,
-                ..DurableLocalOptions::default()
-            },
-        )
-        .with_context(|| format!("cannot open {}", durable_path.display()))?;
+        let local = open_durable_local(&data_dir, tier.tier_time_scale)?;
         workers.extend(
             backend
                 .start_tier_workflow(&local, endpoints, &stopped)
                 .context("cannot register the tier workflow on durable-local")?,
         );
     }
-    let served = axum::serve(listener, backend.router())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-    println!("shutting down: draining in-flight work");
-    let _ = stop.send(true);
-    let drained = tokio::time::timeout(DRAIN_TIMEOUT, futures_join_all(workers)).await;
-    served.context("the HTTP server failed")?;
-    if drained.is_err() {
-        anyhow::bail!("workers did not stop within {DRAIN_TIMEOUT:?}");
-    }
-    println!("stopped cleanly");
-    Ok(())
+    serve_until_stopped(listener, backend.router(), stop, workers).await
 }
