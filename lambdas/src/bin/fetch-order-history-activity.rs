@@ -3,10 +3,9 @@
 // The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
 #![recursion_limit = "256"]
 
-use lambda_runtime::{LambdaEvent, service_fn};
 use lambdas::adapters::aws::load_sdk_config;
 use lambdas::functions::order_history::{OrderHistoryFunction, OrderHistorySettings};
-use lambdas::functions::{cold_start, init_tracing};
+use lambdas::functions::{cold_start, init_tracing, run_events};
 use lambdas::orders::HistoryRequest;
 
 #[global_allocator]
@@ -23,14 +22,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     )
     .await
     .map_err(cold_start)?;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<HistoryRequest>| {
+    run_events(flusher, move |event: HistoryRequest| {
         let function = function.clone();
-        let flusher = flusher.clone();
-        async move {
-            let response = function.handle(event.payload).await;
-            flusher.flush().await;
-            Ok::<_, lambda_runtime::Error>(response)
-        }
-    }))
+        async move { function.handle(event).await }
+    })
     .await
 }

@@ -4,8 +4,6 @@
 // The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
 #![recursion_limit = "256"]
 
-use std::convert::Infallible;
-
 use lambdas::adapters::aws::load_sdk_config;
 use lambdas::functions::api::{ApiFunction, ApiSettings};
 use lambdas::functions::{cold_start, init_tracing};
@@ -21,14 +19,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let api = ApiFunction::new(&config, &ApiSettings::from_env().map_err(cold_start)?)
         .await
         .map_err(cold_start)?;
-    lambda_http::run(lambda_http::service_fn(move |request| {
-        let api = api.clone();
-        let flusher = flusher.clone();
-        async move {
-            let response = api.handle(request).await;
-            flusher.flush().await;
-            Ok::<_, Infallible>(response)
-        }
-    }))
-    .await
+    api.run(flusher).await
 }

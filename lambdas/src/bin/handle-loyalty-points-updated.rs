@@ -5,10 +5,9 @@
 #![recursion_limit = "256"]
 
 use aws_lambda_events::event::dynamodb::Event;
-use lambda_runtime::{LambdaEvent, service_fn};
 use lambdas::adapters::aws::load_sdk_config;
 use lambdas::functions::points_updated::PointsUpdatedFunction;
-use lambdas::functions::{cold_start, init_tracing};
+use lambdas::functions::{cold_start, init_tracing, run_events};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -19,14 +18,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let flusher = telemetry.flusher();
     let config = load_sdk_config().await;
     let function = PointsUpdatedFunction::from_env(&config).map_err(cold_start)?;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
+    run_events(flusher, move |event: Event| {
         let function = function.clone();
-        let flusher = flusher.clone();
-        async move {
-            let response = function.handle(&event.payload).await;
-            flusher.flush().await;
-            Ok::<_, lambda_runtime::Error>(response)
-        }
-    }))
+        async move { function.handle(&event).await }
+    })
     .await
 }

@@ -5,10 +5,9 @@
 #![recursion_limit = "256"]
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use lambda_runtime::{LambdaEvent, service_fn};
 use lambdas::adapters::aws::load_sdk_config;
 use lambdas::functions::credit_events::CreditFunction;
-use lambdas::functions::{cold_start, init_tracing};
+use lambdas::functions::{cold_start, init_tracing, run_events};
 use lambdas::handlers::credit_events::CreditEventKind;
 
 #[global_allocator]
@@ -21,14 +20,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = load_sdk_config().await;
     let function =
         CreditFunction::from_env(&config, CreditEventKind::OrderCompleted).map_err(cold_start)?;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+    run_events(flusher, move |event: SqsEvent| {
         let function = function.clone();
-        let flusher = flusher.clone();
-        async move {
-            let response = function.handle(&event.payload).await;
-            flusher.flush().await;
-            Ok::<_, lambda_runtime::Error>(response)
-        }
-    }))
+        async move { function.handle(&event).await }
+    })
     .await
 }

@@ -4,10 +4,9 @@
 #![recursion_limit = "256"]
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use lambda_runtime::{LambdaEvent, service_fn};
 use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::init_tracing;
 use lambdas::functions::tier_queues::AcknowledgerFunction;
+use lambdas::functions::{init_tracing, run_events};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -18,14 +17,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let flusher = telemetry.flusher();
     let config = load_sdk_config().await;
     let function = AcknowledgerFunction::new(&config);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+    run_events(flusher, move |event: SqsEvent| {
         let function = function.clone();
-        let flusher = flusher.clone();
-        async move {
-            let response = function.handle(&event.payload).await;
-            flusher.flush().await;
-            Ok::<_, lambda_runtime::Error>(response)
-        }
-    }))
+        async move { function.handle(&event).await }
+    })
     .await
 }

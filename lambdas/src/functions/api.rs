@@ -10,6 +10,7 @@ use crate::adapters::aws::{AwsError, DynamoAccountStore, ParameterStore};
 use crate::adapters::http::{ApiState, JwtSecret, api_routes, with_gateway_fallback};
 use crate::functions::required_env;
 use crate::ports::SystemClock;
+use crate::telemetry::Flusher;
 
 /// The settings of the API functions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +66,21 @@ impl ApiFunction {
             Ok(response) => response,
             Err(never) => match never {},
         }
+    }
+
+    /// Serves API Gateway requests under `lambda_http` until the runtime stops, flushing the spans of each
+    /// request before its answer (a frozen Lambda exports nothing).
+    pub async fn run(self, flusher: Flusher) -> Result<(), lambda_runtime::Error> {
+        lambda_http::run(lambda_http::service_fn(move |request| {
+            let api = self.clone();
+            let flusher = flusher.clone();
+            async move {
+                let response = api.handle(request).await;
+                flusher.flush().await;
+                Ok::<_, std::convert::Infallible>(response)
+            }
+        }))
+        .await
     }
 }
 

@@ -6,9 +6,11 @@
 pub mod api;
 pub mod credit_events;
 pub mod environment;
+pub mod event_loop;
 pub mod orchestrator;
 pub mod order_history;
 pub mod points_updated;
 pub mod tier_queues;
 
 pub use environment::{cold_start, init_tracing, optional_env, required_env};
+pub use event_loop::run_events;
