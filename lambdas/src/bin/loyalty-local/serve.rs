@@ -17,7 +17,7 @@ use lambdas::tier_workflow::config::{ENDPOINT_SETTINGS, endpoints_from_settings}
 use lambdas::tier_workflow::embedded::{ORCHESTRATOR_FUNCTION, ServiceEndpoints};
 use tokio::sync::watch;
 
-use crate::cli::{Backend, ServeArgs};
+use crate::cli::{Backend, ServeArgs, TierWorkflowArgs};
 
 pub(crate) const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -117,17 +117,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (secret, origin) = resolve_secret(args.jwt_secret.as_deref(), &data_dir)
         .context("cannot read or create the JWT secret")?;
     let tier = &args.tier_workflow;
-    let endpoints = endpoints_from_settings(
-        tier.product_service_endpoint.as_deref(),
-        tier.product_search_endpoint.as_deref(),
-        tier.order_service_endpoint.as_deref(),
-    )?;
-    if !(tier.tier_time_scale.is_finite() && tier.tier_time_scale > 0.0) {
-        anyhow::bail!(
-            "--tier-time-scale must be a positive number, got {}",
-            tier.tier_time_scale
-        );
-    }
+    let endpoints = tier_endpoints(tier)?;
     let mut config = ServiceConfig::new(&data_dir, &args.env, JwtSecret::new(&secret));
     config.tier_workflow = endpoints.is_some();
     let service = EmbeddedService::open(config)
@@ -208,4 +198,20 @@ pub(crate) async fn serve_until_stopped(
     }
     println!("stopped cleanly");
     Ok(())
+}
+
+/// The tier workflow's service endpoints (`None`: the workflow is off), after checking `--tier-time-scale`.
+pub(crate) fn tier_endpoints(tier: &TierWorkflowArgs) -> anyhow::Result<Option<ServiceEndpoints>> {
+    let endpoints = endpoints_from_settings(
+        tier.product_service_endpoint.as_deref(),
+        tier.product_search_endpoint.as_deref(),
+        tier.order_service_endpoint.as_deref(),
+    )?;
+    if !(tier.tier_time_scale.is_finite() && tier.tier_time_scale > 0.0) {
+        anyhow::bail!(
+            "--tier-time-scale must be a positive number, got {}",
+            tier.tier_time_scale
+        );
+    }
+    Ok(endpoints)
 }

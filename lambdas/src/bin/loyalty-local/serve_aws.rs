@@ -8,12 +8,12 @@ use lambdas::local::aws_backend::stream_poller::CHECKPOINT_FILE;
 use lambdas::local::aws_backend::{AwsBackend, AwsBackendConfig};
 use lambdas::local::data_dir_lock::DataDirLock;
 use lambdas::local::secret::resolve_secret;
-use lambdas::tier_workflow::config::{ENDPOINT_SETTINGS, endpoints_from_settings};
+use lambdas::tier_workflow::config::ENDPOINT_SETTINGS;
 use lambdas::tier_workflow::embedded::{ORCHESTRATOR_FUNCTION, ServiceEndpoints};
 use tokio::sync::watch;
 
 use crate::cli::ServeArgs;
-use crate::serve::{open_durable_local, serve_until_stopped};
+use crate::serve::{open_durable_local, serve_until_stopped, tier_endpoints};
 
 fn print_components(
     backend: &AwsBackend,
@@ -64,17 +64,7 @@ fn print_components(
 /// Runs the service on the AWS adapters until a shutdown signal.
 pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
     let tier = &args.tier_workflow;
-    let endpoints = endpoints_from_settings(
-        tier.product_service_endpoint.as_deref(),
-        tier.product_search_endpoint.as_deref(),
-        tier.order_service_endpoint.as_deref(),
-    )?;
-    if !(tier.tier_time_scale.is_finite() && tier.tier_time_scale > 0.0) {
-        anyhow::bail!(
-            "--tier-time-scale must be a positive number, got {}",
-            tier.tier_time_scale
-        );
-    }
+    let endpoints = tier_endpoints(tier)?;
     let data_dir = args.data_dir.data_dir.clone();
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
