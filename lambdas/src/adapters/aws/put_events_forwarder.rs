@@ -10,31 +10,12 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::post;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::adapters::http::put_events::{AMZ_JSON, PUT_EVENTS_TARGET};
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Entry {
-    source: Option<String>,
-    detail_type: Option<String>,
-    detail: Option<String>,
-    event_bus_name: Option<String>,
-    #[serde(default)]
-    resources: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Request {
-    #[serde(default)]
-    entries: Vec<Entry>,
-}
+use crate::adapters::http::put_events::{aws_error, aws_json, read_request};
 
 struct Forwarder {
     client: Client,
@@ -50,50 +31,18 @@ pub fn put_events_forwarder_routes(client: Client, bus_name: &str) -> Router {
     Router::new().route("/", post(forward)).with_state(state)
 }
 
-fn aws_json(status: StatusCode, body: &Value) -> Response {
-    let mut response = (status, body.to_string()).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(AMZ_JSON));
-    response
-}
-
-fn aws_error(status: StatusCode, error_type: &str, message: &str) -> Response {
-    let mut response = aws_json(status, &json!({"__type": error_type, "message": message}));
-    if let Ok(value) = HeaderValue::from_str(error_type) {
-        response.headers_mut().insert("x-amzn-errortype", value);
-    }
-    response
-}
-
 async fn forward(
     State(forwarder): State<Arc<Forwarder>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if target != PUT_EVENTS_TARGET {
-        return aws_error(
-            StatusCode::BAD_REQUEST,
-            "UnknownOperationException",
-            &format!("only {PUT_EVENTS_TARGET} is served here, not `{target}`"),
-        );
-    }
-    let request: Request = match serde_json::from_slice(&body) {
+    let request = match read_request(&headers, &body) {
         Ok(request) => request,
-        Err(e) => {
-            return aws_error(
-                StatusCode::BAD_REQUEST,
-                "SerializationException",
-                &e.to_string(),
-            );
-        }
+        Err(response) => return *response,
     };
     let entries = request
         .entries
+        .unwrap_or_default()
         .into_iter()
         .map(|e| {
             let bus = match e.event_bus_name.as_deref().map(str::trim) {

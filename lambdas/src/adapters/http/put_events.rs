@@ -25,23 +25,25 @@ pub const MAX_ENTRIES: usize = 10;
 /// EventBridge's limit of a request's total entry size.
 pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
 
+/// One entry of a `PutEvents` call as the wire carries it.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RequestEntry {
-    source: Option<String>,
-    detail_type: Option<String>,
-    detail: Option<String>,
-    event_bus_name: Option<String>,
+pub(crate) struct RequestEntry {
+    pub(crate) source: Option<String>,
+    pub(crate) detail_type: Option<String>,
+    pub(crate) detail: Option<String>,
+    pub(crate) event_bus_name: Option<String>,
     #[serde(default)]
-    resources: Vec<String>,
+    pub(crate) resources: Vec<String>,
     /// AWS JSON timestamps are epoch seconds (a number, possibly fractional).
-    time: Option<Value>,
+    pub(crate) time: Option<Value>,
 }
 
+/// A `PutEvents` call's body.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PutEventsRequest {
-    entries: Option<Vec<RequestEntry>>,
+pub(crate) struct PutEventsRequest {
+    pub(crate) entries: Option<Vec<RequestEntry>>,
 }
 
 /// The `POST /` route of the embedded bus.
@@ -49,7 +51,8 @@ pub fn put_events_routes(bus: Arc<Bus>) -> Router {
     Router::new().route("/", post(put_events)).with_state(bus)
 }
 
-fn aws_json(status: StatusCode, body: Value) -> Response {
+/// An AWS JSON 1.1 response.
+pub(crate) fn aws_json(status: StatusCode, body: &Value) -> Response {
     let mut response = (status, body.to_string()).into_response();
     response
         .headers_mut()
@@ -57,8 +60,9 @@ fn aws_json(status: StatusCode, body: Value) -> Response {
     response
 }
 
-fn aws_error(status: StatusCode, error_type: &str, message: &str) -> Response {
-    let mut response = aws_json(status, json!({"__type": error_type, "message": message}));
+/// An AWS JSON 1.1 error response (`__type` in the body and `x-amzn-errortype`).
+pub(crate) fn aws_error(status: StatusCode, error_type: &str, message: &str) -> Response {
+    let mut response = aws_json(status, &json!({"__type": error_type, "message": message}));
     if let Ok(value) = HeaderValue::from_str(error_type) {
         response.headers_mut().insert("x-amzn-errortype", value);
     }
@@ -69,7 +73,12 @@ fn validation(message: &str) -> Response {
     aws_error(StatusCode::BAD_REQUEST, "ValidationException", message)
 }
 
-async fn put_events(State(bus): State<Arc<Bus>>, headers: HeaderMap, body: Bytes) -> Response {
+/// Reads a `PutEvents` call: the `X-Amz-Target` must name `PutEvents` and the body must be its JSON; otherwise the
+/// AWS error response to send back.
+pub(crate) fn read_request(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<PutEventsRequest, Box<Response>> {
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -80,21 +89,25 @@ async fn put_events(State(bus): State<Arc<Bus>>, headers: HeaderMap, body: Bytes
         } else {
             format!("Operation {target} is not supported: only AWSEvents.PutEvents is served here")
         };
-        return aws_error(
+        return Err(Box::new(aws_error(
             StatusCode::BAD_REQUEST,
             "UnknownOperationException",
             &message,
-        );
+        )));
     }
-    let request: PutEventsRequest = match serde_json::from_slice(&body) {
+    serde_json::from_slice(body).map_err(|error| {
+        Box::new(aws_error(
+            StatusCode::BAD_REQUEST,
+            "SerializationException",
+            &format!("Malformed request body: {error}"),
+        ))
+    })
+}
+
+async fn put_events(State(bus): State<Arc<Bus>>, headers: HeaderMap, body: Bytes) -> Response {
+    let request = match read_request(&headers, &body) {
         Ok(request) => request,
-        Err(error) => {
-            return aws_error(
-                StatusCode::BAD_REQUEST,
-                "SerializationException",
-                &format!("Malformed request body: {error}"),
-            );
-        }
+        Err(response) => return *response,
     };
     let Some(entries) = request.entries else {
         return validation(
@@ -137,7 +150,7 @@ async fn put_events(State(bus): State<Arc<Bus>>, headers: HeaderMap, body: Bytes
         })
         .collect();
     match bus.put_events(&entries, SystemClock.now_ms()) {
-        Ok(results) => aws_json(StatusCode::OK, response_body(&results)),
+        Ok(results) => aws_json(StatusCode::OK, &response_body(&results)),
         Err(error) => {
             tracing::error!(%error, "PutEvents failed");
             aws_error(
