@@ -12,8 +12,10 @@ test: fmt-check clippy python-tools cargo-test infra-check
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
+# Twice: every crate with every feature, and the runner as `make run` builds it (without the AWS backend).
 clippy:
-	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features --locked -- -D warnings
+	$(CARGO) clippy -p loyalty-local --all-targets --locked -- -D warnings
 
 ## python-tools: a virtual environment with the official durable-execution emulator (differential tests)
 python-tools: $(VENV)/.installed
@@ -24,8 +26,8 @@ $(VENV)/.installed: requirements-test.txt
 	touch $@
 
 cargo-test:
-	$(CARGO) build --workspace --bins --locked
-	$(CARGO) test --workspace --locked
+	$(CARGO) build --workspace --bins --all-features --locked
+	$(CARGO) test --workspace --all-features --locked
 
 ## run: start the service embedded on 127.0.0.1:8080 (data in .loyalty/)
 run:

@@ -31,7 +31,8 @@ step() { # step NAME COMMAND...: runs and times one step (not in a condition, so
 }
 
 python_tools() {
-  if [[ -f "$VENV/.installed" && "$VENV/.installed" -nt requirements.txt ]]; then
+  if [[ -f "$VENV/.installed" && "$VENV/.installed" -nt requirements.txt \
+        && "$VENV/.installed" -nt requirements-checker.txt ]]; then
     echo "infra/.venv is up to date"
     return
   fi
@@ -39,6 +40,12 @@ python_tools() {
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt
+  # python-hcl2 installs a module named hcl2, as checkov's bc-python-hcl2 does: it goes into its own directory,
+  # which only the checker puts on its path (checker/hcl.py), with its dependencies (lark, regex) at the versions
+  # requirements.txt pins.
+  echo "installing requirements-checker.txt (python-hcl2) into infra/.venv/checker-lib"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --target "$VENV/checker-lib" \
+    -c requirements.txt -r requirements-checker.txt
   touch "$VENV/.installed"
 }
 

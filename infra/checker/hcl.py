@@ -1,16 +1,46 @@
-"""A reader for the subset of HCL the Terraform flavour uses: blocks with labels, attributes, comments, strings
-with interpolation, heredocs. Attribute values are kept as text (whitespace outside strings removed), which is what
-the wiring check compares; nothing is evaluated here (Terraform itself evaluates the names module).
+"""Terraform files read with python-hcl2 (module `hcl2`), normalised into blocks whose attributes are expression text.
+
+python-hcl2 gives a file as a dict: a block type maps to a list of blocks, each label is one more level of nesting
+(quoted as written), and an attribute's value is `${expression}` for an expression, the literal with its quotes for
+a string, and a Python number, boolean or None for the other literals. This module turns that into `Block`s:
+labels without quotes, attributes as the library's text of the expression (without `${...}`; `true`, `null`, `1`,
+`"text"`, `[a, b]`, `{a = 1}`), so that the wiring check compares the text of an attribute with the text of the
+expected expression read the same way (`normalise`). Nothing is evaluated here (Terraform itself evaluates the names
+module).
+
+python-hcl2 and checkov's bc-python-hcl2 both install a module named `hcl2`; check.sh installs python-hcl2 apart,
+into infra/.venv/checker-lib (requirements-checker.txt), which goes first on the path of the checker's process.
 """
 
-import re
+import functools
+import pathlib
+import sys
+
+_LIB = pathlib.Path(__file__).resolve().parent.parent / ".venv" / "checker-lib"
+_IS_BLOCK = "__is_block__"
+
+
+@functools.lru_cache(maxsize=None)
+def _library():
+    """python-hcl2, its serialisation options and lark's exceptions, imported on first use (only the Terraform
+    check needs them)."""
+    if _LIB.is_dir() and str(_LIB) not in sys.path:
+        sys.path.insert(0, str(_LIB))
+    import hcl2
+    import lark.exceptions
+
+    if not hasattr(hcl2, "parses_to_tree"):  # bc-python-hcl2's hcl2 has no such function
+        raise ImportError(f"{hcl2.__file__} is not python-hcl2 (infra/requirements-checker.txt): bash infra/check.sh "
+                          f"installs it into {_LIB}")
+    from hcl2.utils import SerializationOptions
+
+    # Every tuple and object as one text (so that a list in the dict is always a list of blocks), no comments.
+    options = SerializationOptions(with_comments=False, wrap_objects=True, wrap_tuples=True, explicit_blocks=True)
+    return hcl2, options, lark.exceptions
 
 
 class HclError(Exception):
-    """The file is not in the HCL subset this reader understands."""
-
-
-IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+    """The file cannot be read as HCL (its path and the reason in the message)."""
 
 
 class Block:
@@ -27,133 +57,87 @@ class Block:
         return [b for b in self.blocks if b.kind == kind and tuple(b.labels[:len(labels)]) == labels]
 
 
-class _Scanner:
-    def __init__(self, text, path):
-        self.text, self.i, self.path = text, 0, path
+def _text(value):
+    """An attribute value from python-hcl2 as the text of its expression."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        # An expression is wrapped in one `${...}`; a string literal (quoted) or a heredoc is kept as it is.
+        return value[2:-1] if value.startswith("${") and value.endswith("}") else value
+    raise HclError(f"unexpected value from python-hcl2: {value!r}")
 
-    def error(self, message):
-        line = self.text.count("\n", 0, self.i) + 1
-        return HclError(f"{self.path}:{line}: {message}")
 
-    def skip_space(self, newlines=True):
-        while self.i < len(self.text):
-            c = self.text[self.i]
-            if c in " \t\r" or (newlines and c == "\n"):
-                self.i += 1
-            elif c == "#" or self.text.startswith("//", self.i):
-                end = self.text.find("\n", self.i)
-                self.i = len(self.text) if end < 0 else end
-            elif self.text.startswith("/*", self.i):
-                end = self.text.find("*/", self.i)
-                if end < 0:
-                    raise self.error("unclosed /* comment")
-                self.i = end + 2
-            else:
-                return
+def _label(label):
+    return label[1:-1] if len(label) >= 2 and label[0] == label[-1] == '"' else label
 
-    def string(self):
-        """Skips a quoted string starting at self.i (with ${...} interpolations); returns its text."""
-        start, self.i = self.i, self.i + 1
-        while self.i < len(self.text):
-            c = self.text[self.i]
-            if c == "\\":
-                self.i += 2
-            elif c == '"':
-                self.i += 1
-                return self.text[start:self.i]
-            elif self.text.startswith("${", self.i):
-                self.i += 2
-                self.expression(stop="}")
-                self.i += 1
-            elif c == "\n":
-                raise self.error("newline in a string")
-            else:
-                self.i += 1
-        raise self.error("unclosed string")
 
-    def heredoc(self):
-        match = re.compile(r"<<-?([A-Za-z_]+)\n").match(self.text, self.i)
-        if not match:
-            raise self.error("bad heredoc")
-        end = re.compile(r"^\s*" + match.group(1) + r"\s*$", re.M).search(self.text, match.end())
-        if not end:
-            raise self.error(f"unclosed heredoc {match.group(1)}")
-        text, self.i = self.text[self.i:end.end()], end.end()
-        return text
+def _block(kind, value):
+    """One block of python-hcl2's dict: {label: {label: {..., "__is_block__": True}}}."""
+    labels = []
+    while _IS_BLOCK not in value:
+        if len(value) != 1:
+            raise HclError(f"unexpected block shape from python-hcl2 for {kind}: {sorted(value)}")
+        (label, value), = value.items()
+        labels.append(_label(label))
+    return _fill(Block(kind, labels), value)
 
-    def expression(self, stop=None):
-        """The text of an expression up to a newline at depth 0 (or up to `stop` at depth 0)."""
-        parts, depth = [], 0
-        while self.i < len(self.text):
-            c = self.text[self.i]
-            if depth == 0 and (c == "\n" or c == stop or (stop is None and c == "}")):
-                break
-            if c == '"':
-                parts.append(self.string())
-                continue
-            if self.text.startswith("<<", self.i):
-                parts.append(self.heredoc())
-                continue
-            if c == "#" or self.text.startswith("//", self.i) or self.text.startswith("/*", self.i):
-                self.skip_space(newlines=False)
-                continue
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                depth -= 1
-            if not c.isspace():
-                parts.append(c)
-            self.i += 1
-        if depth != 0:
-            raise self.error("unbalanced brackets")
-        return "".join(parts)
 
-    def body(self, block, closing):
-        while True:
-            self.skip_space()
-            if self.i >= len(self.text):
-                if closing:
-                    raise self.error("unclosed block")
-                return
-            if self.text[self.i] == "}":
-                if not closing:
-                    raise self.error("unexpected }")
-                self.i += 1
-                return
-            match = IDENT.match(self.text, self.i)
-            if not match:
-                raise self.error(f"expected a name, found {self.text[self.i:self.i + 20]!r}")
-            name, self.i = match.group(0), match.end()
-            self.skip_space(newlines=False)
-            if self.text.startswith("=", self.i) and not self.text.startswith("==", self.i):
-                self.i += 1
-                self.skip_space(newlines=False)
-                if name in block.attributes:
-                    raise self.error(f"attribute {name} set twice")
-                block.attributes[name] = self.expression()
-                continue
-            labels = []
-            while self.text[self.i] != "{":
-                if self.text[self.i] == '"':
-                    labels.append(self.string()[1:-1])
-                else:
-                    label = IDENT.match(self.text, self.i)
-                    if not label:
-                        raise self.error(f"bad block header for {name}")
-                    labels.append(label.group(0))
-                    self.i = label.end()
-                self.skip_space(newlines=False)
-            self.i += 1
-            child = Block(name, labels)
-            self.body(child, closing=True)
-            block.blocks.append(child)
+def _fill(block, body):
+    for key, value in body.items():
+        if key == _IS_BLOCK:
+            continue
+        if isinstance(value, list):  # tuples are wrapped into text (_library): a list is a list of blocks
+            block.blocks.extend(_block(key, item) for item in value)
+        else:
+            block.attributes[key] = _text(value)
+    return block
+
+
+def _reason(error, errors):
+    if isinstance(error, errors.UnexpectedToken):
+        found = "end of file" if error.token.type == "$END" else repr(str(error.token))
+        expected = sorted("end of file" if name == "$END" else name for name in error.expected)
+        # A short list of what could come instead helps (RBRACE: a block is not closed); a long one does not.
+        return f"unexpected {found}" + (f", expected {' or '.join(expected)}" if len(expected) <= 3 else "")
+    if isinstance(error, errors.UnexpectedCharacters):
+        return f"unexpected character {error.char!r}"
+    return str(error).splitlines()[0]
+
+
+def _duplicates(tree, path):
+    """python-hcl2 keeps the last of two attributes with the same name in a body; Terraform rejects the file."""
+    for body in tree.iter_subtrees():
+        if body.data != "body":
+            continue
+        seen = set()
+        for child in body.children:
+            if getattr(child, "data", None) == "attribute":
+                name = str(child.children[0].children[0])
+                if name in seen:
+                    raise HclError(f"{path}:{child.meta.line}: attribute {name} set twice")
+                seen.add(name)
 
 
 def parse(text, path="<hcl>"):
     """The top-level block (kind 'file') of an HCL text."""
-    root = Block("file", [])
-    _Scanner(text, path).body(root, closing=False)
-    return root
+    hcl2, options, errors = _library()
+    try:
+        tree = hcl2.parses_to_tree(text)
+    except errors.UnexpectedInput as error:
+        line = error.line if error.line > 0 else text.count("\n") + 1
+        raise HclError(f"{path}:{line}:{max(error.column, 1)}: {_reason(error, errors)}") from None
+    except errors.LarkError as error:
+        raise HclError(f"{path}: {_reason(error, errors)}") from None
+    _duplicates(tree, path)
+    try:
+        data = hcl2.serialize(hcl2.transform(tree), serialization_options=options)
+    except (errors.LarkError, RuntimeError, ValueError) as error:
+        raise HclError(f"{path}: {str(error).splitlines()[0]}") from None
+    return _fill(Block("file", []), data)
 
 
 def parse_files(paths):

@@ -3,8 +3,9 @@
 Terraform cannot plan offline here (no provider), so the check has two halves:
 1. the provider-free module `names/` is evaluated by Terraform itself (`terraform apply` + `terraform output -json`);
    its outputs are turned into facts and compared with names.json like any other flavour;
-2. the root module's wiring is read with hcl.py: every resource must take its names and settings from those outputs
-   (for_each over the module's maps, each attribute from `each.value`), so what is deployed is what was evaluated.
+2. the root module's wiring is read with python-hcl2 (through hcl.py, which normalises each attribute to the text of
+   its expression): every resource must take its names and settings from those outputs (for_each over the module's
+   maps, each attribute from `each.value`), so what is deployed is what was evaluated.
 """
 
 import json
@@ -43,7 +44,8 @@ WIRING = [
     (((R, "aws_sqs_queue", "queue"),), "visibility_timeout_seconds", "each.value.visibility_timeout_seconds"),
     (((R, "aws_sqs_queue", "queue"),), "message_retention_seconds", "each.value.message_retention_seconds"),
     (((R, "aws_sqs_queue", "queue"),), "redrive_policy",
-     "jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn\nmaxReceiveCount = each.value.max_receive_count})"),
+     "jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn, "
+     "maxReceiveCount = each.value.max_receive_count})"),
     (((R, "aws_sqs_queue", "stream_failure"),), "name", "module.names.stream_failure_queue.name"),
     (((R, "aws_sqs_queue", "stream_failure"),), "visibility_timeout_seconds",
      "module.names.stream_failure_queue.visibility_timeout_seconds"),
@@ -133,7 +135,7 @@ CONTAINS = [
 
 
 def normalise(expression):
-    """An expression's text as hcl.py keeps it (whitespace outside strings removed)."""
+    """An expression's text as hcl.py keeps it (python-hcl2's rendering, without the `${...}` of an expression)."""
     return hcl.parse(f"x = {expression}\n").attributes["x"]
 
 

@@ -1,17 +1,20 @@
 """Writes infra/sam/template.yaml from infra/names.json (SAM cannot read JSON at deploy time, so it is generated).
 
-    python3 infra/sam/generate.py           # rewrite template.yaml
-    python3 infra/sam/generate.py --check   # exit 1 when template.yaml differs from what names.json gives
+    infra/.venv/bin/python infra/sam/generate.py           # rewrite template.yaml
+    infra/.venv/bin/python infra/sam/generate.py --check   # exit 1 when template.yaml is not what names.json gives
+
+The YAML is written by PyYAML (pinned in infra/requirements.txt), in block style, keys in the order given here.
 """
 
 import json
 import pathlib
 import sys
 
+import yaml
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 from checker.expected import Renderer, load_names  # noqa: E402
-from checker.yaml_out import dump  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 TEMPLATE = HERE / "template.yaml"
@@ -177,17 +180,30 @@ def template(names):
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """yaml.safe_dump's dumper, without anchors and aliases for a value used twice: CloudFormation rejects them."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def dump(value):
+    """`value` as YAML: block style, keys in insertion order, no line folding, no anchors."""
+    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                     width=float("inf"))
+
+
 def render():
     """The text of template.yaml."""
     header = "# Generated from infra/names.json by infra/sam/generate.py. Do not edit: edit names.json and re-run.\n"
-    return header + dump(template(load_names())) + "\n"
+    return header + dump(template(load_names()))
 
 
 def main(argv):
     text = render()
     if "--check" in argv:
         if not TEMPLATE.exists() or TEMPLATE.read_text(encoding="utf-8") != text:
-            print("sam: template.yaml is not what names.json gives; run: python3 infra/sam/generate.py",
+            print("sam: template.yaml is not what names.json gives; run: infra/.venv/bin/python infra/sam/generate.py",
                   file=sys.stderr)
             return 1
         print("sam: template.yaml matches names.json")

@@ -9,6 +9,8 @@ import pathlib
 import sys
 import unittest
 
+import yaml
+
 INFRA = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(INFRA))
 sys.path.insert(0, str(INFRA / "sam"))
@@ -42,6 +44,15 @@ class TheGoodTemplate(unittest.TestCase):
 
     def test_the_committed_template_is_what_names_json_generates(self):
         self.assertEqual((INFRA / "sam" / "template.yaml").read_text(encoding="utf-8"), generate.render())
+
+    def test_the_written_yaml_reads_back_as_the_template_in_block_style_without_aliases(self):
+        text = generate.render()
+        self.assertEqual(yaml.safe_load(text), generate.template(load_names()))
+        events = list(yaml.parse(text))
+        # The API endpoint's Fn::Sub is one value in two places: CloudFormation rejects YAML aliases for it.
+        self.assertEqual([e for e in events if isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None)], [])
+        self.assertEqual([e for e in events if getattr(e, "flow_style", False)], [])
+        self.assertEqual(list(yaml.safe_load(text)["Resources"])[:3], ["EventBus", "Table", "UserCreatedDLQ"])
 
     def test_it_defines_nine_functions_five_mappings_nine_queues_and_four_rules(self):
         facts = CloudFormationReader(GOOD, {"Env": ENV}).facts()

@@ -4,7 +4,9 @@ and each mutation (of the wiring or of what Terraform evaluated) is reported by 
 Needs the terraform binary of infra/.venv (installed by make infra-check); the names module needs no provider.
 """
 
+import contextlib
 import copy
+import io
 import json
 import os
 import pathlib
@@ -19,7 +21,7 @@ sys.path.insert(0, str(INFRA))
 
 import check  # noqa: E402
 from checker import hcl  # noqa: E402
-from checker.terraform import TerraformReader  # noqa: E402
+from checker.terraform import TerraformReader, normalise  # noqa: E402
 
 ENV = "ci"
 TERRAFORM = pathlib.Path(sys.executable).parent / "terraform"
@@ -78,7 +80,7 @@ class WithACopyOfTheRootModule(unittest.TestCase):
         self.edit("functions.tf", "for_each = each.value.durable == null ? [] : [each.value.durable]", "for_each = []")
         self.assertEqual(problems_of(self.dir, OUTPUT), [
             "resource.aws_lambda_function.fn.dynamic.durable_config.for_each: is '[]', expected "
-            "'each.value.durable==null?[]:[each.value.durable]'"])
+            "'each.value.durable == null ? [] : [each.value.durable]'"])
 
     def test_a_hard_coded_batch_size(self):
         self.edit("functions.tf", "  batch_size                     = each.value.batch_size",
@@ -114,6 +116,28 @@ class WithACopyOfTheRootModule(unittest.TestCase):
             '["dynamodb:Scan", "arn:aws:dynamodb:us-east-1:123456789012:table/LoyaltyService-Points-ci"]'])
 
 
+    def test_a_file_that_cannot_be_parsed_is_named_with_the_reason(self):
+        self.edit("queues.tf", "  name                       = each.value.dlq\n",
+                  "  name                       = each.value.dlq)\n")
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            code = check.main(["terraform", "--env", ENV, "--dir", str(self.dir), "--names-output",
+                               str(self.names_output())])
+        self.assertEqual(code, 1)
+        self.assertRegex(stderr.getvalue(), r"^terraform: cannot read the output: .*/queues\.tf:3:46: unexpected '\)'$")
+
+    def test_an_attribute_set_twice_in_a_file_is_reported(self):
+        self.edit("storage.tf", "  stream_enabled   = true\n",
+                  "  stream_enabled   = true\n  stream_enabled   = false\n")
+        with self.assertRaisesRegex(hcl.HclError, r"/storage\.tf:10: attribute stream_enabled set twice$"):
+            problems_of(self.dir, OUTPUT)
+
+    def names_output(self):
+        path = self.dir / "names-output.json"
+        path.write_text(json.dumps(OUTPUT), encoding="utf-8")
+        return path
+
+
 class TheHclReader(unittest.TestCase):
     def test_it_keeps_attributes_of_nested_and_dynamic_blocks(self):
         root = hcl.parse('resource "a" "b" {\n  x = 1 # one\n  dynamic "d" {\n    for_each = [ 1,\n 2 ]\n'
@@ -121,16 +145,58 @@ class TheHclReader(unittest.TestCase):
         block = root.children("resource", "a", "b")[0]
         self.assertEqual(block.attributes, {"x": "1"})
         dynamic = block.children("dynamic", "d")[0]
-        self.assertEqual(dynamic.attributes, {"for_each": "[1,2]"})
+        self.assertEqual(dynamic.attributes, {"for_each": "[1, 2]"})
         self.assertEqual(dynamic.children("content")[0].attributes, {"y": '"s ${var.z}"'})
 
+    def test_blocks_are_kept_apart_with_their_labels_unquoted(self):
+        # python-hcl2 gives each block type as a list, each label as one more (quoted) level of nesting.
+        root = hcl.parse('resource "a" "b" {\n  e { v = 1 }\n  e { v = 2 }\n}\nresource "a" "c" {}\n'
+                         'locals {\n  l = 1\n}\nprovider aws {}\n')
+        self.assertEqual([(b.kind, b.labels) for b in root.blocks],
+                         [("resource", ["a", "b"]), ("resource", ["a", "c"]), ("locals", []), ("provider", ["aws"])])
+        self.assertEqual([e.attributes for e in root.children("resource", "a", "b")[0].children("e")],
+                         [{"v": "1"}, {"v": "2"}])
+        self.assertEqual(root.children("resource", "a", "c")[0].attributes, {})
+        self.assertEqual(len(root.children("resource", "a")), 2)
+
+    def test_each_value_is_the_text_of_its_expression(self):
+        # python-hcl2 wraps an expression in ${...}, keeps a string's quotes, and gives other literals as Python
+        # values; the reader keeps the text of each, without the ${...}.
+        root = hcl.parse('t = true\nf = false\nn = null\ni = 42\nr = 1.5\ns = "./names"\nref = var.env\n'
+                         'one = x\ntpl = "${var.a}-${var.b}"\nlist = [ each.value.a ]\n'
+                         'obj = { A = "1"\n B = x }\ncall = jsonencode( { k = [ 1 ] } )\n'
+                         'cond = a==null?[]:[a]\n')
+        self.assertEqual(root.attributes, {
+            "t": "true", "f": "false", "n": "null", "i": "42", "r": "1.5", "s": '"./names"', "ref": "var.env",
+            "one": "x", "tpl": '"${var.a}-${var.b}"', "list": "[each.value.a]", "obj": '{A = "1", B = x}',
+            "call": "jsonencode({k = [1]})", "cond": "a == null ? [] : [a]"})
+
+    def test_the_expected_expression_is_normalised_the_same_way(self):
+        self.assertEqual(normalise("[ each.value.architecture ]"), "[each.value.architecture]")
+        self.assertEqual(normalise('"OPTIONS"'), '"OPTIONS"')
+        self.assertEqual(normalise("each.value.durable==null ? [] : [each.value.durable]"),
+                         hcl.parse("x = each.value.durable == null ? [] : [\n each.value.durable\n]\n").attributes["x"])
+        self.assertNotEqual(normalise('"OPTIONS"'), normalise("OPTIONS"))
+
+    def test_comments_are_not_part_of_a_value(self):
+        root = hcl.parse("# a file comment\nx = 1 # one\n/* block */\ny = [1, // inline\n 2]\n")
+        self.assertEqual(root.attributes, {"x": "1", "y": "[1, 2]"})
+
     def test_an_unclosed_block_names_the_file_and_line(self):
-        with self.assertRaisesRegex(hcl.HclError, r"^main\.tf:3: unclosed block$"):
+        with self.assertRaisesRegex(hcl.HclError, r"^main\.tf:3:1: unexpected end of file, expected RBRACE$"):
             hcl.parse('resource "a" "b" {\n  x = 1\n', "main.tf")
 
+    def test_an_unclosed_string_names_the_file_and_line(self):
+        with self.assertRaisesRegex(hcl.HclError, r"^main\.tf:2:\d+: unexpected "):
+            hcl.parse('a {\n  b = "x\n}\n', "main.tf")
+
     def test_an_attribute_set_twice_is_an_error(self):
-        with self.assertRaisesRegex(hcl.HclError, "attribute x set twice"):
+        with self.assertRaisesRegex(hcl.HclError, r"^t\.tf:2: attribute x set twice$"):
             hcl.parse("x = 1\nx = 2\n", "t.tf")
+
+    def test_the_same_name_in_two_blocks_is_not_an_error(self):
+        root = hcl.parse("a {\n  x = 1\n}\nb {\n  x = 2\n}\nx = 3\n", "t.tf")
+        self.assertEqual([b.attributes for b in root.blocks] + [root.attributes], [{"x": "1"}, {"x": "2"}, {"x": "3"}])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 mod domain;
 mod support;
 
-use domain::{catalog, orders, tier};
+use domain::{catalog, orders, tier, tier_workflow};
 
 workflow_runtime::workflow!("../tier-upgrade.workflow.yaml");
 

@@ -3,10 +3,10 @@
 // The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
 #![recursion_limit = "256"]
 
-use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::order_history::{OrderHistoryFunction, OrderHistorySettings};
-use lambdas::functions::{cold_start, init_tracing, run_events};
-use lambdas::orders::HistoryRequest;
+use loyalty_lambdas::aws::load_sdk_config;
+use loyalty_lambdas::functions::order_history::{OrderHistoryFunction, OrderHistorySettings};
+use loyalty_lambdas::functions::{cold_start, init_tracing, run_events};
+use loyalty_service::tier_workflow::orders::HistoryRequest;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

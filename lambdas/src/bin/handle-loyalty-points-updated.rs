@@ -5,9 +5,9 @@
 #![recursion_limit = "256"]
 
 use aws_lambda_events::event::dynamodb::Event;
-use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::points_updated::PointsUpdatedFunction;
-use lambdas::functions::{cold_start, init_tracing, run_events};
+use loyalty_lambdas::aws::load_sdk_config;
+use loyalty_lambdas::functions::points_updated::PointsUpdatedFunction;
+use loyalty_lambdas::functions::{cold_start, init_tracing, run_events};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -4,10 +4,10 @@
 #![recursion_limit = "256"]
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::credit_events::CreditFunction;
-use lambdas::functions::{cold_start, init_tracing, run_events};
-use lambdas::handlers::credit_events::CreditEventKind;
+use loyalty_lambdas::aws::load_sdk_config;
+use loyalty_lambdas::functions::credit_events::CreditFunction;
+use loyalty_lambdas::functions::{cold_start, init_tracing, run_events};
+use loyalty_service::handlers::credit_events::CreditEventKind;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -4,9 +4,9 @@
 // The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
 #![recursion_limit = "256"]
 
-use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::api::{ApiFunction, ApiSettings};
-use lambdas::functions::{cold_start, init_tracing};
+use loyalty_lambdas::aws::load_sdk_config;
+use loyalty_lambdas::functions::api::{ApiFunction, ApiSettings};
+use loyalty_lambdas::functions::{cold_start, init_tracing};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

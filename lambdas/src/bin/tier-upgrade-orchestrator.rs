@@ -3,10 +3,10 @@
 // The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
 #![recursion_limit = "256"]
 
-use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::orchestrator::{OrchestratorSettings, build};
-use lambdas::functions::{cold_start, init_tracing};
-use lambdas::workflow::tier_upgrade;
+use loyalty_lambdas::aws::load_sdk_config;
+use loyalty_lambdas::functions::orchestrator::{OrchestratorSettings, build};
+use loyalty_lambdas::functions::{cold_start, init_tracing};
+use loyalty_service::tier_workflow::orchestrator::tier_upgrade;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

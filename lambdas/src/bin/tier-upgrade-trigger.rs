@@ -4,9 +4,9 @@
 #![recursion_limit = "256"]
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use lambdas::adapters::aws::load_sdk_config;
-use lambdas::functions::tier_queues::TriggerFunction;
-use lambdas::functions::{cold_start, init_tracing, run_events};
+use loyalty_lambdas::aws::load_sdk_config;
+use loyalty_lambdas::functions::tier_queues::TriggerFunction;
+use loyalty_lambdas::functions::{cold_start, init_tracing, run_events};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

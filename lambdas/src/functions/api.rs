@@ -6,11 +6,11 @@ use axum::Router;
 use lambda_http::RequestExt;
 use tower::ServiceExt;
 
-use crate::adapters::aws::{AwsError, DynamoAccountStore, ParameterStore};
-use crate::adapters::http::{ApiState, JwtSecret, api_routes, with_gateway_fallback};
+use crate::aws::{AwsError, DynamoAccountStore, ParameterStore};
 use crate::functions::required_env;
-use crate::ports::SystemClock;
-use crate::telemetry::Flusher;
+use loyalty_service::http::{ApiState, JwtSecret, api_routes, with_gateway_fallback};
+use loyalty_service::ports::SystemClock;
+use loyalty_service::telemetry::Flusher;
 
 /// The settings of the API functions.
 #[derive(Debug, Clone, PartialEq, Eq)]

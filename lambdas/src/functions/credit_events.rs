@@ -5,12 +5,12 @@ use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::SqsEvent;
 use serde_json::Value;
 
-use crate::adapters::aws::sqs_messages::messages_of;
-use crate::adapters::aws::{AwsError, DynamoAccountStore};
+use crate::aws::sqs_messages::messages_of;
+use crate::aws::{AwsError, DynamoAccountStore};
 use crate::functions::required_env;
-use crate::handlers::batch::SqsBatchHandler;
-use crate::handlers::credit_events::{CreditEventHandler, CreditEventKind};
-use crate::ports::SystemClock;
+use loyalty_service::handlers::batch::SqsBatchHandler;
+use loyalty_service::handlers::credit_events::{CreditEventHandler, CreditEventKind};
+use loyalty_service::ports::SystemClock;
 
 /// One of the two credit functions, built once per container.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Environment variables of the functions (section 6.1) and their logging.
 
-use crate::adapters::aws::AwsError;
-use crate::telemetry::{self, LogStyle, Telemetry};
+use crate::aws::AwsError;
+use loyalty_service::telemetry::{self, LogStyle, Telemetry};
 
 /// The value of `name`; missing or empty is a configuration error naming it.
 pub fn required_env(name: &str) -> Result<String, AwsError> {

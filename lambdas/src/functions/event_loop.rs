@@ -8,7 +8,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::telemetry::Flusher;
+use loyalty_service::telemetry::Flusher;
 
 /// Runs `handle` for every event of type `E` until the runtime stops, flushing spans after each invocation.
 pub async fn run_events<E, R, F, Fut>(

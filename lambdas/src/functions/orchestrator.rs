@@ -5,14 +5,14 @@
 use aws_config::SdkConfig;
 use workflow_runtime::FunctionTarget;
 
-use crate::adapters::aws::{AwsError, DynamoTierStore, EventBridgePublisher, ParameterStore};
-use crate::adapters::http::service_clients::{
+use crate::aws::{AwsError, DynamoTierStore, EventBridgePublisher, ParameterStore};
+use crate::functions::required_env;
+use loyalty_service::http::service_clients::{
     ProductSearchClient, ProductServiceClient, http_client,
 };
-use crate::functions::required_env;
-use crate::ports::SystemClock;
-use crate::tier_workflow::activities::TierActivities;
-use crate::workflow::tier_upgrade;
+use loyalty_service::ports::SystemClock;
+use loyalty_service::tier_workflow::activities::TierActivities;
+use loyalty_service::tier_workflow::orchestrator::tier_upgrade;
 
 /// The orchestrator's settings (section 6.1).
 #[derive(Debug, Clone, PartialEq, Eq)]

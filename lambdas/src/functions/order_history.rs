@@ -3,12 +3,12 @@
 
 use aws_config::SdkConfig;
 
-use crate::adapters::aws::{AwsError, ParameterStore};
-use crate::adapters::http::service_clients::{OrderServiceClient, http_client};
+use crate::aws::{AwsError, ParameterStore};
 use crate::functions::required_env;
-use crate::orders::{HistoryRequest, OrderHistory};
-use crate::ports::{Clock, SystemClock};
-use crate::tier_workflow::fetch_order_history::fetch_order_history;
+use loyalty_service::http::service_clients::{OrderServiceClient, http_client};
+use loyalty_service::ports::{Clock, SystemClock};
+use loyalty_service::tier_workflow::fetch_order_history::fetch_order_history;
+use loyalty_service::tier_workflow::orders::{HistoryRequest, OrderHistory};
 
 /// The SSM parameter names the activity reads.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,12 +6,12 @@ use aws_config::SdkConfig;
 use aws_lambda_events::event::dynamodb::Event;
 use serde_json::Value;
 
-use crate::adapters::aws::stream_records::{Conversion, convert};
-use crate::adapters::aws::{AwsError, EventBridgePublisher};
+use crate::aws::stream_records::{Conversion, convert};
+use crate::aws::{AwsError, EventBridgePublisher};
 use crate::functions::required_env;
-use crate::handlers::batch::{BatchOutcome, ItemFailure};
-use crate::handlers::change_stream::{StreamRecord, handle_stream_batch};
-use crate::ports::SystemClock;
+use loyalty_service::handlers::batch::{BatchOutcome, ItemFailure};
+use loyalty_service::handlers::change_stream::{StreamRecord, handle_stream_batch};
+use loyalty_service::ports::SystemClock;
 
 /// The stream function, built once per container.
 #[derive(Debug, Clone)]

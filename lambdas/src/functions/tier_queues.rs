@@ -5,12 +5,12 @@ use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::SqsEvent;
 use serde_json::Value;
 
-use crate::adapters::aws::sqs_messages::messages_of;
-use crate::adapters::aws::{AwsError, LambdaWorkflows};
+use crate::aws::sqs_messages::messages_of;
+use crate::aws::{AwsError, LambdaWorkflows};
 use crate::functions::required_env;
-use crate::handlers::batch::SqsBatchHandler;
-use crate::handlers::tier_events::{NotificationAcknowledger, TierTrigger};
-use crate::ports::SystemClock;
+use loyalty_service::handlers::batch::SqsBatchHandler;
+use loyalty_service::ports::SystemClock;
+use loyalty_service::tier_workflow::queue_handlers::{NotificationAcknowledger, TierTrigger};
 
 /// The trigger, built once per container.
 #[derive(Debug, Clone)]

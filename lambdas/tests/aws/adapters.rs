@@ -4,19 +4,19 @@ use std::sync::Arc;
 
 use crate::moto::Moto;
 use aws_sdk_dynamodb::types::AttributeValue;
-use lambdas::adapters::aws::stream_records::{Conversion, convert};
-use lambdas::adapters::aws::{
+use loyalty_lambdas::aws::stream_records::{Conversion, convert};
+use loyalty_lambdas::aws::{
     AwsError, DynamoAccountStore, DynamoTierStore, EventBridgePublisher, ParameterStore,
 };
-use lambdas::core::credit::CreditKey;
-use lambdas::core::incoming::CreditCommand;
-use lambdas::core::outgoing::OutgoingEvent;
-use lambdas::core::spend::SpendAmount;
-use lambdas::core::tier::Tier;
-use lambdas::ports::tier_store::{TierStore, TierStoreError};
-use lambdas::ports::{EventPublisher, PublishError, SystemClock};
-use lambdas::use_cases::publish_change::events_of;
-use lambdas::use_cases::{
+use loyalty_service::core::credit::CreditKey;
+use loyalty_service::core::incoming::CreditCommand;
+use loyalty_service::core::outgoing::OutgoingEvent;
+use loyalty_service::core::spend::SpendAmount;
+use loyalty_service::ports::tier_store::{TierStore, TierStoreError};
+use loyalty_service::ports::{EventPublisher, PublishError, SystemClock};
+use loyalty_service::tier_workflow::tier::Tier;
+use loyalty_service::use_cases::publish_change::events_of;
+use loyalty_service::use_cases::{
     CreditOutcome, LoyaltyError, SpendRequest, credit_points, credit_points_batch, spend_points,
 };
 use serde_json::json;
@@ -94,7 +94,7 @@ async fn the_welcome_bonus_credits_100_once_with_its_idempotency_record() {
 
 #[allow(non_snake_case)]
 fn SystemClock_now_s() -> i64 {
-    use lambdas::ports::Clock;
+    use loyalty_service::ports::Clock;
     SystemClock.now_ms() / 1000
 }
 

@@ -9,24 +9,24 @@ use aws_durable_execution_sdk::{BoxError, DurableContext};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use durable_local::{DurableLocal, DurableLocalOptions, ExecutionStatus};
-use lambdas::adapters::aws::config::sdk_config_for_endpoint;
-use lambdas::adapters::aws::{DynamoAccountStore, EventBridgePublisher};
-use lambdas::core::account::Account;
-use lambdas::core::credit::CreditKey;
-use lambdas::core::incoming::CreditCommand;
-use lambdas::core::jwt::mint_hs256;
-use lambdas::core::outgoing::{OutgoingEvent, PublishContext, balance_change_events};
-use lambdas::core::tier::Tier;
-use lambdas::core::tier_upgraded::TierUpgraded;
-use lambdas::functions::api::{ApiFunction, ApiSettings};
-use lambdas::functions::credit_events::CreditFunction;
-use lambdas::functions::points_updated::PointsUpdatedFunction;
-use lambdas::functions::tier_queues::{AcknowledgerFunction, TriggerFunction};
-use lambdas::handlers::credit_events::CreditEventKind;
-use lambdas::handlers::tier_events::execution_name;
-use lambdas::local::producers;
-use lambdas::ports::{AccountStore, Clock, EventPublisher, SystemClock};
-use lambdas::use_cases::credit_points;
+use loyalty_lambdas::aws::config::sdk_config_for_endpoint;
+use loyalty_lambdas::aws::{DynamoAccountStore, EventBridgePublisher};
+use loyalty_lambdas::functions::api::{ApiFunction, ApiSettings};
+use loyalty_lambdas::functions::credit_events::CreditFunction;
+use loyalty_lambdas::functions::points_updated::PointsUpdatedFunction;
+use loyalty_lambdas::functions::tier_queues::{AcknowledgerFunction, TriggerFunction};
+use loyalty_service::core::account::Account;
+use loyalty_service::core::credit::CreditKey;
+use loyalty_service::core::incoming::CreditCommand;
+use loyalty_service::core::jwt::mint_hs256;
+use loyalty_service::core::outgoing::{OutgoingEvent, PublishContext, balance_change_events};
+use loyalty_service::handlers::credit_events::CreditEventKind;
+use loyalty_service::ports::{AccountStore, Clock, EventPublisher, SystemClock};
+use loyalty_service::producers;
+use loyalty_service::tier_workflow::queue_handlers::execution_name;
+use loyalty_service::tier_workflow::tier::Tier;
+use loyalty_service::tier_workflow::tier_upgraded::TierUpgraded;
+use loyalty_service::use_cases::credit_points;
 use serde_json::{Value, json};
 
 const TABLE: &str = "LoyaltyService-Points-dev";
@@ -272,12 +272,12 @@ async fn the_stream_function_publishes_each_account_change_and_reports_failed_re
         };
         credit_points(&store, &SystemClock, &command).await.unwrap();
     }
-    let spend = lambdas::use_cases::SpendRequest {
+    let spend = loyalty_service::use_cases::SpendRequest {
         user_id: "u1".into(),
-        amount: lambdas::core::spend::SpendAmount::new(30).unwrap(),
+        amount: loyalty_service::core::spend::SpendAmount::new(30).unwrap(),
         idempotency_key: None,
     };
-    lambdas::use_cases::spend_points(&store, &SystemClock, &spend)
+    loyalty_service::use_cases::spend_points(&store, &SystemClock, &spend)
         .await
         .unwrap();
     let event: StreamEvent = serde_json::from_value(moto.stream_event(&stream_arn).await).unwrap();

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use crate::moto::Moto;
 use crate::runtime_api::{Answer, RuntimeApi};
-use lambdas::adapters::aws::{DynamoAccountStore, EventBridgePublisher};
-use lambdas::core::jwt::mint_hs256;
-use lambdas::local::producers;
-use lambdas::ports::{AccountStore, Clock, EventPublisher, SystemClock};
+use loyalty_lambdas::aws::{DynamoAccountStore, EventBridgePublisher};
+use loyalty_service::core::jwt::mint_hs256;
+use loyalty_service::ports::{AccountStore, Clock, EventPublisher, SystemClock};
+use loyalty_service::producers;
 use serde_json::{Value, json};
 
 const TABLE: &str = "LoyaltyService-Points-dev";

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use aws_durable_execution_sdk::{BoxError, DurableContext};
 use durable_local::{DurableLocal, DurableLocalOptions, ExecutionStatus};
-use lambdas::adapters::aws::LambdaWorkflows;
-use lambdas::adapters::aws::config::sdk_config_for_endpoint;
-use lambdas::ports::{CallbackOutcome, CallbackSender, StartOutcome, WorkflowStarter};
+use loyalty_lambdas::aws::LambdaWorkflows;
+use loyalty_lambdas::aws::config::sdk_config_for_endpoint;
+use loyalty_service::ports::{CallbackOutcome, CallbackSender, StartOutcome, WorkflowStarter};
 use serde_json::{Value, json};
 
 async fn waiter(input: Value, ctx: DurableContext) -> Result<Value, BoxError> {

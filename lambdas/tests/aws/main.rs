@@ -1,18 +1,16 @@
 //! The AWS side of the service in one test binary (one link of the AWS SDKs instead of seven): the adapters, the
-//! functions' handlers, the real binaries and `serve --backend aws`, against moto server and durable-local.
+//! functions' handlers, and the real binaries, against moto server and durable-local.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../support/moto.rs"]
 mod moto;
 #[path = "../support/runtime_api.rs"]
 mod runtime_api;
-#[path = "../support/mod.rs"]
+#[path = "../support/stand_ins.rs"]
 mod support;
 
 mod adapters;
 mod functions;
 mod lambda_binaries;
 mod lambda_workflows;
-mod serve_aws;
-mod stream_poller;
 mod tier_workflow;

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     StreamSpecification, StreamViewType,
 };
-use lambdas::adapters::aws::config::sdk_config_for_endpoint;
+use loyalty_lambdas::aws::config::sdk_config_for_endpoint;
 use serde_json::{Value, json};
 
 /// A running moto server.
@@ -31,7 +31,7 @@ fn venv_python() -> PathBuf {
 /// The launcher of moto's server with DynamoDB requests serialized (see the script: moto's transactions are not
 /// safe under concurrent requests, DynamoDB's are).
 fn launcher() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto_server.py")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lambdas/tests/support/moto_server.py")
 }
 
 fn free_port() -> u16 {

@@ -12,7 +12,7 @@ mod support;
 use std::time::Duration;
 
 use domain::orders::{HistoryRequest, OrderHistory};
-use domain::{catalog, orders, tier};
+use domain::{catalog, orders, tier, tier_workflow};
 use durable_local::{
     DurableLocal, DurableLocalOptions, ExecutionStatus, OperationStatus, OperationType, TimeControl,
 };

@@ -6,7 +6,7 @@
 pub mod tier_upgrade {
     /// The sha256 of the spec file this module was generated from; recorded by every
     /// execution as its first durable operation.
-    pub const SPEC_HASH: &str = "9feed68ecb85aca1cd089e897162195ea8155f862d0ed2d6af6e882aa3e00e3a";
+    pub const SPEC_HASH: &str = "2eaa76e8bb7cab136c8c699d72e24f92258b27e47270fb9a5de96ae8782770fb";
     /// The workflow's name (`workflow:`).
     pub const WORKFLOW: &str = "tier-upgrade";
     /// The error kinds declared under `errors:`; retry and catch clauses name them.
@@ -35,56 +35,59 @@ pub mod tier_upgrade {
         ///Step `read-account` (tier-upgrade.workflow.yaml:17:5).
         fn read_account(
             &self,
-            input: &crate::tier::UpgradeRequest,
+            input: &crate::tier_workflow::UpgradeRequest,
         ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<crate::tier::TierAccount, Error>,
+            Output = ::core::result::Result<crate::tier_workflow::TierAccount, Error>,
         > + ::core::marker::Send;
         ///Step `evaluate-tier` (tier-upgrade.workflow.yaml:22:5).
         fn evaluate_tier(
             &self,
-            input: &crate::tier::UpgradeRequest,
-            read_account: &crate::tier::TierAccount,
+            input: &crate::tier_workflow::UpgradeRequest,
+            read_account: &crate::tier_workflow::TierAccount,
         ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<crate::tier::TierChange, Error>,
+            Output = ::core::result::Result<crate::tier_workflow::TierChange, Error>,
         > + ::core::marker::Send;
         ///Branch `list-products` of step `gather-context` (tier-upgrade.workflow.yaml:30:9).
         fn list_products(
             &self,
         ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<crate::catalog::Products, Error>,
+            Output = ::core::result::Result<crate::tier_workflow::Products, Error>,
         > + ::core::marker::Send;
         ///Branch `search-recommendations` of step `gather-context` (tier-upgrade.workflow.yaml:33:9).
         fn search_recommendations(
             &self,
-            input: &crate::tier::UpgradeRequest,
-            evaluate_tier: &crate::tier::TierChange,
+            input: &crate::tier_workflow::UpgradeRequest,
+            evaluate_tier: &crate::tier_workflow::TierChange,
         ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<crate::catalog::Recommendations, Error>,
+            Output = ::core::result::Result<crate::tier_workflow::Recommendations, Error>,
         > + ::core::marker::Send;
         ///Step `upgrade-tier` (tier-upgrade.workflow.yaml:45:5).
         fn upgrade_tier(
             &self,
-            input: &crate::tier::UpgradeRequest,
-            read_account: &crate::tier::TierAccount,
-            evaluate_tier: &crate::tier::TierChange,
+            input: &crate::tier_workflow::UpgradeRequest,
+            read_account: &crate::tier_workflow::TierAccount,
+            evaluate_tier: &crate::tier_workflow::TierChange,
         ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<crate::tier::SavedTier, Error>,
+            Output = ::core::result::Result<crate::tier_workflow::SavedTier, Error>,
         > + ::core::marker::Send;
         ///Submitter of callback step `await-notification-ack` (tier-upgrade.workflow.yaml:53:5): hands `callback_id` to whoever completes the callback.
         fn publish_tier_upgraded(
             &self,
             callback_id: &str,
-            input: &crate::tier::UpgradeRequest,
-            evaluate_tier: &crate::tier::TierChange,
-            gather_context: &(crate::catalog::Products, crate::catalog::Recommendations),
+            input: &crate::tier_workflow::UpgradeRequest,
+            evaluate_tier: &crate::tier_workflow::TierChange,
+            gather_context: &(
+                crate::tier_workflow::Products,
+                crate::tier_workflow::Recommendations,
+            ),
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), Error>,
         > + ::core::marker::Send;
         ///Step `record-completion` (tier-upgrade.workflow.yaml:64:5).
         fn record_completion(
             &self,
-            input: &crate::tier::UpgradeRequest,
-            upgrade_tier: &crate::tier::SavedTier,
+            input: &crate::tier_workflow::UpgradeRequest,
+            upgrade_tier: &crate::tier_workflow::SavedTier,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), Error>,
         > + ::core::marker::Send;
@@ -116,10 +119,10 @@ pub mod tier_upgrade {
         activities: A,
         functions: Functions,
     ) -> impl Fn(
-        crate::tier::UpgradeRequest,
+        crate::tier_workflow::UpgradeRequest,
         ::workflow_runtime::__private::DurableContext,
     ) -> ::workflow_runtime::__private::HandlerFuture<
-            crate::tier::UpgradeOutcome,
+            crate::tier_workflow::UpgradeOutcome,
         > + ::core::marker::Send + ::core::marker::Sync + 'static {
         let activities = ::workflow_runtime::__private::Arc::new(activities);
         let functions = ::workflow_runtime::__private::Arc::new(functions);
@@ -140,10 +143,10 @@ pub mod tier_upgrade {
     pub async fn orchestrate<A: Activities>(
         activities: ::workflow_runtime::__private::Arc<A>,
         functions: ::workflow_runtime::__private::Arc<Functions>,
-        input: crate::tier::UpgradeRequest,
+        input: crate::tier_workflow::UpgradeRequest,
         ctx: ::workflow_runtime::__private::DurableContext,
     ) -> ::core::result::Result<
-        crate::tier::UpgradeOutcome,
+        crate::tier_workflow::UpgradeOutcome,
         ::workflow_runtime::__private::BoxError,
     > {
         ::workflow_runtime::__private::check_spec_hash(&ctx, SPEC_HASH).await?;
@@ -198,7 +201,9 @@ pub mod tier_upgrade {
             }
         };
         if !evaluate_tier.has_changed {
-            return ::core::result::Result::Ok(crate::tier::UpgradeOutcome::NoChange);
+            return ::core::result::Result::Ok(
+                crate::tier_workflow::UpgradeOutcome::NoChange,
+            );
         }
         let gather_context = {
             let list_products = {
@@ -248,14 +253,14 @@ pub mod tier_upgrade {
             }
         };
         {
-            let payload: crate::orders::HistoryRequest = ::core::convert::From::from(
+            let payload: crate::tier_workflow::HistoryRequest = ::core::convert::From::from(
                 &*input,
             );
             match functions
                 .fetch_order_history
                 .invoke::<
-                    crate::orders::HistoryRequest,
-                    crate::orders::OrderHistory,
+                    crate::tier_workflow::HistoryRequest,
+                    crate::tier_workflow::OrderHistory,
                 >(&ctx, "fetch-order-history", payload)
                 .await
             {
@@ -294,7 +299,7 @@ pub mod tier_upgrade {
                     match ::workflow_runtime::__private::kind_of(&error).as_deref() {
                         ::core::option::Option::Some("VersionConflict") => {
                             return ::core::result::Result::Ok(
-                                crate::tier::UpgradeOutcome::Superseded,
+                                crate::tier_workflow::UpgradeOutcome::Superseded,
                             );
                         }
                         _ => {
@@ -317,7 +322,7 @@ pub mod tier_upgrade {
             );
             match ctx
                 .wait_for_callback::<
-                    crate::tier::Acknowledgement,
+                    crate::tier_workflow::Acknowledgement,
                     _,
                     _,
                 >(move |_, callback_id| async move {
@@ -343,7 +348,7 @@ pub mod tier_upgrade {
                     match ::workflow_runtime::__private::kind_of(&error).as_deref() {
                         ::core::option::Option::Some("CallbackTimeout") => {
                             return ::core::result::Result::Ok(
-                                crate::tier::UpgradeOutcome::UpgradedUnacknowledged,
+                                crate::tier_workflow::UpgradeOutcome::UpgradedUnacknowledged,
                             );
                         }
                         _ => {
@@ -380,7 +385,7 @@ pub mod tier_upgrade {
                 }
             }
         };
-        ::core::result::Result::Ok(crate::tier::UpgradeOutcome::Upgraded)
+        ::core::result::Result::Ok(crate::tier_workflow::UpgradeOutcome::Upgraded)
     }
     ///The `retry:` policy at tier-upgrade.workflow.yaml:14:10.
     const RETRY_POLICY_1: ::workflow_runtime::__private::RetryPolicy = ::workflow_runtime::__private::RetryPolicy {

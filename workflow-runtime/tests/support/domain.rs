@@ -79,3 +79,10 @@ pub mod orders {
         pub order_count: u32,
     }
 }
+
+/// The types where `tier-upgrade.workflow.yaml` names them (`crate::tier_workflow::*`).
+pub mod tier_workflow {
+    pub use super::catalog::*;
+    pub use super::orders::*;
+    pub use super::tier::*;
+}

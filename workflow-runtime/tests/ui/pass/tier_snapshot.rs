@@ -3,7 +3,7 @@
 #[path = "../../support/domain.rs"]
 mod domain;
 
-use domain::{catalog, orders, tier};
+use domain::{catalog, orders, tier, tier_workflow};
 
 include!("../../snapshots/tier_upgrade.rs");
 

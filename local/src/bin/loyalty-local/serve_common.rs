@@ -1,0 +1,105 @@
+//! What both backends of `serve` share: the tier workflow settings, durable-local, serving until a signal and
+//! draining the workers.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
+use loyalty_local::tier_workflow::DURABLE_DATABASE_FILE;
+use loyalty_service::tier_workflow::config::{ServiceEndpoints, endpoints_from_settings};
+use tokio::sync::watch;
+
+use crate::cli::TierWorkflowArgs;
+
+pub(crate) const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub(crate) async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+pub(crate) async fn futures_join_all(workers: Vec<tokio::task::JoinHandle<()>>) {
+    for worker in workers {
+        if let Err(error) = worker.await {
+            tracing::error!(%error, "a worker ended abnormally");
+        }
+    }
+}
+
+/// durable-local on `<data-dir>/durable.db`, its waits and timeouts scaled by `time_scale` (1.0: real time).
+pub(crate) fn open_durable_local(
+    data_dir: &std::path::Path,
+    time_scale: f64,
+) -> anyhow::Result<DurableLocal> {
+    let time = if time_scale == 1.0 {
+        TimeControl::Real
+    } else {
+        TimeControl::Scaled(time_scale)
+    };
+    let durable_path = data_dir.join(DURABLE_DATABASE_FILE);
+    DurableLocal::open(
+        &durable_path,
+        DurableLocalOptions {
+            time,
+            ..DurableLocalOptions::default()
+        },
+    )
+    .with_context(|| format!("cannot open {}", durable_path.display()))
+}
+
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then tells the workers to stop and waits for them.
+pub(crate) async fn serve_until_stopped(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    stop: watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+) -> anyhow::Result<()> {
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    println!("shutting down: draining in-flight work");
+    let _ = stop.send(true);
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, futures_join_all(workers)).await;
+    served.context("the HTTP server failed")?;
+    if drained.is_err() {
+        anyhow::bail!(
+            "workers did not stop within {DRAIN_TIMEOUT:?}; pending work stays queued for the next start"
+        );
+    }
+    println!("stopped cleanly");
+    Ok(())
+}
+
+/// The tier workflow's service endpoints (`None`: the workflow is off), after checking `--tier-time-scale`.
+pub(crate) fn tier_endpoints(tier: &TierWorkflowArgs) -> anyhow::Result<Option<ServiceEndpoints>> {
+    let endpoints = endpoints_from_settings(
+        tier.product_service_endpoint.as_deref(),
+        tier.product_search_endpoint.as_deref(),
+        tier.order_service_endpoint.as_deref(),
+    )?;
+    if !(tier.tier_time_scale.is_finite() && tier.tier_time_scale > 0.0) {
+        anyhow::bail!(
+            "--tier-time-scale must be a positive number, got {}",
+            tier.tier_time_scale
+        );
+    }
+    Ok(endpoints)
+}

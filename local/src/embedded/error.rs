@@ -1,0 +1,43 @@
+//! The embedded adapters' error type.
+
+use loyalty_service::ports::StoreError;
+
+/// Failures of the SQLite-backed components.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    /// SQLite failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file system failed (creating the data directory).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Stored data that cannot be read back.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+}
+
+impl EmbeddedError {
+    /// True for SQLite's transient "database is busy / locked".
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
+impl From<EmbeddedError> for StoreError {
+    fn from(error: EmbeddedError) -> Self {
+        if error.is_busy() {
+            StoreError::Unavailable(error.to_string())
+        } else {
+            StoreError::Backend(error.to_string())
+        }
+    }
+}
