@@ -51,7 +51,7 @@ async fn api_with_orders(user: &str, orders: usize) -> Api {
 }
 
 fn token(user: &str) -> String {
-    mint_hs256(user, SECRET.as_bytes(), SystemClock.now_ms() / 1000, 3600)
+    mint_hs256(user, SECRET.as_bytes(), SystemClock.now_ms() / 1000, 3600).unwrap()
 }
 
 struct Answer {

@@ -104,7 +104,7 @@ async fn the_api_functions_serve_the_balance_and_an_idempotent_spend_with_a_real
         jwt_secret_param_name: SECRET_PARAM.into(),
     };
     let api = ApiFunction::new(&moto.config, &settings).await.unwrap();
-    let token = mint_hs256("u1", SECRET.as_bytes(), now_ms() / 1000, 3600);
+    let token = mint_hs256("u1", SECRET.as_bytes(), now_ms() / 1000, 3600).unwrap();
 
     let get = api
         .handle(api_gateway_request("GET", Some(&token), json!({}), None))
@@ -132,7 +132,7 @@ async fn the_api_functions_serve_the_balance_and_an_idempotent_spend_with_a_real
         );
     }
     assert_eq!(store.load_account("u1").await.unwrap().unwrap().points, 70);
-    let other_secret = mint_hs256("u1", b"another secret", now_ms() / 1000, 3600);
+    let other_secret = mint_hs256("u1", b"another secret", now_ms() / 1000, 3600).unwrap();
     let refused = api
         .handle(api_gateway_request(
             "GET",

@@ -122,7 +122,8 @@ async fn get_loyalty_account_answers_an_api_gateway_event_with_the_secret_from_s
         b"binary-secret",
         SystemClock.now_ms() / 1000,
         3600,
-    );
+    )
+    .unwrap();
     let event = json!({
         "resource": "/loyalty", "path": "/loyalty", "httpMethod": "GET",
         "headers": {"Authorization": format!("Bearer {token}")},

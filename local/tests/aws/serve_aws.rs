@@ -158,7 +158,7 @@ async fn serve_on_moto_credits_published_events_once_and_publishes_each_balance_
     let accepted = bus.put_events(&events).await.unwrap();
     assert_eq!(accepted.len(), 3);
 
-    let token = mint_hs256("u1", SECRET.as_bytes(), now / 1000, 3600);
+    let token = mint_hs256("u1", SECRET.as_bytes(), now / 1000, 3600).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let balance = serve.balance(&token).await;

@@ -1,12 +1,13 @@
-//! JWT verification and minting for the API (F2): HS256, HS384 and HS512 only, `exp` required, `sub` a non-empty
-//! string. Hand-written over `hmac` + `sha2` because only the HMAC family is accepted: a general JWT crate would pull
-//! in RSA/EC code this service must reject anyway.
+//! JWT verification and minting for the API (behaviour F2), on `jsonwebtoken`: HS256, HS384 and HS512 only, `exp`
+//! required, `nbf` honoured, `sub` a non-empty string. The time claims are checked here against the caller's clock
+//! (the service's injected [`Clock`](crate::ports::Clock)), not the library's system clock, so tests can move time.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value, json};
-use sha2::{Sha256, Sha384, Sha512};
+
+/// The algorithms a token may be signed with: the HMAC family, with the one shared secret.
+const ACCEPTED: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
 
 /// Why a token was rejected. Every variant answers 401 `Unauthorized`; the reason is only logged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,81 +39,9 @@ pub enum TokenError {
     /// The server has no secret configured.
     #[error("no JWT secret is configured")]
     NoSecret,
-}
-
-#[derive(Clone, Copy)]
-enum Algorithm {
-    Hs256,
-    Hs384,
-    Hs512,
-}
-
-impl Algorithm {
-    fn parse(name: &str) -> Result<Self, TokenError> {
-        match name {
-            "HS256" => Ok(Self::Hs256),
-            "HS384" => Ok(Self::Hs384),
-            "HS512" => Ok(Self::Hs512),
-            other => Err(TokenError::AlgorithmNotAccepted(other.to_owned())),
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Hs256 => "HS256",
-            Self::Hs384 => "HS384",
-            Self::Hs512 => "HS512",
-        }
-    }
-
-    fn sign(self, secret: &[u8], message: &[u8]) -> Vec<u8> {
-        fn mac<M: Mac + hmac::digest::KeyInit>(secret: &[u8], message: &[u8]) -> Vec<u8> {
-            // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
-            match <M as Mac>::new_from_slice(secret) {
-                Ok(mut mac) => {
-                    mac.update(message);
-                    mac.finalize().into_bytes().to_vec()
-                }
-                Err(_) => Vec::new(),
-            }
-        }
-        match self {
-            Self::Hs256 => mac::<Hmac<Sha256>>(secret, message),
-            Self::Hs384 => mac::<Hmac<Sha384>>(secret, message),
-            Self::Hs512 => mac::<Hmac<Sha512>>(secret, message),
-        }
-    }
-
-    fn verify(self, secret: &[u8], message: &[u8], signature: &[u8]) -> bool {
-        fn check<M: Mac + hmac::digest::KeyInit>(
-            secret: &[u8],
-            message: &[u8],
-            signature: &[u8],
-        ) -> bool {
-            match <M as Mac>::new_from_slice(secret) {
-                Ok(mut mac) => {
-                    mac.update(message);
-                    mac.verify_slice(signature).is_ok()
-                }
-                Err(_) => false,
-            }
-        }
-        match self {
-            Self::Hs256 => check::<Hmac<Sha256>>(secret, message, signature),
-            Self::Hs384 => check::<Hmac<Sha384>>(secret, message, signature),
-            Self::Hs512 => check::<Hmac<Sha512>>(secret, message, signature),
-        }
-    }
-}
-
-fn decode_json_object(part: &str) -> Result<Map<String, Value>, TokenError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part.trim_end_matches('='))
-        .map_err(|_| TokenError::Malformed)?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(TokenError::Malformed),
-    }
+    /// A token could not be minted (its claims could not be encoded).
+    #[error("cannot mint a token: {0}")]
+    Mint(String),
 }
 
 /// Takes the token out of an `Authorization` header value: a leading `bearer` + whitespace is stripped,
@@ -130,6 +59,28 @@ pub fn token_from_authorization(header: &str) -> &str {
     }
 }
 
+/// The library's validation with its own time and audience checks off: the signature and the algorithm are its
+/// job, the claims ours (against the injected clock).
+fn signature_only() -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.algorithms = ACCEPTED.to_vec();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    validation
+}
+
+fn rejection(kind: &ErrorKind) -> TokenError {
+    match kind {
+        ErrorKind::InvalidSignature => TokenError::BadSignature,
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+            TokenError::AlgorithmNotAccepted("other than HS256, HS384, HS512".to_owned())
+        }
+        _ => TokenError::Malformed,
+    }
+}
+
 /// Verifies `token` with `secret` at `now_secs` and returns the user id (`sub`).
 pub fn verify(token: &str, secret: &[u8], now_secs: i64) -> Result<String, TokenError> {
     if secret.is_empty() {
@@ -138,25 +89,18 @@ pub fn verify(token: &str, secret: &[u8], now_secs: i64) -> Result<String, Token
     if token.is_empty() {
         return Err(TokenError::Missing);
     }
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Malformed);
-    };
-    let header_json = decode_json_object(header)?;
-    let algorithm = match header_json.get("alg") {
-        Some(Value::String(name)) => Algorithm::parse(name)?,
-        _ => return Err(TokenError::Malformed),
-    };
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature.trim_end_matches('='))
-        .map_err(|_| TokenError::Malformed)?;
-    let signed_len = header.len() + 1 + payload.len();
-    if !algorithm.verify(secret, &token.as_bytes()[..signed_len], &signature) {
-        return Err(TokenError::BadSignature);
+    let header = jsonwebtoken::decode_header(token).map_err(|e| rejection(e.kind()))?;
+    if !ACCEPTED.contains(&header.alg) {
+        return Err(TokenError::AlgorithmNotAccepted(format!(
+            "{:?}",
+            header.alg
+        )));
     }
-    let claims = decode_json_object(payload)?;
+    let key = DecodingKey::from_secret(secret).map_err(|_| TokenError::NoSecret)?;
+    let claims =
+        jsonwebtoken::decode::<Map<String, Value>>(token.as_bytes(), &key, &signature_only())
+            .map_err(|e| rejection(e.kind()))?
+            .claims;
     let now = now_secs as f64;
     match claims.get("exp").and_then(Value::as_f64) {
         None => return Err(TokenError::MissingExpiry),
@@ -176,62 +120,81 @@ pub fn verify(token: &str, secret: &[u8], now_secs: i64) -> Result<String, Token
 }
 
 /// Mints an HS256 token with `sub`, `iat` and `exp = iat + lifetime_secs`, like the User Management service.
-pub fn mint_hs256(user_id: &str, secret: &[u8], now_secs: i64, lifetime_secs: i64) -> String {
+pub fn mint_hs256(
+    user_id: &str,
+    secret: &[u8],
+    now_secs: i64,
+    lifetime_secs: i64,
+) -> Result<String, TokenError> {
     mint(
-        Algorithm::Hs256,
+        Algorithm::HS256,
         &json!({"sub": user_id, "iat": now_secs, "exp": now_secs + lifetime_secs}),
         secret,
     )
 }
 
 /// Mints the HS256 service token the tier workflow sends to the Order Service: `sub`, `iss`, `iat`,
-/// `exp = iat + lifetime_secs` (section 5.3).
+/// `exp = iat + lifetime_secs` (behaviour: keep-services).
 pub fn mint_service_token(
     user_id: &str,
     issuer: &str,
     secret: &[u8],
     now_secs: i64,
     lifetime_secs: i64,
-) -> String {
+) -> Result<String, TokenError> {
     mint(
-        Algorithm::Hs256,
+        Algorithm::HS256,
         &json!({"sub": user_id, "iss": issuer, "iat": now_secs, "exp": now_secs + lifetime_secs}),
         secret,
     )
 }
 
-fn mint(algorithm: Algorithm, claims: &Value, secret: &[u8]) -> String {
-    let header = URL_SAFE_NO_PAD.encode(json!({"alg": algorithm.name(), "typ": "JWT"}).to_string());
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signing_input = format!("{header}.{payload}");
-    let signature = URL_SAFE_NO_PAD.encode(algorithm.sign(secret, signing_input.as_bytes()));
-    format!("{signing_input}.{signature}")
+fn mint(algorithm: Algorithm, claims: &Value, secret: &[u8]) -> Result<String, TokenError> {
+    let key = EncodingKey::from_secret(secret).map_err(|_| TokenError::NoSecret)?;
+    jsonwebtoken::encode(&Header::new(algorithm), claims, &key)
+        .map_err(|error| TokenError::Mint(error.to_string()))
 }
 
 /// Test helpers to mint tokens with arbitrary headers and claims (other algorithms, missing claims).
 #[doc(hidden)]
 pub mod testing {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
 
-    /// Mints a token signed with `alg` (`HS256`/`HS384`/`HS512`; anything else gets an HS256 signature under that
-    /// header name) and the given claims.
+    /// Mints a token with the given claims: signed with `alg` when it is HS256/HS384/HS512; for any other `alg`
+    /// the header names it and the signature is a placeholder (such a token is refused for its algorithm before
+    /// any signature is checked).
     pub fn mint_with(alg: &str, claims: &Value, secret: &[u8]) -> String {
-        let algorithm = Algorithm::parse(alg).unwrap_or(Algorithm::Hs256);
-        let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
-        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-        let signing_input = format!("{header}.{payload}");
-        let signature = URL_SAFE_NO_PAD.encode(algorithm.sign(secret, signing_input.as_bytes()));
-        format!("{signing_input}.{signature}")
+        let signed = match alg {
+            "HS256" => mint(Algorithm::HS256, claims, secret),
+            "HS384" => mint(Algorithm::HS384, claims, secret),
+            "HS512" => mint(Algorithm::HS512, claims, secret),
+            _ => Err(TokenError::AlgorithmNotAccepted(alg.to_owned())),
+        };
+        signed.unwrap_or_else(|_| {
+            let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
+            let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+            format!("{header}.{payload}.c2lnbmF0dXJl")
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::testing::mint_with;
     use super::*;
 
     const SECRET: &[u8] = b"This is a sample secret key that should not be used in production`";
     const NOW: i64 = 1_800_000_000;
+
+    fn hs256(user: &str, lifetime: i64) -> String {
+        mint_hs256(user, SECRET, NOW, lifetime).unwrap()
+    }
 
     #[test]
     fn a_user_management_token_is_accepted_with_every_hmac_algorithm() {
@@ -243,9 +206,23 @@ mod tests {
             );
         }
         assert_eq!(
-            verify(&mint_hs256("u1", SECRET, NOW, 86_400), SECRET, NOW + 86_399).as_deref(),
+            verify(&hs256("u1", 86_400), SECRET, NOW + 86_399).as_deref(),
             Ok("u1")
         );
+    }
+
+    #[test]
+    fn expiry_and_not_before_are_checked_against_the_given_clock_not_the_system_clock() {
+        // Far in the past for the system clock, valid for the injected one.
+        let old = mint_hs256("u1", SECRET, 1_000, 60).unwrap();
+        assert_eq!(verify(&old, SECRET, 1_030).as_deref(), Ok("u1"));
+        assert_eq!(verify(&old, SECRET, 1_060), Err(TokenError::Expired));
+        let later = mint_with(
+            "HS256",
+            &json!({"sub": "u1", "exp": NOW + 60, "nbf": NOW + 10}),
+            SECRET,
+        );
+        assert_eq!(verify(&later, SECRET, NOW + 10).as_deref(), Ok("u1"));
     }
 
     #[test]
@@ -254,64 +231,66 @@ mod tests {
         let cases = [
             (
                 mint_with("HS256", &json!({"sub": "u1"}), SECRET),
-                SECRET,
+                TokenError::MissingExpiry,
+            ),
+            (
+                mint_with("HS256", &json!({"sub": "u1", "exp": "tomorrow"}), SECRET),
                 TokenError::MissingExpiry,
             ),
             (
                 mint_with("HS256", &json!({"exp": NOW + 60}), SECRET),
-                SECRET,
                 TokenError::MissingSubject,
             ),
             (
                 mint_with("HS256", &json!({"sub": "", "exp": NOW + 60}), SECRET),
-                SECRET,
                 TokenError::MissingSubject,
             ),
             (
                 mint_with("HS256", &json!({"sub": 42, "exp": NOW + 60}), SECRET),
-                SECRET,
                 TokenError::MissingSubject,
             ),
             (
                 mint_with("HS256", &json!({"sub": "u1", "exp": NOW}), SECRET),
-                SECRET,
                 TokenError::Expired,
             ),
             (
                 mint_with("HS256", &good, b"another secret"),
-                SECRET,
                 TokenError::BadSignature,
             ),
             (
                 mint_with("RS256", &good, SECRET),
-                SECRET,
                 TokenError::AlgorithmNotAccepted("RS256".into()),
             ),
             (
-                mint_with("none", &good, SECRET),
-                SECRET,
-                TokenError::AlgorithmNotAccepted("none".into()),
+                mint_with("ES256", &good, SECRET),
+                TokenError::AlgorithmNotAccepted("ES256".into()),
             ),
+            // The library has no `none` algorithm: such a header does not even parse.
+            (mint_with("none", &good, SECRET), TokenError::Malformed),
             (
                 mint_with(
                     "HS256",
                     &json!({"sub": "u1", "exp": NOW + 60, "nbf": NOW + 10}),
                     SECRET,
                 ),
-                SECRET,
                 TokenError::NotYetValid,
             ),
-            ("not-a-jwt".to_owned(), SECRET, TokenError::Malformed),
-            (String::new(), SECRET, TokenError::Missing),
+            ("not-a-jwt".to_owned(), TokenError::Malformed),
+            ("a.b.c".to_owned(), TokenError::Malformed),
+            (String::new(), TokenError::Missing),
         ];
-        for (token, secret, expected) in cases {
-            assert_eq!(verify(&token, secret, NOW), Err(expected), "token {token}");
+        for (token, expected) in cases {
+            assert_eq!(verify(&token, SECRET, NOW), Err(expected), "token {token}");
         }
+        assert_eq!(
+            verify(&hs256("u1", 60), b"", NOW),
+            Err(TokenError::NoSecret)
+        );
     }
 
     #[test]
     fn a_tampered_payload_fails_the_signature_check() {
-        let token = mint_hs256("u1", SECRET, NOW, 60);
+        let token = hs256("u1", 60);
         let parts: Vec<&str> = token.split('.').collect();
         let forged = URL_SAFE_NO_PAD.encode(json!({"sub": "admin", "exp": NOW + 60}).to_string());
         let tampered = format!("{}.{}.{}", parts[0], forged, parts[2]);
@@ -319,6 +298,31 @@ mod tests {
             verify(&tampered, SECRET, NOW),
             Err(TokenError::BadSignature)
         );
+    }
+
+    #[test]
+    fn a_header_claiming_another_hmac_algorithm_than_the_signature_fails() {
+        let token = hs256("u1", 60);
+        let parts: Vec<&str> = token.split('.').collect();
+        let header = URL_SAFE_NO_PAD.encode(json!({"alg": "HS512", "typ": "JWT"}).to_string());
+        let relabelled = format!("{header}.{}.{}", parts[1], parts[2]);
+        assert_eq!(
+            verify(&relabelled, SECRET, NOW),
+            Err(TokenError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn the_service_token_carries_its_issuer_and_lifetime() {
+        let token = mint_service_token("u1", "loyalty", SECRET, NOW, 60).unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        assert_eq!(
+            claims,
+            json!({"sub": "u1", "iss": "loyalty", "iat": NOW, "exp": NOW + 60})
+        );
+        assert_eq!(verify(&token, SECRET, NOW + 59).as_deref(), Ok("u1"));
     }
 
     #[test]

@@ -45,6 +45,14 @@ pub enum ServiceCallError {
         /// The start of the body.
         body: String,
     },
+    /// The service token could not be minted.
+    #[error("cannot mint the {service} token: {reason}")]
+    Token {
+        /// Which service.
+        service: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// A 2xx body not in the service's shape.
     #[error("{service} answered an unexpected body at {url}: {reason}")]
     Shape {
@@ -210,7 +218,11 @@ impl OrderServiceClient {
             &self.jwt_secret,
             now_secs,
             60,
-        );
+        )
+        .map_err(|error| ServiceCallError::Token {
+            service: "Order Service",
+            reason: error.to_string(),
+        })?;
         let base = join(&self.base_url, "orders");
         let mut history = OrderHistory {
             items: Vec::new(),

@@ -50,7 +50,8 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
         secret.as_bytes(),
         SystemClock.now_ms() / 1000,
         args.ttl,
-    );
+    )
+    .context("cannot mint the token")?;
     println!("{token}");
     Ok(())
 }
