@@ -1,6 +1,6 @@
-//! JWT verification and minting for the API (F2): HS256, HS384 and HS512 only, `exp` required, `sub` a non-empty
-//! string. Hand-written over `hmac` + `sha2` because only the HMAC family is accepted: a general JWT crate would pull
-//! in RSA/EC code this service must reject anyway.
+//! JWT verification and minting for the API (behaviour F2): HS256, HS384 and HS512 only, `exp` required, `sub` a
+//! non-empty string. Hand-written over `hmac` + `sha2` because only the HMAC family is accepted: a general JWT crate
+//! would pull in RSA/EC code this service must reject anyway.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -185,7 +185,7 @@ pub fn mint_hs256(user_id: &str, secret: &[u8], now_secs: i64, lifetime_secs: i6
 }
 
 /// Mints the HS256 service token the tier workflow sends to the Order Service: `sub`, `iss`, `iat`,
-/// `exp = iat + lifetime_secs` (section 5.3).
+/// `exp = iat + lifetime_secs` (behaviour keep-services).
 pub fn mint_service_token(
     user_id: &str,
     issuer: &str,
