@@ -1,4 +1,4 @@
-# Every name and setting comes from ../names.json through the provider-free module ./names (decision F15).
+# Every name and setting comes from ../names.json through the provider-free module ./names (behaviour F15).
 data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
 

@@ -1,5 +1,5 @@
 //! The embedded service on a real 127.0.0.1 listener: PutEvents like EventBridge, and the change stream publishing
-//! over HTTP with `FailedEntryCount` checked and failures retried, then dead-lettered (F9).
+//! over HTTP with `FailedEntryCount` checked and failures retried, then dead-lettered (behaviour F9).
 
 use std::sync::Arc;
 use std::time::Duration;

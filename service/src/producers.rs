@@ -1,4 +1,4 @@
-//! Events shaped exactly as the real producers send them (sections 2.2 and 2.3), for `loyalty-local publish`.
+//! Events shaped exactly as the real producers send them (behaviour keep-events-consumed), for `loyalty-local publish`.
 
 use serde_json::{Value, json};
 

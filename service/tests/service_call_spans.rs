@@ -1,5 +1,5 @@
-//! A failed service call is recorded as an error on its span (F13). Alone in its test binary: tracing caches a
-//! callsite's interest process-wide, so a call made by a concurrent test without a subscriber could disable the span.
+//! A failed service call is recorded as an error on its span (behaviour F13). Alone in its test binary: tracing caches
+//! a callsite's interest process-wide, so a call made by a concurrent test without a subscriber could disable the span.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use loyalty_service::http::service_clients::{ProductServiceClient, http_client};

@@ -3,14 +3,14 @@
 //! Build the server first, then run the benchmark (both in release):
 //!
 //! ```text
-//! cargo build --release -p lambdas --bin loyalty-local
+//! cargo build --release -p loyalty-local --bin loyalty-local
 //! cargo bench -p loyalty-tests --bench loyalty_load
 //! ```
 //!
 //! Knobs (environment): `BENCH_SECONDS` (GET phase, default 10), `BENCH_CONNECTIONS` (default 32),
 //! `BENCH_USERS` (default 1000), `BENCH_ORDERS` (credits phase, default 20000).
 //! It prints GET /loyalty throughput with p50/p99, spends per second, and order credits per second end to end
-//! (PutEvents in -> balance updated -> pointsAdded published), each against the issue's target.
+//! (PutEvents in -> balance updated -> pointsAdded published), each against its target.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

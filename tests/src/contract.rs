@@ -1,17 +1,17 @@
 //! What the HTTP contract tests of `GET`/`POST /loyalty` share: the exact envelopes, the CORS header checks
-//! (spec 1.2) and a service with one funded account.
+//! (behaviour keep-cors) and a service with one funded account.
 
 use crate::api::{ApiResponse, LoyaltyApi};
 use crate::fresh_user_id;
 use crate::scenario::welcome_and_wait;
 use crate::service::RunningService;
 
-/// The 401 envelope of both routes (decision F2).
+/// The 401 envelope of both routes (behaviour F2).
 pub const UNAUTHORIZED: &str = r#"{"success":false,"message":["Unauthorized"]}"#;
-/// The 404 envelope of both routes (decision F3).
+/// The 404 envelope of both routes (behaviour F3).
 pub const NOT_FOUND: &str = r#"{"success":false,"message":["Not found"]}"#;
 
-/// The CORS headers every answer carries: any origin, and the given allowed headers and methods (spec 1.2).
+/// The CORS headers every answer carries: any origin, and the given allowed headers and methods (behaviour keep-cors).
 pub fn assert_cors_allows(response: &ApiResponse, allowed_headers: &str, allowed_methods: &str) {
     assert_eq!(
         response.header("access-control-allow-origin"),
@@ -40,12 +40,12 @@ fn assert_json_with_cors(response: &ApiResponse, allowed_headers: &str, allowed_
     assert_cors_allows(response, allowed_headers, allowed_methods);
 }
 
-/// GET answers and the 401 of POST carry `*` for headers and methods (spec 1.2).
+/// GET answers and the 401 of POST carry `*` for headers and methods (behaviour keep-cors).
 pub fn assert_get_cors_headers(response: &ApiResponse) {
     assert_json_with_cors(response, "*", "*");
 }
 
-/// POST results carry `Content-Type` and the explicit method list (spec 1.2).
+/// POST results carry `Content-Type` and the explicit method list (behaviour keep-cors).
 pub fn assert_post_cors_headers(response: &ApiResponse) {
     assert_json_with_cors(response, "Content-Type", "POST,GET,PUT,DELETE");
 }

@@ -1,4 +1,5 @@
-//! Events as the real producers send them (spec section 2), and the EventBridge `PutEvents` call that carries them.
+//! Events as the real producers send them (behaviour keep-events-consumed), and the EventBridge `PutEvents` call that
+//! carries them.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,5 +1,5 @@
 //! Mints JSON Web Tokens the way the user management service and the original tests do (HMAC-SHA2 over
-//! `base64url(header).base64url(claims)`), plus deliberately broken ones for the F2 cases.
+//! `base64url(header).base64url(claims)`), plus deliberately broken ones for the cases of behaviour F2.
 //!
 //! HMAC (RFC 2104) is a few lines over `sha2`, so the tests need no JWT crate of their own: an independent
 //! implementation on this side checks the service's verifier for real.

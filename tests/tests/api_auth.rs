@@ -1,4 +1,4 @@
-//! The token policy of `GET`/`POST /loyalty` (spec 1.3, decision F2): every unacceptable token is a 401 envelope
+//! The token policy of `GET`/`POST /loyalty` (behaviour keep-jwt, F2): every unacceptable token is a 401 envelope
 //! on both routes and spends nothing; HS256/384/512 and user-management claims are accepted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -9,7 +9,7 @@ use loyalty_tests::http::HttpRequest;
 use loyalty_tests::jwt::{HmacAlgorithm, now_epoch_seconds, sign, unsigned};
 use serde_json::json;
 
-/// Every way a token can be unacceptable under F2, each with the header value it is sent with.
+/// Every way a token can be unacceptable under behaviour F2, each with the header value it is sent with.
 fn rejected_authorizations(secret: &str, user: &str) -> Vec<(&'static str, Option<String>)> {
     let now = now_epoch_seconds();
     let bearer = |token: String| Some(format!("Bearer {token}"));

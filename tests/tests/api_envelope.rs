@@ -1,5 +1,6 @@
-//! The HTTP contract of `GET`/`POST /loyalty`: envelope, statuses, CORS headers (spec 1.2-1.7), spend validation
-//! (decision F1), not found is 404 on both routes (F3), the preflight and the REST API's default answer.
+//! The HTTP contract of `GET`/`POST /loyalty`: envelope, statuses, CORS headers (behaviour keep-api, keep-envelope,
+//! keep-cors), spend validation (behaviour F1), not found is 404 on both routes (behaviour F3), the preflight and the
+//! REST API's default answer.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use loyalty_tests::cli::bus_archive;

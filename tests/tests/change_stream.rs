@@ -1,4 +1,4 @@
-//! The change stream (F8): an increase publishes `loyalty.pointsAdded.v1` + `.v2`, a decrease
+//! The change stream (behaviour F8): an increase publishes `loyalty.pointsAdded.v1` + `.v2`, a decrease
 //! `loyalty.pointsSpent.v1`, each with the real difference; an unchanged balance publishes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

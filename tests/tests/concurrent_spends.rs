@@ -1,5 +1,5 @@
-//! Optimistic locking (F7): concurrent spends of the whole balance let exactly one through, and no reader ever sees
-//! a negative balance.
+//! Optimistic locking (behaviour F7): concurrent spends of the whole balance let exactly one through, and no reader
+//! ever sees a negative balance.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;

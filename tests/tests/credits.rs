@@ -1,5 +1,5 @@
 //! The anti-corruption layer credits accounts from real producers' events: +100 per new user, +50 per order id,
-//! exactly once across redeliveries and event versions (spec 2.2, 2.3, 4.2; decision F5).
+//! exactly once across redeliveries and event versions (behaviour keep-events-consumed, keep-credits, F5).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use loyalty_tests::api::MarkerEvent;

@@ -1,6 +1,6 @@
 //! Poison messages: what EventBridge itself rejects is refused per entry at `PutEvents`; what reaches a queue but
-//! cannot be handled (not a CloudEvent, no `userId`, no order id, a type that does not match exactly, F5) ends in
-//! the dead-letter queue with its reason, while good events keep flowing.
+//! cannot be handled (not a CloudEvent, no `userId`, no order id, a type that does not match exactly, behaviour F5)
+//! ends in the dead-letter queue with its reason, while good events keep flowing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;

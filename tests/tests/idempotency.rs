@@ -1,5 +1,5 @@
-//! F4: `POST /loyalty` honours an optional `Idempotency-Key`: a repeated key returns the first response and spends
-//! once.
+//! `POST /loyalty` honours an optional `Idempotency-Key` (behaviour F4): a repeated key returns the first response and
+//! spends once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
@@ -216,7 +216,7 @@ async fn a_key_reused_for_a_different_amount_spends_nothing_more() {
         (first.status, first.text()),
         (201, body_with(&user, 70, true))
     );
-    // F4 promises one spend per key; a different request under a used key must not be a second spend.
+    // Behaviour F4 promises one spend per key; a different request under a used key must not be a second spend.
     assert_ne!(different.status, 201, "{different:?}");
     let envelope = different.json().unwrap();
     assert_eq!(envelope["success"], serde_json::json!(false), "{envelope}");

@@ -173,7 +173,7 @@ fn record_completion_reads_the_tier_this_execution_saved() {
     let workflow = load(TIER, "tier-upgrade.workflow.yaml").unwrap();
     let record = &workflow.steps[6];
     assert_eq!(record.id, "record-completion");
-    // upgrade-tier's SavedTier: only the item at that version is stamped (F14 across executions).
+    // upgrade-tier's SavedTier: only the item at that version is stamped (behaviour F14 across executions).
     let reads: Vec<ReadSource> = record.reads.iter().map(|r| r.source).collect();
     assert_eq!(reads, [ReadSource::Input, ReadSource::Step(4)]);
 }

@@ -1,4 +1,4 @@
-// The loyalty service on AWS, every name and setting taken from infra/names.json (decision F15).
+// The loyalty service on AWS, every name and setting taken from infra/names.json (behaviour F15).
 import { Aws, CfnOutput, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';

@@ -1,5 +1,6 @@
 //! [`AccountStore`] on one DynamoDB table (hash key `PK`): the account item `PK=<userId>`, the credits'
-//! idempotency records `PK=CREDIT#<userId>#<key>` (F6) and the spend receipts `PK=SPEND#<userId>#<key>` (F4).
+//! idempotency records `PK=CREDIT#<userId>#<key>` (behaviour F6) and the spend receipts `PK=SPEND#<userId>#<key>`
+//! (behaviour F4).
 //! Every change is one `TransactWriteItems`: the account update conditional on its version and the record put
 //! conditional on its absence (or expiry), so a balance never moves without its record. The change stream
 //! (DynamoDB Streams) is the change record.
@@ -49,7 +50,7 @@ impl DynamoAccountStore {
         &self.table
     }
 
-    /// A strongly consistent read of one item (F7).
+    /// A strongly consistent read of one item (behaviour F7).
     async fn get(&self, pk: &str) -> Result<Option<Item>, StoreError> {
         let output = self
             .client

@@ -1,4 +1,4 @@
-//! Reading and writing DynamoDB attribute values of the table's items (section 3 of the spec).
+//! Reading and writing DynamoDB attribute values of the table's items (behaviour keep-dynamodb).
 
 use std::collections::HashMap;
 
@@ -13,9 +13,9 @@ pub const PK: &str = "PK";
 pub const TYPE: &str = "Type";
 /// `Type` of an account item.
 pub const ACCOUNT_TYPE: &str = "LoyaltyAccount";
-/// `Type` of a credit's idempotency record (F6).
+/// `Type` of a credit's idempotency record (behaviour F6).
 pub const CREDIT_RECORD_TYPE: &str = "CreditRecord";
-/// `Type` of a spend receipt (F4).
+/// `Type` of a spend receipt (behaviour F4).
 pub const SPEND_RECEIPT_TYPE: &str = "SpendReceipt";
 /// The TTL attribute of idempotency records and receipts: epoch **seconds**, as DynamoDB TTL requires.
 pub const TTL_ATTRIBUTE: &str = "ExpiresAt";

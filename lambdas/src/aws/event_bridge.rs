@@ -1,5 +1,5 @@
 //! [`EventPublisher`] on EventBridge `PutEvents`: at most 10 entries per call, and `FailedEntryCount > 0` is a
-//! failure (F9), never swallowed.
+//! failure (behaviour F9), never swallowed.
 
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;

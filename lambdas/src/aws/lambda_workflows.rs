@@ -1,5 +1,6 @@
 //! [`WorkflowStarter`] and [`CallbackSender`] on the Lambda API: an asynchronous `Invoke` of the durable
-//! orchestrator under a durable execution name (F10), and `SendDurableExecutionCallbackSuccess` (F12).
+//! orchestrator under a durable execution name (behaviour F10), and `SendDurableExecutionCallbackSuccess`
+//! (behaviour F12).
 
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};

@@ -1,4 +1,4 @@
-//! SSM parameters: the JWT secret (read with decryption, F2) and the service endpoints.
+//! SSM parameters: the JWT secret (read with decryption, behaviour F2) and the service endpoints.
 
 use aws_sdk_ssm::Client;
 
@@ -17,7 +17,7 @@ impl ParameterStore {
     }
 
     /// The value of `name`, decrypted when `decrypt` (SecureString); an empty or missing value is an error
-    /// naming the parameter, never a silent empty string (F13).
+    /// naming the parameter, never a silent empty string (behaviour F13).
     pub async fn get(&self, name: &str, decrypt: bool) -> Result<String, AwsError> {
         let failed = |reason: String| AwsError::Parameter {
             name: name.to_owned(),

@@ -1,4 +1,4 @@
-//! DynamoDB stream records (`aws_lambda_events` types) as the change stream's [`StreamRecord`]s (F8): only
+//! DynamoDB stream records (`aws_lambda_events` types) as the change stream's [`StreamRecord`]s (behaviour F8): only
 //! INSERT and MODIFY of account items (`Type = LoyaltyAccount`) are changes; `difference = new - old Points`.
 
 use aws_lambda_events::event::dynamodb::EventRecord;

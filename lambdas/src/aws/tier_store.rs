@@ -1,5 +1,5 @@
-//! [`TierStore`] on the same DynamoDB table: the tier item `PK=TIER#<userId>` (section 3.3), replaced by a
-//! conditional `PutItem` on `TierVersion`; `NotifiedAt` stamped by a conditional `UpdateItem` (F14).
+//! [`TierStore`] on the same DynamoDB table: the tier item `PK=TIER#<userId>` (behaviour keep-dynamodb), replaced by a
+//! conditional `PutItem` on `TierVersion`; `NotifiedAt` stamped by a conditional `UpdateItem` (behaviour F14).
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;

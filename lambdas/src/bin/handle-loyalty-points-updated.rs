@@ -1,6 +1,6 @@
 //! `handle-loyalty-points-updated`: the table's DynamoDB stream -> `loyalty.pointsAdded.v1`/`.v2` or
-//! `loyalty.pointsSpent.v1` on `EVENT_BUS_NAME` (source `<ENV>.loyalty`, F8); failed records are reported as
-//! batch item failures (F9).
+//! `loyalty.pointsSpent.v1` on `EVENT_BUS_NAME` (source `<ENV>.loyalty`, behaviour F8); failed records are reported as
+//! batch item failures (behaviour F9).
 // The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
 #![recursion_limit = "256"]
 

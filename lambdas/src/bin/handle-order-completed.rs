@@ -1,5 +1,5 @@
 //! `handle-order-completed`: `orders.orderCompleted.v1`/`.v2` from the OrderCompleted queue, +50 once per order id
-//! (F5) on the DynamoDB table (`TABLE_NAME`); answers each SQS batch with its partial batch response
+//! (behaviour F5) on the DynamoDB table (`TABLE_NAME`); answers each SQS batch with its partial batch response
 //! (`ReportBatchItemFailures`).
 // The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
 #![recursion_limit = "256"]

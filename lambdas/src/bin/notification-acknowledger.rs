@@ -1,5 +1,5 @@
 //! `notification-acknowledger`: `loyalty.tierUpgraded.v1` from the NotificationAcknowledger queue ->
-//! `SendDurableExecutionCallbackSuccess` with `{"acknowledgedAt": ISO}`; a settled callback is done (F12).
+//! `SendDurableExecutionCallbackSuccess` with `{"acknowledgedAt": ISO}`; a settled callback is done (behaviour F12).
 // The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
 #![recursion_limit = "256"]
 

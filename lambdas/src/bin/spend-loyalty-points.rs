@@ -1,6 +1,6 @@
-//! `spend-loyalty-points`: `POST /loyalty` (a spend, optionally with `Idempotency-Key`, F4) on the DynamoDB table
-//! (`TABLE_NAME`), the JWT secret read from SSM (`JWT_SECRET_PARAM_NAME`, decrypted). Served by `lambda_http` with
-//! the same axum Router as `loyalty-local`.
+//! `spend-loyalty-points`: `POST /loyalty` (a spend, optionally with `Idempotency-Key`, behaviour F4) on the DynamoDB
+//! table (`TABLE_NAME`), the JWT secret read from SSM (`JWT_SECRET_PARAM_NAME`, decrypted). Served by `lambda_http`
+//! with the same axum Router as `loyalty-local`.
 // The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
 #![recursion_limit = "256"]
 

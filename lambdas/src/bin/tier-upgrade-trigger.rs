@@ -1,5 +1,5 @@
 //! `tier-upgrade-trigger`: `loyalty.pointsAdded.v2` from the TierUpgradeTrigger queue -> an asynchronous start
-//! of `ORCHESTRATOR_FUNCTION_NAME` under the durable execution name of the user and target tier (F10).
+//! of `ORCHESTRATOR_FUNCTION_NAME` under the durable execution name of the user and target tier (behaviour F10).
 // The handlers' futures (SDK calls inside the use-cases) nest deeper than the default limit of 128.
 #![recursion_limit = "256"]
 

@@ -1,5 +1,5 @@
 //! `get-loyalty-account` and `spend-loyalty-points`: the API's axum Router (the same as `loyalty-local` serves)
-//! on the DynamoDB account store, with the JWT secret read from SSM with decryption (F2).
+//! on the DynamoDB account store, with the JWT secret read from SSM with decryption (behaviour F2).
 
 use aws_config::SdkConfig;
 use axum::Router;

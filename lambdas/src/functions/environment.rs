@@ -1,4 +1,4 @@
-//! Environment variables of the functions (section 6.1) and their logging.
+//! Environment variables of the functions (behaviour keep-config) and their logging.
 
 use crate::aws::AwsError;
 use loyalty_service::telemetry::{self, LogStyle, Telemetry};

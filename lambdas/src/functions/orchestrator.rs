@@ -14,7 +14,7 @@ use loyalty_service::ports::SystemClock;
 use loyalty_service::tier_workflow::activities::TierActivities;
 use loyalty_service::tier_workflow::orchestrator::tier_upgrade;
 
-/// The orchestrator's settings (section 6.1).
+/// The orchestrator's settings (behaviour keep-config).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrchestratorSettings {
     /// `TABLE_NAME`.
@@ -55,7 +55,7 @@ pub type AwsTierActivities = TierActivities<
 >;
 
 /// Builds the activities and the function targets once per container (endpoints read from SSM: a missing one
-/// fails the cold start, F13).
+/// fails the cold start, behaviour F13).
 pub async fn build(
     config: &SdkConfig,
     settings: &OrchestratorSettings,

@@ -1,5 +1,5 @@
-//! `fetch-order-history-activity` (section 5.3, F13): the target of the orchestrator's chained invoke. The JWT
-//! secret (decrypted) and the Order Service endpoint are read from SSM once per container.
+//! `fetch-order-history-activity` (behaviour keep-services, F13): the target of the orchestrator's chained invoke.
+//! The JWT secret (decrypted) and the Order Service endpoint are read from SSM once per container.
 
 use aws_config::SdkConfig;
 
@@ -15,7 +15,7 @@ use loyalty_service::tier_workflow::orders::{HistoryRequest, OrderHistory};
 pub struct OrderHistorySettings {
     /// `JWT_SECRET_PARAM_NAME`.
     pub jwt_secret_param_name: String,
-    /// `ORDER_SERVICE_ENDPOINT_PARAM` (`/<ENV>/OrdersService/api-endpoint`, F13).
+    /// `ORDER_SERVICE_ENDPOINT_PARAM` (`/<ENV>/OrdersService/api-endpoint`, behaviour F13).
     pub order_service_endpoint_param: String,
 }
 

@@ -1,6 +1,6 @@
 //! `handle-loyalty-points-updated`: the table's DynamoDB stream -> `loyalty.pointsAdded.v1`/`.v2` and
-//! `loyalty.pointsSpent.v1` on EventBridge (F8), with batch item failures so a failed publish is retried from
-//! that record on (F9).
+//! `loyalty.pointsSpent.v1` on EventBridge (behaviour F8), with batch item failures so a failed publish is retried from
+//! that record on (behaviour F9).
 
 use aws_config::SdkConfig;
 use aws_lambda_events::event::dynamodb::Event;

@@ -1,5 +1,5 @@
-//! `tier-upgrade-trigger` (F10: an async start of the orchestrator under its durable execution name) and
-//! `notification-acknowledger` (F12: callback success, settled callbacks are done), on the Lambda API.
+//! `tier-upgrade-trigger` (behaviour F10: an async start of the orchestrator under its durable execution name) and
+//! `notification-acknowledger` (behaviour F12: callback success, settled callbacks are done), on the Lambda API.
 
 use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::SqsEvent;

@@ -430,7 +430,7 @@ async fn the_trigger_starts_one_named_execution_and_the_acknowledger_completes_i
             .unwrap()
             .ends_with('Z')
     );
-    // A redelivered acknowledgement of the completed callback is done, not retried (F12).
+    // A redelivered acknowledgement of the completed callback is done, not retried (behaviour F12).
     assert_eq!(
         acknowledger.handle(&ack_event).await,
         json!({"batchItemFailures": []})

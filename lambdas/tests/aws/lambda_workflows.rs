@@ -1,5 +1,5 @@
-//! The Lambda-side workflow ports (async `Invoke` with a durable execution name, F10; callback success, F12)
-//! against durable-local served over HTTP on 127.0.0.1, through the official `aws_sdk_lambda` client.
+//! The Lambda-side workflow ports (async `Invoke` with a durable execution name, behaviour F10; callback success,
+//! behaviour F12) against durable-local served over HTTP on 127.0.0.1, through the official `aws_sdk_lambda` client.
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! the stream function, and keeps the last processed sequence number per shard in a checkpoint file in the data
 //! directory, so a restart continues where the previous process stopped (nothing published twice from a
 //! finished page, nothing skipped). A record that fails 3 times is sent to the failure queue with its reason
-//! (F9) and the shard moves on.
+//! (behaviour F9) and the shard moves on.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
 //! A `PutEvents` client over HTTP (AWS JSON 1.1, unsigned): `loyalty-local publish` uses it against a running
-//! server, and it is an [`EventPublisher`] whose `FailedEntryCount` is checked (F9).
+//! server, and it is an [`EventPublisher`] whose `FailedEntryCount` is checked (behaviour F9).
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
-//! Reads the outbox in order and publishes each change (F8); a failed publish is retried with backoff, and after
-//! [`MAX_PUBLISH_ATTEMPTS`] the record goes to the failure destination with the reason (F9). Records behind a
-//! failing one wait, as in a stream shard, so events stay in order.
+//! Reads the outbox in order and publishes each change (behaviour F8); a failed publish is retried with backoff, and
+//! after [`MAX_PUBLISH_ATTEMPTS`] the record goes to the failure destination with the reason (behaviour F9). Records
+//! behind a failing one wait, as in a stream shard, so events stay in order.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,5 @@
-//! The deployed bus, rules and queues (section 2.6, with orderCompleted v2 routed: F5), named once for the embedded
-//! mode.
+//! The deployed bus, rules and queues (behaviour keep-routing, with orderCompleted v2 routed: behaviour F5), named
+//! once for the embedded mode.
 
 /// The rule names and queue names of one environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,7 +10,7 @@ pub struct Topology {
     pub bus_name: String,
     /// The rules, in evaluation order.
     pub rules: Vec<Rule>,
-    /// The change stream's failure destination (F9).
+    /// The change stream's failure destination (behaviour F9).
     pub stream_failure_queue: String,
 }
 

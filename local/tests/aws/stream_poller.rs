@@ -1,5 +1,5 @@
 //! The stream poller of `serve --backend aws` on moto: a record whose events cannot be published is tried 3 times,
-//! then goes to the failure queue with its reason, and the shard moves on (F9: nothing lost silently).
+//! then goes to the failure queue with its reason, and the shard moves on (behaviour F9: nothing lost silently).
 
 use std::time::Duration;
 

@@ -11,7 +11,7 @@ pub struct Account {
     pub points: i64,
     /// Optimistic-lock counter: 0 for an account that does not exist yet, 1 after the first write.
     pub version: i64,
-    /// Idempotency keys of the original service's `Orders` JSON list (F6): honoured when reading, never grown.
+    /// Idempotency keys of the original service's `Orders` JSON list (behaviour F6): honoured on read, never grown.
     pub legacy_orders: Vec<String>,
 }
 
@@ -54,7 +54,7 @@ pub struct BalanceChange {
 }
 
 impl BalanceChange {
-    /// `new - old` (a created account counts from 0), the `difference` of the published events (F8).
+    /// `new - old` (a created account counts from 0), the `difference` of the published events (behaviour F8).
     pub fn difference(&self) -> i64 {
         self.new_points - self.old_points.unwrap_or(0)
     }

@@ -1,7 +1,7 @@
 //! CloudEvents 1.0 (structured JSON) as the real producers send them, and the EventBridge envelope around them.
 //!
-//! Tolerant on purpose (section 2.1): `time` may be an epoch-milliseconds string, `source` a URI or a bare word,
-//! `traceparent` null or absent, any extra extension attribute and a `_datadog` carrier may be present.
+//! Tolerant on purpose (behaviour keep-events): `time` may be an epoch-milliseconds string, `source` a URI or a bare
+//! word, `traceparent` null or absent, any extra extension attribute and a `_datadog` carrier may be present.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -30,13 +30,14 @@ pub struct CloudEvent {
     /// `datacontenttype`.
     #[serde(default)]
     pub datacontenttype: Option<String>,
-    /// W3C trace context of the producer; may be null (kept as sent: observability data never fails a parse, F16).
+    /// W3C trace context of the producer; may be null (kept as sent: observability data never fails a parse,
+    /// behaviour F16).
     #[serde(default)]
     pub traceparent: Option<Value>,
     /// The payload.
     #[serde(default)]
     pub data: Option<Value>,
-    /// The Datadog carrier, if any (kept as sent: a malformed carrier never fails a parse, F16).
+    /// The Datadog carrier, if any (kept as sent: a malformed carrier never fails a parse, behaviour F16).
     #[serde(default, rename = "_datadog")]
     pub datadog: Option<Value>,
     /// Every other attribute (`publishdatetime`, `eventid`, `supercededby`, `deprecationdate`, ...).

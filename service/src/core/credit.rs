@@ -1,4 +1,4 @@
-//! Idempotent credits: the welcome bonus and the per-order points (F5, F6).
+//! Idempotent credits: the welcome bonus and the per-order points (behaviour F5, F6).
 
 use crate::core::account::{Account, BalanceChange};
 
@@ -8,13 +8,13 @@ pub const WELCOME_BONUS_POINTS: i64 = 100;
 pub const POINTS_PER_ORDER: i64 = 50;
 /// The marker the original service stored in `Orders` for the welcome bonus.
 pub const LEGACY_WELCOME_MARKER: &str = "new-user";
-/// How long a credit's idempotency record is kept (F6): far longer than any redelivery (SQS keeps 4 days).
+/// How long a credit's idempotency record is kept (behaviour F6): far longer than any redelivery (SQS keeps 4 days).
 pub const CREDIT_RECORD_TTL_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 
 /// What a credit is for; each key credits an account at most once.
 ///
 /// Order ids of v1 (`orderNumber`) and v2 (`orderId`) share one namespace; the welcome bonus has its own, so an
-/// order whose id is literally `new-user` is an ordinary order (F5).
+/// order whose id is literally `new-user` is an ordinary order (behaviour F5).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CreditKey {
     /// The one-time welcome bonus.

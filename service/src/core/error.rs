@@ -9,7 +9,7 @@ pub enum DomainError {
     /// A JSON document without a required field, or with a field of the wrong type.
     #[error("{0}")]
     InvalidEvent(String),
-    /// An event type this handler does not accept (exact matching, F5).
+    /// An event type this handler does not accept (exact matching, behaviour F5).
     #[error("unsupported event type `{0}`")]
     UnsupportedEventType(String),
     /// An order event without an order id (the original's message, kept).

@@ -1,4 +1,5 @@
-//! The consumed events (sections 2.2 and 2.3) turned into credit commands, with exact type matching (F5).
+//! The consumed events (behaviour keep-events-consumed) turned into credit commands, with exact type matching
+//! (behaviour F5).
 
 use serde_json::Value;
 

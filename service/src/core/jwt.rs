@@ -134,7 +134,7 @@ pub fn mint_hs256(
 }
 
 /// Mints the HS256 service token the tier workflow sends to the Order Service: `sub`, `iss`, `iat`,
-/// `exp = iat + lifetime_secs` (behaviour: keep-services).
+/// `exp = iat + lifetime_secs` (behaviour keep-services).
 pub fn mint_service_token(
     user_id: &str,
     issuer: &str,

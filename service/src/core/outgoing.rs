@@ -1,4 +1,4 @@
-//! The events this service publishes for balance changes (section 2.4, F8).
+//! The events this service publishes for balance changes (behaviour keep-events-points, F8).
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -9,7 +9,7 @@ use crate::core::account::BalanceChange;
 pub const POINTS_ADDED_V1: &str = "loyalty.pointsAdded.v1";
 /// `loyalty.pointsAdded.v2`.
 pub const POINTS_ADDED_V2: &str = "loyalty.pointsAdded.v2";
-/// `loyalty.pointsSpent.v1` (new, F8).
+/// `loyalty.pointsSpent.v1` (new, behaviour F8).
 pub const POINTS_SPENT_V1: &str = "loyalty.pointsSpent.v1";
 /// `loyalty.tierUpgraded.v1`.
 pub const TIER_UPGRADED_V1: &str = "loyalty.tierUpgraded.v1";
@@ -92,8 +92,8 @@ fn event(
     }
 }
 
-/// The events for one balance change (F8): an increase gives `pointsAdded.v1` + `.v2` (v1 first), a decrease gives
-/// `pointsSpent.v1`, no change gives nothing. `difference` is the real `new - old`.
+/// The events for one balance change (behaviour F8): an increase gives `pointsAdded.v1` + `.v2` (v1 first), a decrease
+/// gives `pointsSpent.v1`, no change gives nothing. `difference` is the real `new - old`.
 pub fn balance_change_events(
     change: &BalanceChange,
     context: &PublishContext,

@@ -1,17 +1,17 @@
-//! Spending points: validation of the request body (F1) and the decision against the balance.
+//! Spending points: validation of the request body (behaviour F1) and the decision against the balance.
 
 use serde_json::Value;
 
 use crate::core::account::{Account, BalanceChange};
 
-/// The largest amount a single spend may ask for (F1).
+/// The largest amount a single spend may ask for (behaviour F1).
 pub const MAX_SPEND_POINTS: i64 = 1_000_000_000;
 
 /// A validated spend amount: an integer from 1 to [`MAX_SPEND_POINTS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpendAmount(i64);
 
-/// Why a spend request body was rejected (F1). The `Display` text is the envelope message.
+/// Why a spend request body was rejected (behaviour F1). The `Display` text is the envelope message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpendRequestError {
     /// No body, or an empty one.

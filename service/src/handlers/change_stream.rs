@@ -1,6 +1,6 @@
-//! The change stream handler: publishes the events of each balance change in order (F8), packing consecutive
+//! The change stream handler: publishes the events of each balance change in order (behaviour F8), packing consecutive
 //! changes into calls of at most the publisher's limit (EventBridge: 10 entries; a v1/v2 pair is never split). At the first failed call, that
-//! call's first record and every later record are reported failed, so they are retried in order (F9).
+//! call's first record and every later record are reported failed, so they are retried in order (behaviour F9).
 
 use crate::core::account::BalanceChange;
 use crate::core::outgoing::OutgoingEvent;

@@ -1,5 +1,5 @@
-//! Consumer-side observability that can never fail the business logic (F16): every field is optional and parsed
-//! leniently; a malformed `traceparent` or `_datadog` carrier is ignored.
+//! Consumer-side observability that can never fail the business logic (behaviour F16): every field is optional and
+//! parsed leniently; a malformed `traceparent` or `_datadog` carrier is ignored.
 
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;

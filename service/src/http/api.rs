@@ -15,7 +15,7 @@ use crate::http::state::ApiState;
 use crate::ports::{AccountStore, Clock};
 use crate::use_cases::{SpendRequest, get_account, spend_points};
 
-/// The header a client sends to make a spend idempotent (F4).
+/// The header a client sends to make a spend idempotent (behaviour F4).
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// The header set on a response that repeats the first response of an `Idempotency-Key`.
 pub const IDEMPOTENCY_REPLAYED: &str = "idempotency-replayed";
@@ -55,7 +55,7 @@ async fn missing_authentication_token() -> Response {
     response
 }
 
-/// CORS preflight as the CDK API answers it (section 1.2).
+/// CORS preflight as the CDK API answers it (behaviour keep-cors).
 async fn preflight() -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let headers = response.headers_mut();

@@ -1,4 +1,4 @@
-//! How the API answers every failure (F1, F2, F3, F4): status, envelope message and CORS profile.
+//! How the API answers every failure (behaviour F1, F2, F3, F4): status, envelope message and CORS profile.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -15,10 +15,10 @@ pub const INVALID_IDEMPOTENCY_KEY: &str =
 /// A failed API request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
-    /// Missing or invalid token (F2): 401 `{"success":false,"message":["Unauthorized"]}`.
+    /// Missing or invalid token (behaviour F2): 401 `{"success":false,"message":["Unauthorized"]}`.
     #[error("Unauthorized")]
     Unauthorized,
-    /// An invalid spend body (F1): 400 naming the problem.
+    /// An invalid spend body (behaviour F1): 400 naming the problem.
     #[error(transparent)]
     InvalidSpend(#[from] SpendRequestError),
     /// An invalid `Idempotency-Key` header: 400.

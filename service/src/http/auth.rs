@@ -1,4 +1,4 @@
-//! The caller of an API request: the `sub` of a verified JWT (F2).
+//! The caller of an API request: the `sub` of a verified JWT (behaviour F2).
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;

@@ -1,4 +1,5 @@
-//! The compatible response envelope `{"data"?, "success", "message": [..]}` and the CORS header sets of section 1.2.
+//! The compatible response envelope `{"data"?, "success", "message": [..]}` and the CORS header sets
+//! (behaviour keep-envelope, keep-cors).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -6,7 +7,7 @@ use serde::Serialize;
 
 use crate::core::account::Account;
 
-/// Which CORS header set a response carries (section 1.2, as the original's Lambda responses).
+/// Which CORS header set a response carries (behaviour keep-cors, as the original's Lambda responses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CorsProfile {
     /// GET responses and every 401: `Allow-Headers: *`, `Allow-Methods: *`.

@@ -1,4 +1,4 @@
-//! Clients of the Product, Product Search and Order services (sections 5.3, 5.4, F13): 5 s timeouts, the real
+//! Clients of the Product, Product Search and Order services (behaviour keep-services, F13): 5 s timeouts, the real
 //! response shapes, and failures returned as errors (the callers log them and decide), never an empty default.
 
 use std::time::Duration;
@@ -11,7 +11,7 @@ use crate::ports::{ExternalServiceError, OrderService, ProductSearch, ProductSer
 use crate::tier_workflow::catalog::{Products, Recommendations};
 use crate::tier_workflow::orders::OrderHistory;
 
-/// The timeout of every call (section 5.6).
+/// The timeout of every call (behaviour keep-services).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// The `iss` of the service token minted for the Order Service.
 pub const SERVICE_TOKEN_ISSUER: &str = "loyalty-tier-service";
@@ -124,7 +124,7 @@ impl ProductServiceClient {
         }
     }
 
-    /// Every product. A failure is recorded as an error on the call's span (F13).
+    /// Every product. A failure is recorded as an error on the call's span (behaviour F13).
     #[tracing::instrument(name = "productService.listProducts", skip_all, fields(base_url = %self.base_url), err(Display))]
     pub async fn list_products(&self) -> Result<Products, ServiceCallError> {
         let url = join(&self.base_url, "product");
@@ -157,7 +157,7 @@ impl ProductSearchClient {
         }
     }
 
-    /// The answer to `query`. A failure is recorded as an error on the call's span (F13).
+    /// The answer to `query`. A failure is recorded as an error on the call's span (behaviour F13).
     #[tracing::instrument(name = "productSearchService.search", skip_all, fields(base_url = %self.base_url, %query), err(Display))]
     pub async fn search(&self, query: &str) -> Result<Recommendations, ServiceCallError> {
         let url = join(&self.base_url, "search");
@@ -205,7 +205,7 @@ impl OrderServiceClient {
     }
 
     /// Every page of `user_id`'s orders. A token is minted per call (`sub`, `iss`, 60 s), as the original. A
-    /// failure is recorded as an error on the call's span (F13).
+    /// failure is recorded as an error on the call's span (behaviour F13).
     #[tracing::instrument(name = "orderService.getUserOrders", skip_all, fields(base_url = %self.base_url, %user_id), err(Display))]
     pub async fn user_orders(
         &self,

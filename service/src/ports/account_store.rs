@@ -19,7 +19,7 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// The response of a spend made with an `Idempotency-Key` (F4), kept for 24 hours.
+/// The response of a spend made with an `Idempotency-Key` (behaviour F4), kept for 24 hours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpendReceipt {
     /// The key as the client sent it.
@@ -35,7 +35,7 @@ pub struct SpendReceipt {
 /// What is written in the same transaction as a balance change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeReason {
-    /// A credit: its idempotency record `CREDIT#<user>#<key>` with a TTL (F6).
+    /// A credit: its idempotency record `CREDIT#<user>#<key>` with a TTL (behaviour F6).
     Credit {
         /// What is credited.
         key: CreditKey,
@@ -51,7 +51,7 @@ pub enum ChangeReason {
 
 /// The account table.
 pub trait AccountStore: Send + Sync {
-    /// A strongly consistent read of the account (F7): `None` when it does not exist.
+    /// A strongly consistent read of the account (behaviour F7): `None` when it does not exist.
     fn load_account(
         &self,
         user_id: &str,

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use crate::core::outgoing::OutgoingEvent;
 
-/// Failures of an [`EventPublisher`]. Never swallowed: the change stream retries the record (F9).
+/// Failures of an [`EventPublisher`]. Never swallowed: the change stream retries the record (behaviour F9).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PublishError {
     /// The bus answered, but refused some entries (`FailedEntryCount > 0`).

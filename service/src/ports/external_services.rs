@@ -1,6 +1,6 @@
-//! The services the tier workflow calls: Product, Product Search and Order (sections 5.3, 5.4). reqwest clients
-//! implement them (`adapters::http::service_clients`); a failure is an error the caller logs and classifies, never an
-//! empty default (F13).
+//! The services the tier workflow calls: Product, Product Search and Order (behaviour keep-services). reqwest clients
+//! implement them (`http::service_clients`); a failure is an error the caller logs and classifies, never an
+//! empty default (behaviour F13).
 
 use std::future::Future;
 

@@ -1,4 +1,5 @@
-//! The tier items (section 3.3): one per user, written only on upgrades, optimistic locking on `TierVersion`.
+//! The tier items (behaviour keep-dynamodb): one per user, written only on upgrades, optimistic locking on
+//! `TierVersion`.
 
 use std::future::Future;
 
@@ -7,7 +8,7 @@ use crate::tier_workflow::tier::Tier;
 /// Failures of a [`TierStore`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TierStoreError {
-    /// The stored `TierVersion` is not the expected one: another execution saved first (F11).
+    /// The stored `TierVersion` is not the expected one: another execution saved first (behaviour F11).
     #[error("tier of user {user_id} is at version {actual}, expected {expected}")]
     VersionConflict {
         /// The user.
@@ -59,8 +60,8 @@ pub trait TierStore: Send + Sync {
     ) -> impl Future<Output = Result<TierRecord, TierStoreError>> + Send;
 
     /// Sets `NotifiedAt` on the item if it is still at `version` (the one the acknowledged execution saved): a
-    /// late acknowledgement never stamps an item a newer execution saved (F14). No stub is created for a missing
-    /// item. `true` if the item was stamped.
+    /// late acknowledgement never stamps an item a newer execution saved (behaviour F14). No stub is created for a
+    /// missing item. `true` if the item was stamped.
     fn record_notified(
         &self,
         user_id: &str,

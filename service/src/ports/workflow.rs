@@ -20,7 +20,7 @@ pub enum StartOutcome {
         arn: String,
     },
     /// An execution of this name already exists with another input (`DurableExecutionAlreadyStartedException`):
-    /// the upgrade to that tier is already under way (F10), a success.
+    /// the upgrade to that tier is already under way (behaviour F10), a success.
     AlreadyStarted,
 }
 
@@ -40,7 +40,7 @@ pub trait WorkflowStarter: Send + Sync {
 pub enum CallbackOutcome {
     /// The callback was waiting and is now completed.
     Completed,
-    /// The callback was already completed, timed out, or is unknown: nothing left to do (F12).
+    /// The callback was already completed, timed out, or is unknown: nothing left to do (behaviour F12).
     AlreadySettled {
         /// What the service said.
         reason: String,

@@ -1,4 +1,4 @@
-//! Span export over OTLP/HTTP to a real HTTP collector on 127.0.0.1, and what a failing collector does (F16).
+//! Span export over OTLP/HTTP to a real HTTP collector on 127.0.0.1, and what a failing collector does (behaviour F16).
 
 use std::sync::{Arc, Mutex};
 

@@ -1,6 +1,7 @@
-//! Tracing for every binary (F16: observability never breaks business logic). Logs always go to stderr through
-//! `fmt`; when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set, spans are also exported
-//! over OTLP/HTTP (protobuf). An exporter that cannot be built, or an export that fails, is logged and never fatal.
+//! Tracing for every binary (behaviour F16: observability never breaks business logic). Logs always go to stderr
+//! through `fmt`; when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set, spans are also
+//! exported over OTLP/HTTP (protobuf). An exporter that cannot be built, or an export that fails, is logged and never
+//! fatal.
 
 mod otlp_client;
 mod trace_context;
@@ -62,7 +63,8 @@ impl Telemetry {
 }
 
 /// Exports the spans buffered so far: a Lambda function calls it at the end of each invocation, before its
-/// sandbox may be frozen. Does nothing when spans are not exported; a failure is logged, never returned (F16).
+/// sandbox may be frozen. Does nothing when spans are not exported; a failure is logged, never returned
+/// (behaviour F16).
 #[derive(Debug, Clone, Default)]
 pub struct Flusher {
     provider: Option<SdkTracerProvider>,

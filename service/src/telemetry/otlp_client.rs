@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 
-/// How long one export may take before it is given up (the spans of that batch are dropped, F16).
+/// How long one export may take before it is given up (the spans of that batch are dropped, behaviour F16).
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An [`HttpClient`] for the OTLP exporter; every failure is logged here, since the SDK drops it silently.

@@ -1,5 +1,5 @@
 //! W3C trace context in and out of CloudEvents: the producer's context for a span link, and the current span's
-//! `traceparent` for an event we publish. Malformed input gives `None`, never an error (F16).
+//! `traceparent` for an event we publish. Malformed input gives `None`, never an error (behaviour F16).
 
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use tracing_opentelemetry::OpenTelemetrySpanExt;

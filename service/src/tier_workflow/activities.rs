@@ -1,4 +1,4 @@
-//! The real activities of the tier workflow (section 5.2): tier store, product clients, the bus.
+//! The real activities of the tier workflow (behaviour keep-workflow): tier store, product clients, the bus.
 
 use crate::core::outgoing::TIER_UPGRADED_V1;
 use crate::core::time_format::iso_millis;
@@ -13,7 +13,7 @@ use crate::tier_workflow::{SavedTier, TierAccount, TierChange, UpgradeRequest};
 use crate::use_cases::publish_change::new_traceparent;
 use tracing::Instrument;
 
-/// The search query the original sends (section 5.2, step 3b).
+/// The search query the original sends (behaviour keep-workflow, step 3).
 pub fn recommendation_query(change: &TierChange, total_points: i64) -> String {
     format!(
         "loyalty tier upgrade recommendations for {} tier members with {total_points} points",
@@ -182,8 +182,8 @@ where
         (_products, recommendations): &(Products, Recommendations),
     ) -> Result<(), Error> {
         // The event carries what `search-recommendations` gathered: one search per upgrade. A search that fails
-        // never gets here: the branch's `Transient` error is retried and then fails the execution (F13), so an
-        // empty list means the service answered with no products.
+        // never gets here: the branch's `Transient` error is retried and then fails the execution (behaviour F13), so
+        // an empty list means the service answered with no products.
         if recommendations.products.is_empty() {
             tracing::info!(
                 answer = %recommendations.answer,

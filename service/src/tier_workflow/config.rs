@@ -1,4 +1,4 @@
-//! Whether the tier workflow runs, from the three endpoint settings (section 6 names).
+//! Whether the tier workflow runs, from the three endpoint settings (named as in behaviour keep-config).
 
 /// The orchestrator's function name (the original's `ORCHESTRATOR_FUNCTION_NAME` points at it).
 pub const ORCHESTRATOR_FUNCTION: &str = "LoyaltyService-TierUpgradeOrchestrator";
@@ -8,7 +8,7 @@ pub const FETCH_ORDER_HISTORY_FUNCTION: &str = "LoyaltyService-FetchOrderHistory
 /// The orchestrator's execution timeout (the original's CDK `executionTimeout`).
 pub const EXECUTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-/// Where the external services are (section 6: the values of the `*_ENDPOINT_PARAM` parameters).
+/// Where the external services are (behaviour keep-config: the values of the `*_ENDPOINT_PARAM` parameters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceEndpoints {
     /// The Product Service base URL.
@@ -26,7 +26,7 @@ pub const ENDPOINT_SETTINGS: [&str; 3] = [
     "ORDER_SERVICE_ENDPOINT_PARAM",
 ];
 
-/// A configuration that cannot run (F13: a missing endpoint is a start-up error, not a silent empty result).
+/// A configuration that cannot run (behaviour F13: a missing endpoint is a start-up error, not a silent empty result).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TierConfigError {
     /// Some endpoints are set, others are not.

@@ -1,4 +1,4 @@
-//! `fetch-order-history` (section 5.3): a plain function, the target of the orchestrator's chained invoke.
+//! `fetch-order-history` (behaviour keep-workflow): a plain function, the target of the orchestrator's chained invoke.
 
 use crate::ports::OrderService;
 use crate::tier_workflow::orders::{HistoryRequest, OrderHistory};

@@ -1,5 +1,6 @@
-//! The tier workflow's two queue consumers (sections 5.1, 5.5): the trigger (`loyalty.pointsAdded.v2` -> start the
-//! orchestrator, F10) and the acknowledger (`loyalty.tierUpgraded.v1` -> complete the callback, F12).
+//! The tier workflow's two queue consumers (behaviour keep-workflow): the trigger (`loyalty.pointsAdded.v2` -> start
+//! the orchestrator, behaviour F10) and the acknowledger (`loyalty.tierUpgraded.v1` -> complete the callback,
+//! behaviour F12).
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -17,7 +18,7 @@ use crate::tier_workflow::UpgradeRequest;
 use crate::tier_workflow::tier::Tier;
 use tracing::Instrument;
 
-/// The deterministic execution name of "upgrade `user_id` to `tier`" (F10): one execution per user and target
+/// The deterministic execution name of "upgrade `user_id` to `tier`" (behaviour F10): one execution per user and target
 /// tier, whatever the number of events. Execution names allow `[A-Za-z0-9_-]{1,64}`, so the user id is hashed.
 pub fn execution_name(user_id: &str, tier: Tier) -> String {
     let digest = hex::encode(Sha256::digest(user_id.as_bytes()));

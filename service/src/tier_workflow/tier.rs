@@ -1,4 +1,4 @@
-//! Loyalty tiers: thresholds and upgrade-only evaluation (section 4.3).
+//! Loyalty tiers: thresholds and upgrade-only evaluation (behaviour keep-tiers).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,5 @@
-//! `loyalty.tierUpgraded.v1` (section 2.5): published by the tier workflow with the callback id to acknowledge.
+//! `loyalty.tierUpgraded.v1` (behaviour keep-events-tier): published by the tier workflow with the callback id to
+//! acknowledge.
 
 use serde_json::{Value, json};
 

@@ -12,7 +12,7 @@ pub use crate::tier_workflow::tier::Tier;
 pub struct UpgradeRequest {
     /// The user.
     pub user_id: String,
-    /// The balance the triggering event reported (the tier is evaluated on it, section 4.3).
+    /// The balance the triggering event reported (the tier is evaluated on it, behaviour keep-tiers).
     pub total_points: i64,
 }
 
@@ -65,10 +65,10 @@ pub struct Acknowledgement {
 pub enum UpgradeOutcome {
     /// The points do not reach a higher tier; nothing was written or published.
     NoChange,
-    /// Another execution saved a newer tier first (F11).
+    /// Another execution saved a newer tier first (behaviour F11).
     Superseded,
     /// Upgraded, published and acknowledged; `NotifiedAt` is set.
     Upgraded,
-    /// Upgraded and published, but not acknowledged within 5 minutes (F14): `NotifiedAt` stays unset.
+    /// Upgraded and published, but not acknowledged within 5 minutes (behaviour F14): `NotifiedAt` stays unset.
     UpgradedUnacknowledged,
 }

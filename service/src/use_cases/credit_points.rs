@@ -1,4 +1,4 @@
-//! Idempotent credits (welcome bonus, orders): each key credits an account at most once (F5, F6, F7).
+//! Idempotent credits (welcome bonus, orders): each key credits an account at most once (behaviour F5, F6, F7).
 
 use crate::core::credit::{CREDIT_RECORD_TTL_MS, CreditDecision, decide_credit};
 use crate::core::incoming::CreditCommand;

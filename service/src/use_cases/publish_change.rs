@@ -1,4 +1,4 @@
-//! The change stream's use-case: publish the events of balance changes (F8), failing loudly (F9).
+//! The change stream's use-case: publish the events of balance changes (behaviour F8), failing loudly (behaviour F9).
 
 use rand::Rng;
 

@@ -1,4 +1,4 @@
-//! Optimistic-lock retries with exponential backoff and full jitter (F7).
+//! Optimistic-lock retries with exponential backoff and full jitter (behaviour F7).
 
 use std::time::Duration;
 
@@ -34,7 +34,7 @@ pub enum Attempt<T> {
 }
 
 /// Runs `try_once` until it is [`Attempt::Done`], at most [`MAX_ATTEMPTS`] times with a jittered backoff between
-/// conflicts (F7); still conflicting after that is [`LoyaltyError::ConflictAfterRetries`]. `operation` and
+/// conflicts (behaviour F7); still conflicting after that is [`LoyaltyError::ConflictAfterRetries`]. `operation` and
 /// `user_id` name the retries in the debug log.
 pub async fn retry_on_conflict<T, F, Fut>(
     operation: &str,

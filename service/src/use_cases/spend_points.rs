@@ -1,5 +1,5 @@
-//! `POST /loyalty`: spending points, optionally idempotent with an `Idempotency-Key` (F4), with optimistic locking
-//! and jittered backoff (F7).
+//! `POST /loyalty`: spending points, optionally idempotent with an `Idempotency-Key` (behaviour F4), with optimistic
+//! locking and jittered backoff (behaviour F7).
 
 use crate::core::account::Account;
 use crate::core::spend::{SpendAmount, SpendRefusal, decide_spend};
@@ -7,7 +7,7 @@ use crate::ports::{AccountStore, ChangeReason, Clock, SpendReceipt, StoreError};
 use crate::use_cases::error::LoyaltyError;
 use crate::use_cases::retry::{Attempt, retry_on_conflict};
 
-/// How long a spend receipt answers repeated requests (F4).
+/// How long a spend receipt answers repeated requests (behaviour F4).
 pub const SPEND_RECEIPT_TTL_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// A validated spend.

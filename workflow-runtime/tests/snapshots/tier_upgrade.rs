@@ -6,7 +6,7 @@
 pub mod tier_upgrade {
     /// The sha256 of the spec file this module was generated from; recorded by every
     /// execution as its first durable operation.
-    pub const SPEC_HASH: &str = "2eaa76e8bb7cab136c8c699d72e24f92258b27e47270fb9a5de96ae8782770fb";
+    pub const SPEC_HASH: &str = "f21d0831eb9acaa00b0e0f42efaee43fa2d69af9f3ba2e125665793b71e4c237";
     /// The workflow's name (`workflow:`).
     pub const WORKFLOW: &str = "tier-upgrade";
     /// The error kinds declared under `errors:`; retry and catch clauses name them.
@@ -14,7 +14,7 @@ pub mod tier_upgrade {
     pub enum ErrorKind {
         ///a storage or network failure worth retrying
         Transient,
-        ///another execution saved a newer tier first (decision F11)
+        ///another execution saved a newer tier first (behaviour F11)
         VersionConflict,
     }
     impl ::workflow_runtime::__private::DeclaredErrorKind for ErrorKind {
