@@ -10,10 +10,13 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
 
 use crate::embedded::error::EmbeddedError;
 
-const SCHEMA: &str = r#"
+/// The schema as it first shipped. Every statement is `IF NOT EXISTS`, so a file written before schema versions
+/// were recorded (version 0 with every table present) adopts it unchanged.
+const SCHEMA_V1: &str = r#"
 CREATE TABLE IF NOT EXISTS accounts (
     user_id        TEXT PRIMARY KEY,
     points         INTEGER NOT NULL,
@@ -79,7 +82,7 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     receive_count   INTEGER NOT NULL,
     dead_at_ms      INTEGER NOT NULL
 );
--- Tier items (section 3.3): one per user, created on the first upgrade.
+-- Tier items (behaviour keep-dynamodb): one per user, created on the first upgrade.
 CREATE TABLE IF NOT EXISTS tiers (
     user_id            TEXT PRIMARY KEY,
     tier               TEXT NOT NULL,
@@ -99,6 +102,12 @@ CREATE TABLE IF NOT EXISTS archive (
     received_at_ms  INTEGER NOT NULL
 );
 "#;
+
+/// Every schema change, in order; a file records how many it has applied in `PRAGMA user_version`. Later changes
+/// are appended here, never edited.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(SCHEMA_V1)])
+}
 
 /// The database file and its connections.
 #[derive(Debug)]
@@ -127,7 +136,13 @@ impl Database {
         let writer = Connection::open(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer)?;
-        writer.execute_batch(SCHEMA)?;
+        let mut writer = writer;
+        migrations()
+            .to_latest(&mut writer)
+            .map_err(|error| EmbeddedError::Schema {
+                path: path.display().to_string(),
+                reason: error.to_string(),
+            })?;
         Ok(Self {
             path: path.to_owned(),
             writer: Mutex::new(writer),
@@ -199,6 +214,62 @@ mod tests {
             .unwrap();
         assert_eq!(mode, "wal");
         assert!(path.exists());
+    }
+
+    fn user_version(db: &Database) -> i64 {
+        db.read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+            .map_err(|e: rusqlite::Error| e)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_schema_migrations_are_valid_and_a_new_file_records_its_version() {
+        migrations().validate().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(&dir.path().join("db.sqlite3")).unwrap();
+        assert_eq!(user_version(&db), 1);
+    }
+
+    #[test]
+    fn a_file_written_before_schema_versions_keeps_its_data_and_is_adopted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        {
+            // What earlier versions left: the tables, some data, user_version 0.
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(SCHEMA_V1).unwrap();
+            c.execute("INSERT INTO accounts VALUES ('u1', 150, 2, '[]', 0)", [])
+                .unwrap();
+        }
+        let db = Database::open(&path).unwrap();
+        assert_eq!(user_version(&db), 1);
+        let points: i64 = db
+            .read(|c| {
+                c.query_row(
+                    "SELECT points FROM accounts WHERE user_id = 'u1'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .map_err(|e: rusqlite::Error| e)
+            .unwrap();
+        assert_eq!(points, 150);
+    }
+
+    #[test]
+    fn a_file_from_a_newer_schema_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        drop(Database::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 7)
+            .unwrap();
+        let error = Database::open(&path).unwrap_err();
+        assert!(
+            matches!(&error, EmbeddedError::Schema { path: p, .. } if p.ends_with("db.sqlite3")),
+            "{error}"
+        );
     }
 
     #[test]

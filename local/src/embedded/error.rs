@@ -16,6 +16,14 @@ pub enum EmbeddedError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The file's schema could not be brought to this version's (e.g. it was written by a newer version).
+    #[error("cannot use the schema of {path}: {reason}")]
+    Schema {
+        /// The database file.
+        path: String,
+        /// What the migration reported.
+        reason: String,
+    },
     /// Stored data that cannot be read back.
     #[error("corrupt data: {0}")]
     Corrupt(String),

@@ -160,7 +160,7 @@ where
                         saved
                     }
                     None => {
-                        tracing::info!(%error, "another execution upgraded first: superseded (F11)");
+                        tracing::info!(%error, "another execution upgraded first: superseded (behaviour F11)");
                         return Err(store_error(error));
                     }
                 }
@@ -238,7 +238,7 @@ where
             tracing::info!(
                 user_id = %input.user_id,
                 version = saved.version,
-                "the tier item is no longer the one this execution saved; NotifiedAt left to the newer execution (F14)"
+                "the tier item is no longer the one this execution saved; NotifiedAt left to the newer execution (behaviour F14)"
             );
         }
         Ok(())

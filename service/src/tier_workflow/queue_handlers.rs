@@ -120,7 +120,7 @@ impl<W: WorkflowStarter> TierTrigger<W> {
                 Ok(())
             }
             Ok(StartOutcome::AlreadyStarted) => {
-                tracing::info!(execution = %name, "tier upgrade already started (F10)");
+                tracing::info!(execution = %name, "tier upgrade already started (behaviour F10)");
                 Ok(())
             }
             Err(error) => Err(retry(message, error.to_string())),
@@ -164,7 +164,7 @@ impl<S: CallbackSender, C: Clock> NotificationAcknowledger<S, C> {
         match self.sender.send_success(callback_id, &result).await {
             Ok(CallbackOutcome::Completed) => Ok(()),
             Ok(CallbackOutcome::AlreadySettled { reason }) => {
-                tracing::info!(%callback_id, %reason, "callback already settled; acknowledgement done (F12)");
+                tracing::info!(%callback_id, %reason, "callback already settled; acknowledgement done (behaviour F12)");
                 Ok(())
             }
             Err(error) => Err(retry(message, error.to_string())),
