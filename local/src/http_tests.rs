@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use super::*;
 use crate::bus::EventBridgeClient;
@@ -22,7 +23,7 @@ struct Server {
     _dir: tempfile::TempDir,
     service: EmbeddedService,
     endpoint: String,
-    stop: watch::Sender<bool>,
+    stop: CancellationToken,
 }
 
 async fn serve() -> Server {
@@ -32,11 +33,12 @@ async fn serve() -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let router = service.router();
-    let (stop, mut stopped) = watch::channel(false);
+    let stop = CancellationToken::new();
+    let stopped = stop.clone();
     tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
-                let _ = stopped.changed().await;
+                stopped.cancelled().await;
             })
             .await
             .unwrap();
@@ -100,7 +102,7 @@ async fn put_events_answers_like_eventbridge_with_ids_and_per_entry_errors() {
             .collect::<Vec<_>>(),
         [event_id]
     );
-    server.stop.send(true).unwrap();
+    server.stop.cancel();
 }
 
 #[tokio::test]
@@ -142,7 +144,7 @@ async fn put_events_rejects_malformed_requests_as_a_whole() {
         (400, Some("ValidationException"))
     );
     assert!(list_archive(&server.service.db).unwrap().is_empty());
-    server.stop.send(true).unwrap();
+    server.stop.cancel();
 }
 
 async fn store_with_one_change(server: &Server) {
@@ -187,7 +189,7 @@ async fn the_change_stream_publishes_over_put_events_and_removes_the_record() {
         .map(|e| e.detail_type)
         .collect();
     assert_eq!(types, ["loyalty.pointsAdded.v1", "loyalty.pointsAdded.v2"]);
-    server.stop.send(true).unwrap();
+    server.stop.cancel();
 }
 
 #[tokio::test]
@@ -229,7 +231,7 @@ async fn f9_rejected_entries_are_retried_then_sent_to_the_failure_destination_wi
     let body: Value = serde_json::from_str(&dead[0].body).unwrap();
     assert_eq!(body["new_points"], 100);
     assert!(list_archive(&server.service.db).unwrap().is_empty());
-    server.stop.send(true).unwrap();
+    server.stop.cancel();
 }
 
 #[tokio::test]
@@ -251,7 +253,7 @@ async fn f9_an_unreachable_bus_keeps_the_record_for_a_retry() {
     );
     let pending = server.service.outbox().pending(10).unwrap();
     assert_eq!((pending.len(), pending[0].attempts), (1, 1));
-    server.stop.send(true).unwrap();
+    server.stop.cancel();
 }
 
 #[tokio::test]
@@ -284,7 +286,7 @@ async fn over_put_events_a_pass_is_split_into_calls_of_at_most_ten_entries() {
         .map(|e| e.detail["data"]["totalPoints"].clone())
         .collect();
     assert_eq!(totals, (1..=7).map(|i| json!(i * 50)).collect::<Vec<_>>());
-    server.stop.send(true).unwrap();
+    server.stop.cancel();
 }
 
 #[tokio::test]
@@ -316,5 +318,5 @@ async fn an_entry_time_becomes_the_time_of_the_delivered_event() {
         .unwrap();
     let delivered: Value = serde_json::from_str(&messages[0].body).unwrap();
     assert_eq!(delivered["time"], "2024-06-10T06:13:20Z");
-    server.stop.send(true).unwrap();
+    server.stop.cancel();
 }

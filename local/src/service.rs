@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use axum::Router;
-use tokio::sync::{Notify, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::Notify;
 
 use crate::bus::{Bus, BusPublisher, put_events_routes};
 use crate::embedded::outbox::Outbox;
@@ -150,27 +151,26 @@ impl EmbeddedService {
     }
 
     /// Starts the pollers of the UserCreated and OrderCompleted queues, the change stream processor and the purge
-    /// of expired idempotency records; each stops when `shutdown` turns true, after its work in progress.
-    pub fn start_workers(&self, shutdown: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-        let mut workers = Vec::new();
+    /// of expired idempotency records; each stops when `shutdown` is cancelled, after its work in progress, and is tracked by `tasks`.
+    pub fn start_workers(&self, tasks: &TaskTracker, shutdown: &CancellationToken) {
         for (logical, kind) in [
             (USER_CREATED, CreditEventKind::UserCreated),
             (ORDER_COMPLETED, CreditEventKind::OrderCompleted),
         ] {
             let handler = CreditEventHandler::new(self.store.clone(), SystemClock, kind);
             let queue = self.topology().queue(logical);
-            workers.push(tokio::spawn(run_poller(
+            tasks.spawn(run_poller(
                 self.queues.clone(),
                 queue,
                 handler,
                 shutdown.clone(),
-            )));
+            ));
         }
-        workers.push(tokio::spawn(self.stream_processor().run(shutdown.clone())));
+        tasks.spawn(self.stream_processor().run(shutdown.clone()));
         let store = self.store.clone();
-        let mut stop = shutdown.clone();
-        workers.push(tokio::spawn(async move {
-            while !*stop.borrow() {
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            while !stop.is_cancelled() {
                 match store.purge_expired(SystemClock.now_ms()) {
                     Ok(0) => {}
                     Ok(purged) => tracing::info!(purged, "expired idempotency records purged"),
@@ -180,10 +180,9 @@ impl EmbeddedService {
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(PURGE_INTERVAL) => {}
-                    _ = stop.changed() => {}
+                    _ = stop.cancelled() => {}
                 }
             }
-        }));
-        workers
+        });
     }
 }

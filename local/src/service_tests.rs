@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::sync::watch;
 
 use super::*;
 use crate::bus::{EntryResult, PutEventsEntry};
@@ -15,12 +14,14 @@ use loyalty_service::http::JwtSecret;
 use loyalty_service::ports::{AccountStore, Clock, SystemClock};
 use loyalty_service::producers;
 use loyalty_service::use_cases::{SpendRequest, spend_points};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 struct Running {
     _dir: tempfile::TempDir,
     service: EmbeddedService,
-    stop: watch::Sender<bool>,
-    workers: Vec<tokio::task::JoinHandle<()>>,
+    stop: CancellationToken,
+    workers: TaskTracker,
 }
 
 fn open(dir: &std::path::Path) -> EmbeddedService {
@@ -30,8 +31,8 @@ fn open(dir: &std::path::Path) -> EmbeddedService {
 fn start() -> Running {
     let dir = tempfile::tempdir().unwrap();
     let service = open(dir.path());
-    let (stop, stopped) = watch::channel(false);
-    let workers = service.start_workers(&stopped);
+    let (stop, workers) = (CancellationToken::new(), TaskTracker::new());
+    service.start_workers(&workers, &stop);
     Running {
         _dir: dir,
         service,
@@ -98,10 +99,9 @@ impl Running {
     }
 
     async fn stop(self) {
-        self.stop.send(true).unwrap();
-        for worker in self.workers {
-            worker.await.unwrap();
-        }
+        self.stop.cancel();
+        self.workers.close();
+        self.workers.wait().await;
     }
 }
 
@@ -325,10 +325,11 @@ async fn queued_events_and_outbox_records_left_by_a_stopped_process_are_processe
         assert_eq!(in_flight.len(), 10);
     }
     let service = open(dir.path());
-    let (stop, stopped) = watch::channel(false);
+    let (stop, workers) = (CancellationToken::new(), TaskTracker::new());
+    service.start_workers(&workers, &stop);
     let running = Running {
         _dir: dir,
-        workers: service.start_workers(&stopped),
+        workers,
         service,
         stop,
     };

@@ -368,7 +368,7 @@ async fn acknowledging_an_unknown_or_already_completed_callback_is_done_not_retr
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledging_after_the_callback_timed_out_is_done_not_retried() {
-    let mut harness = Harness::start(
+    let harness = Harness::start(
         TimeControl::Scaled(0.001),
         Pollers::None,
         Services::default(),
@@ -397,12 +397,12 @@ async fn acknowledging_after_the_callback_timed_out_is_done_not_retried() {
         DurableLocalWorkflows::new(harness.local.clone()),
         SystemClock,
     );
-    harness.tasks.push(tokio::spawn(run_poller(
+    harness.tasks.spawn(run_poller(
         harness.service.queues.clone(),
         queue,
         acknowledger,
-        harness.shutdown.subscribe(),
-    )));
+        harness.shutdown.clone(),
+    ));
     acknowledger_queue_drained(&harness).await;
     assert!(harness.service.queues.dead_letters().unwrap().is_empty());
     let tier = harness.tiers().load_tier("u6").await.unwrap().unwrap();

@@ -9,11 +9,11 @@ pub mod stream_poller;
 pub mod tier_workflow;
 
 use std::path::PathBuf;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use aws_config::SdkConfig;
 use axum::Router;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::aws_backend::put_events_forwarder::put_events_forwarder_routes;
 use crate::embedded::Topology;
@@ -116,13 +116,13 @@ impl AwsBackend {
             .unwrap_or_default()
     }
 
-    /// Starts the two credit queue pollers and the stream poller; they stop when `stop` turns true.
+    /// Starts the two credit queue pollers and the stream poller; they stop when `stop` is cancelled and are tracked by `tasks`.
     pub fn start_workers(
         &self,
-        stop: &watch::Receiver<bool>,
-    ) -> Result<Vec<JoinHandle<()>>, AwsBackendError> {
+        tasks: &TaskTracker,
+        stop: &CancellationToken,
+    ) -> Result<(), AwsBackendError> {
         let sqs = aws_sdk_sqs::Client::new(&self.sdk);
-        let mut workers = Vec::new();
         for (logical, kind) in [
             (USER_CREATED, CreditEventKind::UserCreated),
             (ORDER_COMPLETED, CreditEventKind::OrderCompleted),
@@ -133,12 +133,7 @@ impl AwsBackend {
                 async move { function.handle(&event).await }
             };
             let url = self.queue_url(&self.topology.queue(logical));
-            workers.push(tokio::spawn(run_sqs_poller(
-                sqs.clone(),
-                url,
-                handle,
-                stop.clone(),
-            )));
+            tasks.spawn(run_sqs_poller(sqs.clone(), url, handle, stop.clone()));
         }
         let reader = StreamReader::new(
             aws_sdk_dynamodbstreams::Client::new(&self.sdk),
@@ -151,13 +146,13 @@ impl AwsBackend {
             queue_url: self.queue_url(&self.topology.stream_failure_queue),
         };
         let checkpoints = Checkpoints::load(&self.config.data_dir)?;
-        workers.push(tokio::spawn(run_stream_poller(
+        tasks.spawn(run_stream_poller(
             reader,
             function,
             failures,
             checkpoints,
             stop.clone(),
-        )));
-        Ok(workers)
+        ));
+        Ok(())
     }
 }

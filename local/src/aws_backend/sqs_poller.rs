@@ -4,12 +4,12 @@
 
 use std::future::Future;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 use serde_json::{Map, Value, json};
-use tokio::sync::watch;
 
 /// The SQS event Lambda would pass for `messages` received from `queue_arn`.
 pub fn sqs_event(messages: &[Message], queue_arn: &str) -> Result<SqsEvent, serde_json::Error> {
@@ -52,13 +52,13 @@ pub async fn run_sqs_poller<F, Fut>(
     sqs: Client,
     queue_url: String,
     handle: F,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) where
     F: Fn(SqsEvent) -> Fut + Send + Sync,
     Fut: Future<Output = Value> + Send,
 {
     let queue_arn = queue_url.rsplit('/').next().unwrap_or_default().to_owned();
-    while !*stop.borrow() {
+    while !stop.is_cancelled() {
         let received = tokio::select! {
             received = sqs
                 .receive_message()
@@ -67,7 +67,7 @@ pub async fn run_sqs_poller<F, Fut>(
                 .wait_time_seconds(1)
                 .message_system_attribute_names(MessageSystemAttributeName::All)
                 .send() => received,
-            _ = stop.changed() => break,
+            _ = stop.cancelled() => break,
         };
         let messages = match received {
             Ok(output) => output.messages.unwrap_or_default(),

@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use serde_json::{Value, json};
-use tokio::sync::watch;
 
 use loyalty_lambdas::aws::stream_reader::{StartAt, StreamReader};
 use loyalty_lambdas::functions::points_updated::PointsUpdatedFunction;
@@ -82,7 +82,7 @@ pub async fn run_stream_poller(
     function: PointsUpdatedFunction,
     failures: FailureQueue,
     mut checkpoints: Checkpoints,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let shards = loop {
         match reader.shards().await {
@@ -91,13 +91,13 @@ pub async fn run_stream_poller(
                 tracing::warn!(%error, "cannot list the stream's shards; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = stop.changed() => return,
+                    _ = stop.cancelled() => return,
                 }
             }
         }
     };
     for shard in shards {
-        if *stop.borrow() {
+        if stop.is_cancelled() {
             return;
         }
         if let Err(error) = read_shard(
@@ -106,7 +106,7 @@ pub async fn run_stream_poller(
             &failures,
             &mut checkpoints,
             &shard,
-            &mut stop,
+            &stop,
         )
         .await
         {
@@ -121,12 +121,12 @@ async fn read_shard(
     failures: &FailureQueue,
     checkpoints: &mut Checkpoints,
     shard: &str,
-    stop: &mut watch::Receiver<bool>,
+    stop: &CancellationToken,
 ) -> Result<(), String> {
     let mut start = checkpoints.start_of(shard);
     let mut attempts = 0;
     loop {
-        if *stop.borrow() {
+        if stop.is_cancelled() {
             return Ok(());
         }
         // A fresh iterator for every page, from the position reached: moto replaces a table's stream shard when
@@ -143,7 +143,7 @@ async fn read_shard(
             }
             tokio::select! {
                 _ = tokio::time::sleep(IDLE_POLL) => {}
-                _ = stop.changed() => return Ok(()),
+                _ = stop.cancelled() => return Ok(()),
             }
             continue;
         }
@@ -203,7 +203,7 @@ async fn read_shard(
         } else {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(500 * u64::from(attempts))) => {}
-                _ = stop.changed() => return Ok(()),
+                _ = stop.cancelled() => return Ok(()),
             }
             start = StartAt::At(failed);
         }

@@ -4,8 +4,8 @@
 //! `LambdaWorkflows` adapter the Lambda functions use).
 
 use durable_local::DurableLocal;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::aws_backend::AwsBackend;
 use crate::aws_backend::sqs_poller::run_sqs_poller;
@@ -20,13 +20,14 @@ use loyalty_service::tier_workflow::queue_handlers::{NotificationAcknowledger, T
 
 impl AwsBackend {
     /// Registers the tier workflow on `local` (executions left running resume) and starts the two pollers; they
-    /// stop when `stop` turns true.
+    /// stop when `stop` is cancelled and are tracked by `tasks`.
     pub fn start_tier_workflow(
         &self,
         local: &DurableLocal,
         endpoints: &ServiceEndpoints,
-        stop: &watch::Receiver<bool>,
-    ) -> Result<Vec<JoinHandle<()>>, TierWorkflowError> {
+        tasks: &TaskTracker,
+        stop: &CancellationToken,
+    ) -> Result<(), TierWorkflowError> {
         register_tier_workflow(
             local,
             endpoints,
@@ -79,9 +80,8 @@ impl AwsBackend {
             },
             stop.clone(),
         );
-        Ok(vec![
-            tokio::spawn(trigger_poller),
-            tokio::spawn(acknowledger_poller),
-        ])
+        tasks.spawn(trigger_poller);
+        tasks.spawn(acknowledger_poller);
+        Ok(())
     }
 }

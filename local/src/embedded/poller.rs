@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use crate::embedded::queues::{BATCH_SIZE, Disposition, QueueMessage, Queues};
 use loyalty_service::handlers::batch::{BatchOutcome, SqsBatchHandler, SqsMessage};
@@ -63,16 +62,16 @@ pub async fn run_poller<H: SqsBatchHandler>(
     queues: Arc<Queues>,
     queue: String,
     handler: H,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) {
     let signal = queues.signal(&queue);
-    while !*shutdown.borrow() {
+    while !shutdown.is_cancelled() {
         match poll_once(&queues, &queue, &handler).await {
             Ok(0) => {
                 tokio::select! {
                     _ = signal.notified() => {}
                     _ = tokio::time::sleep(IDLE_POLL_INTERVAL) => {}
-                    _ = shutdown.changed() => {}
+                    _ = shutdown.cancelled() => {}
                 }
             }
             Ok(_) => {}

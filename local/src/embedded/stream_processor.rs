@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 
 use crate::embedded::error::EmbeddedError;
 use crate::embedded::outbox::{Outbox, OutboxRecord};
@@ -127,8 +128,8 @@ impl<P: EventPublisher> StreamProcessor<P> {
     }
 
     /// Runs until `shutdown` turns true, then returns after the pass in progress.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        while !*shutdown.borrow() {
+    pub async fn run(self, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
             match self.process_pass().await {
                 Ok(report) if report.published > 0 && report.retrying == 0 => continue,
                 Ok(_) => {}
@@ -139,7 +140,7 @@ impl<P: EventPublisher> StreamProcessor<P> {
             tokio::select! {
                 _ = self.signal.notified() => {}
                 _ = tokio::time::sleep(IDLE_INTERVAL) => {}
-                _ = shutdown.changed() => {}
+                _ = shutdown.cancelled() => {}
             }
         }
         tracing::debug!("change stream processor stopped");

@@ -7,8 +7,8 @@ pub use durable_ports::DurableLocalWorkflows;
 pub use register::{TierWorkflowError, register_tier_workflow};
 
 use durable_local::DurableLocal;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::EmbeddedService;
 use crate::bus::BusPublisher;
@@ -24,13 +24,14 @@ pub const DURABLE_DATABASE_FILE: &str = "durable.sqlite3";
 
 impl EmbeddedService {
     /// Registers the tier workflow on `local` (executions left running resume) and starts the TierUpgradeTrigger
-    /// and NotificationAcknowledger pollers; they stop when `shutdown` turns true.
+    /// and NotificationAcknowledger pollers; they stop when `shutdown` is cancelled and are tracked by `tasks`.
     pub fn start_tier_workflow(
         &self,
         local: &DurableLocal,
         endpoints: &ServiceEndpoints,
-        shutdown: &watch::Receiver<bool>,
-    ) -> Result<Vec<JoinHandle<()>>, TierWorkflowError> {
+        tasks: &TaskTracker,
+        shutdown: &CancellationToken,
+    ) -> Result<(), TierWorkflowError> {
         register_tier_workflow(
             local,
             endpoints,
@@ -43,19 +44,18 @@ impl EmbeddedService {
         let workflows = DurableLocalWorkflows::new(local.clone());
         let trigger = TierTrigger::new(workflows.clone(), ORCHESTRATOR_FUNCTION);
         let acknowledger = NotificationAcknowledger::new(workflows, SystemClock);
-        Ok(vec![
-            tokio::spawn(run_poller(
-                self.queues.clone(),
-                self.topology().queue(TIER_UPGRADE_TRIGGER),
-                trigger,
-                shutdown.clone(),
-            )),
-            tokio::spawn(run_poller(
-                self.queues.clone(),
-                self.topology().queue(NOTIFICATION_ACKNOWLEDGER),
-                acknowledger,
-                shutdown.clone(),
-            )),
-        ])
+        tasks.spawn(run_poller(
+            self.queues.clone(),
+            self.topology().queue(TIER_UPGRADE_TRIGGER),
+            trigger,
+            shutdown.clone(),
+        ));
+        tasks.spawn(run_poller(
+            self.queues.clone(),
+            self.topology().queue(NOTIFICATION_ACKNOWLEDGER),
+            acknowledger,
+            shutdown.clone(),
+        ));
+        Ok(())
     }
 }

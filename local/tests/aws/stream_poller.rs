@@ -13,7 +13,7 @@ use loyalty_service::core::incoming::CreditCommand;
 use loyalty_service::ports::SystemClock;
 use loyalty_service::use_cases::credit_points;
 use serde_json::Value;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
 async fn a_record_that_fails_three_times_goes_to_the_failure_queue_and_the_checkpoint_moves_past_it()
@@ -48,13 +48,13 @@ async fn a_record_that_fails_three_times_goes_to_the_failure_queue_and_the_check
         sqs: moto.sqs(),
         queue_url: failure_queue.clone(),
     };
-    let (stop, stopped) = watch::channel(false);
+    let stop = CancellationToken::new();
     let poller = tokio::spawn(run_stream_poller(
         reader.clone(),
         function,
         failures,
         Checkpoints::load(data.path()).unwrap(),
-        stopped,
+        stop.clone(),
     ));
 
     let dead = moto.receive_sqs_event(&failure_queue, 1).await;
@@ -90,7 +90,7 @@ async fn a_record_that_fails_three_times_goes_to_the_failure_queue_and_the_check
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    stop.send(true).unwrap();
+    stop.cancel();
     tokio::time::timeout(Duration::from_secs(5), poller)
         .await
         .unwrap()

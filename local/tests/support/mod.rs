@@ -20,16 +20,18 @@ use loyalty_service::tier_workflow::config::ORCHESTRATOR_FUNCTION;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub struct Harness {
     pub _dir: tempfile::TempDir,
     pub service: EmbeddedService,
     pub local: DurableLocal,
     pub services: Arc<Services>,
-    pub shutdown: watch::Sender<bool>,
-    pub tasks: Vec<JoinHandle<()>>,
+    pub shutdown: CancellationToken,
+    pub tasks: TaskTracker,
+    pub stand_ins: JoinHandle<()>,
 }
 
 /// How the workflow is run: with the two pollers (trigger and acknowledger), or registered only.
@@ -60,15 +62,12 @@ impl Harness {
         .unwrap();
         let services = Arc::new(services);
         let (endpoints, server) = serve_stand_ins(services.clone()).await;
-        let (shutdown, receiver) = watch::channel(false);
-        let mut tasks = service.start_workers(&receiver);
-        tasks.push(server);
+        let (shutdown, tasks) = (CancellationToken::new(), TaskTracker::new());
+        service.start_workers(&tasks, &shutdown);
         if pollers == Pollers::Both {
-            tasks.extend(
-                service
-                    .start_tier_workflow(&local, &endpoints, &receiver)
-                    .unwrap(),
-            );
+            service
+                .start_tier_workflow(&local, &endpoints, &tasks, &shutdown)
+                .unwrap();
         } else {
             register_tier_workflow(
                 &local,
@@ -88,6 +87,7 @@ impl Harness {
             services,
             shutdown,
             tasks,
+            stand_ins: server,
         }
     }
 
@@ -135,11 +135,11 @@ impl Harness {
     }
 
     pub async fn stop(self) {
-        self.shutdown.send(true).unwrap();
-        for task in self.tasks {
-            task.abort();
-            let _ = task.await;
-        }
+        self.shutdown.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+        self.stand_ins.abort();
+        let _ = self.stand_ins.await;
     }
 }
 

@@ -13,7 +13,8 @@ use loyalty_local::{EmbeddedService, ServiceConfig};
 use loyalty_service::http::JwtSecret;
 use loyalty_service::tier_workflow::config::ENDPOINT_SETTINGS;
 use loyalty_service::tier_workflow::config::{ORCHESTRATOR_FUNCTION, ServiceEndpoints};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::cli::ServeArgs;
 use crate::serve_common::{open_durable_local, serve_until_stopped, tier_endpoints};
@@ -106,15 +107,13 @@ pub async fn serve_embedded(args: ServeArgs) -> anyhow::Result<()> {
         endpoints.as_ref(),
     );
 
-    let (stop, stopped) = watch::channel(false);
-    let mut workers = service.start_workers(&stopped);
+    let (stop, tasks) = (CancellationToken::new(), TaskTracker::new());
+    service.start_workers(&tasks, &stop);
     if let Some(endpoints) = &endpoints {
         let local = open_durable_local(&data_dir, tier.tier_time_scale)?;
-        workers.extend(
-            service
-                .start_tier_workflow(&local, endpoints, &stopped)
-                .context("cannot register the tier workflow on durable-local")?,
-        );
+        service
+            .start_tier_workflow(&local, endpoints, &tasks, &stop)
+            .context("cannot register the tier workflow on durable-local")?;
     }
-    serve_until_stopped(listener, service.router(), stop, workers).await
+    serve_until_stopped(listener, service.router(), stop, tasks).await
 }

@@ -10,7 +10,8 @@ use loyalty_local::secret::resolve_secret;
 use loyalty_service::http::JwtSecret;
 use loyalty_service::tier_workflow::config::ENDPOINT_SETTINGS;
 use loyalty_service::tier_workflow::config::{ORCHESTRATOR_FUNCTION, ServiceEndpoints};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::cli::ServeArgs;
 use crate::serve_common::{open_durable_local, serve_until_stopped, tier_endpoints};
@@ -108,15 +109,13 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
     );
     println!("listening on http://{address}");
 
-    let (stop, stopped) = watch::channel(false);
-    let mut workers = backend.start_workers(&stopped)?;
+    let (stop, tasks) = (CancellationToken::new(), TaskTracker::new());
+    backend.start_workers(&tasks, &stop)?;
     if let Some(endpoints) = &endpoints {
         let local = open_durable_local(&data_dir, tier.tier_time_scale)?;
-        workers.extend(
-            backend
-                .start_tier_workflow(&local, endpoints, &stopped)
-                .context("cannot register the tier workflow on durable-local")?,
-        );
+        backend
+            .start_tier_workflow(&local, endpoints, &tasks, &stop)
+            .context("cannot register the tier workflow on durable-local")?;
     }
-    serve_until_stopped(listener, backend.router(), stop, workers).await
+    serve_until_stopped(listener, backend.router(), stop, tasks).await
 }

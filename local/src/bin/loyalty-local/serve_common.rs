@@ -7,7 +7,8 @@ use anyhow::Context;
 use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
 use loyalty_local::tier_workflow::DURABLE_DATABASE_FILE;
 use loyalty_service::tier_workflow::config::{ServiceEndpoints, endpoints_from_settings};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::cli::TierWorkflowArgs;
 
@@ -36,14 +37,6 @@ pub(crate) async fn shutdown_signal() {
     }
 }
 
-pub(crate) async fn futures_join_all(workers: Vec<tokio::task::JoinHandle<()>>) {
-    for worker in workers {
-        if let Err(error) = worker.await {
-            tracing::error!(%error, "a worker ended abnormally");
-        }
-    }
-}
-
 /// durable-local on `<data-dir>/durable.db`, its waits and timeouts scaled by `time_scale` (1.0: real time).
 pub(crate) fn open_durable_local(
     data_dir: &std::path::Path,
@@ -65,19 +58,21 @@ pub(crate) fn open_durable_local(
     .with_context(|| format!("cannot open {}", durable_path.display()))
 }
 
-/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then tells the workers to stop and waits for them.
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then cancels `stop` and waits for the workers `tasks`
+/// tracks to finish their work in progress.
 pub(crate) async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
     router: axum::Router,
-    stop: watch::Sender<bool>,
-    workers: Vec<tokio::task::JoinHandle<()>>,
+    stop: CancellationToken,
+    tasks: TaskTracker,
 ) -> anyhow::Result<()> {
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     println!("shutting down: draining in-flight work");
-    let _ = stop.send(true);
-    let drained = tokio::time::timeout(DRAIN_TIMEOUT, futures_join_all(workers)).await;
+    stop.cancel();
+    tasks.close();
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait()).await;
     served.context("the HTTP server failed")?;
     if drained.is_err() {
         anyhow::bail!(
