@@ -17,11 +17,9 @@ use loyalty_service::core::outgoing::OutgoingEvent;
 use loyalty_service::handlers::batch::{BatchOutcome, SqsBatchHandler, SqsMessage};
 use loyalty_service::handlers::change_stream::{StreamRecord, handle_stream_batch};
 use loyalty_service::handlers::credit_events::{CreditEventHandler, CreditEventKind};
-use loyalty_service::ports::{
-    AccountStore, EventPublisher, PublishError, StartOutcome, SystemClock, WorkflowError,
-    WorkflowStarter,
-};
+use loyalty_service::ports::{AccountStore, EventPublisher, PublishError, SystemClock};
 use loyalty_service::telemetry::{TRACER_NAME, span_layer};
+use loyalty_service::tier_workflow::ports::{StartOutcome, WorkflowError, WorkflowStarter};
 use loyalty_service::tier_workflow::queue_handlers::TierTrigger;
 use loyalty_service::use_cases::publish_change::publish_balance_change;
 

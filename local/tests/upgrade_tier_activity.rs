@@ -8,9 +8,10 @@ use loyalty_local::bus::BusPublisher;
 use loyalty_service::http::service_clients::{
     ProductSearchClient, ProductServiceClient, http_client,
 };
-use loyalty_service::ports::{SystemClock, TierStore};
+use loyalty_service::ports::SystemClock;
 use loyalty_service::tier_workflow::activities::TierActivities;
 use loyalty_service::tier_workflow::orchestrator::tier_upgrade::{Activities, ErrorKind};
+use loyalty_service::tier_workflow::ports::TierStore;
 use loyalty_service::tier_workflow::tier::Tier;
 use loyalty_service::tier_workflow::{TierAccount, TierChange, UpgradeRequest};
 use support::{Harness, Pollers, Services};

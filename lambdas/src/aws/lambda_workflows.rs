@@ -9,7 +9,7 @@ use aws_sdk_lambda::operation::send_durable_execution_callback_success::SendDura
 use aws_sdk_lambda::types::InvocationType;
 use aws_smithy_types::Blob;
 
-use loyalty_service::ports::workflow::{
+use loyalty_service::tier_workflow::ports::workflow::{
     CallbackOutcome, CallbackSender, StartOutcome, WorkflowError, WorkflowStarter,
 };
 

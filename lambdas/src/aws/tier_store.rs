@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 
 use crate::aws::attributes::{Item, PK, get_integer, get_string, number, string};
 use crate::aws::error::{Failure, classify};
-use loyalty_service::ports::tier_store::{TierRecord, TierStore, TierStoreError};
+use loyalty_service::tier_workflow::ports::tier_store::{TierRecord, TierStore, TierStoreError};
 use loyalty_service::tier_workflow::tier::Tier;
 
 /// The key of a user's tier item.

@@ -12,8 +12,8 @@ use loyalty_service::core::credit::CreditKey;
 use loyalty_service::core::incoming::CreditCommand;
 use loyalty_service::core::outgoing::OutgoingEvent;
 use loyalty_service::core::spend::SpendAmount;
-use loyalty_service::ports::tier_store::{TierStore, TierStoreError};
 use loyalty_service::ports::{EventPublisher, PublishError, SystemClock};
+use loyalty_service::tier_workflow::ports::tier_store::{TierStore, TierStoreError};
 use loyalty_service::tier_workflow::tier::Tier;
 use loyalty_service::use_cases::publish_change::events_of;
 use loyalty_service::use_cases::{

@@ -7,7 +7,9 @@ use aws_durable_execution_sdk::{BoxError, DurableContext};
 use durable_local::{DurableLocal, DurableLocalOptions, ExecutionStatus};
 use loyalty_lambdas::aws::LambdaWorkflows;
 use loyalty_lambdas::aws::config::sdk_config_for_endpoint;
-use loyalty_service::ports::{CallbackOutcome, CallbackSender, StartOutcome, WorkflowStarter};
+use loyalty_service::tier_workflow::ports::{
+    CallbackOutcome, CallbackSender, StartOutcome, WorkflowStarter,
+};
 use serde_json::{Value, json};
 
 async fn waiter(input: Value, ctx: DurableContext) -> Result<Value, BoxError> {

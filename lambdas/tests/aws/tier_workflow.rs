@@ -17,10 +17,10 @@ use loyalty_lambdas::aws::{AwsError, DynamoTierStore};
 use loyalty_lambdas::functions::orchestrator::{OrchestratorSettings, build};
 use loyalty_lambdas::functions::order_history::{OrderHistoryFunction, OrderHistorySettings};
 use loyalty_lambdas::functions::tier_queues::AcknowledgerFunction;
-use loyalty_service::ports::TierStore;
 use loyalty_service::tier_workflow::UpgradeOutcome;
 use loyalty_service::tier_workflow::orchestrator::tier_upgrade;
 use loyalty_service::tier_workflow::orders::HistoryRequest;
+use loyalty_service::tier_workflow::ports::TierStore;
 use loyalty_service::tier_workflow::tier::Tier;
 use serde_json::json;
 

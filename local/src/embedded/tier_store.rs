@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::embedded::database::Database;
 use crate::embedded::error::EmbeddedError;
-use loyalty_service::ports::tier_store::{TierRecord, TierStore, TierStoreError};
+use loyalty_service::tier_workflow::ports::tier_store::{TierRecord, TierStore, TierStoreError};
 use loyalty_service::tier_workflow::tier::Tier;
 
 /// The SQLite tier store. Cloning shares the database.

@@ -2,7 +2,7 @@
 
 use durable_local::{DurableLocal, ServiceError};
 
-use loyalty_service::ports::workflow::{
+use loyalty_service::tier_workflow::ports::workflow::{
     CallbackOutcome, CallbackSender, StartOutcome, WorkflowError, WorkflowStarter,
 };
 

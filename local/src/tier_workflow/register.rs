@@ -8,13 +8,14 @@ use workflow_runtime::FunctionTarget;
 use loyalty_service::http::service_clients::{
     OrderServiceClient, ProductSearchClient, ProductServiceClient, http_client,
 };
-use loyalty_service::ports::{Clock, EventPublisher, TierStore};
+use loyalty_service::ports::{Clock, EventPublisher};
 use loyalty_service::tier_workflow::activities::TierActivities;
 use loyalty_service::tier_workflow::config::{
     FETCH_ORDER_HISTORY_FUNCTION, ORCHESTRATOR_FUNCTION, ServiceEndpoints,
 };
 use loyalty_service::tier_workflow::fetch_order_history::fetch_order_history;
 use loyalty_service::tier_workflow::orchestrator::tier_upgrade;
+use loyalty_service::tier_workflow::ports::TierStore;
 
 /// Why the tier workflow could not be set up.
 #[derive(Debug, thiserror::Error)]

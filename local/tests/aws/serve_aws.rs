@@ -12,9 +12,9 @@ use crate::moto::Moto;
 use loyalty_lambdas::aws::DynamoTierStore;
 use loyalty_local::bus::EventBridgeClient;
 use loyalty_service::core::jwt::mint_hs256;
-use loyalty_service::ports::TierStore;
 use loyalty_service::ports::{Clock, SystemClock};
 use loyalty_service::producers;
+use loyalty_service::tier_workflow::ports::TierStore;
 use loyalty_service::tier_workflow::tier::Tier;
 use serde_json::Value;
 

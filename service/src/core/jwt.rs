@@ -1,6 +1,6 @@
 //! JWT verification and minting for the API (behaviour F2), on `jsonwebtoken`: HS256, HS384 and HS512 only, `exp`
 //! required, `nbf` honoured, `sub` a non-empty string. The time claims are checked here against the caller's clock
-//! (the service's injected [`Clock`](crate::ports::Clock)), not the library's system clock, so tests can move time.
+//! (the service's injected clock), not the library's system clock, so tests can move time.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};

@@ -7,9 +7,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::core::jwt;
-use crate::ports::{ExternalServiceError, OrderService, ProductSearch, ProductService};
 use crate::tier_workflow::catalog::{Products, Recommendations};
 use crate::tier_workflow::orders::OrderHistory;
+use crate::tier_workflow::ports::{
+    ExternalServiceError, OrderService, ProductSearch, ProductService,
+};
 
 /// The timeout of every call (behaviour keep-services).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);

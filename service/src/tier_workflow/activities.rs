@@ -2,12 +2,11 @@
 
 use crate::core::outgoing::TIER_UPGRADED_V1;
 use crate::core::time_format::iso_millis;
-use crate::ports::{
-    Clock, EventPublisher, ProductSearch, ProductService, TierStore, TierStoreError,
-};
+use crate::ports::{Clock, EventPublisher};
 use crate::telemetry::current_traceparent;
 use crate::tier_workflow::catalog::{Products, Recommendations};
 use crate::tier_workflow::orchestrator::tier_upgrade::{Activities, Error, ErrorKind};
+use crate::tier_workflow::ports::{ProductSearch, ProductService, TierStore, TierStoreError};
 use crate::tier_workflow::tier_upgraded::TierUpgraded;
 use crate::tier_workflow::{SavedTier, TierAccount, TierChange, UpgradeRequest};
 use crate::use_cases::publish_change::new_traceparent;
@@ -60,7 +59,7 @@ impl<S: TierStore, P, C, Pr, Se> TierActivities<S, P, C, Pr, Se> {
         input: &UpgradeRequest,
         account: &TierAccount,
         change: &TierChange,
-    ) -> Result<Option<crate::ports::TierRecord>, Error> {
+    ) -> Result<Option<crate::tier_workflow::ports::TierRecord>, Error> {
         let stored = self
             .tiers
             .load_tier(&input.user_id)

@@ -1,7 +1,7 @@
 //! `fetch-order-history` (behaviour keep-workflow): a plain function, the target of the orchestrator's chained invoke.
 
-use crate::ports::OrderService;
 use crate::tier_workflow::orders::{HistoryRequest, OrderHistory};
+use crate::tier_workflow::ports::OrderService;
 
 /// Reads every page of the user's orders. A failure of the Order Service is logged as a warning and recorded in
 /// [`OrderHistory::error`] (the orchestrator discards the history, so it does not fail the upgrade).

@@ -9,6 +9,7 @@ pub mod config;
 pub mod fetch_order_history;
 pub mod orchestrator;
 pub mod orders;
+pub mod ports;
 pub mod queue_handlers;
 pub mod tier;
 pub mod tier_upgraded;

@@ -11,10 +11,9 @@ use crate::core::outgoing::{POINTS_ADDED_V2, TIER_UPGRADED_V1};
 use crate::core::time_format::iso_millis;
 use crate::handlers::batch::{BatchOutcome, ItemFailure, SqsBatchHandler, SqsMessage, handle_each};
 use crate::handlers::telemetry::consumer_span_of_body;
-use crate::ports::{
-    CallbackOutcome, CallbackSender, Clock, StartOutcome, SystemClock, WorkflowStarter,
-};
+use crate::ports::{Clock, SystemClock};
 use crate::tier_workflow::UpgradeRequest;
+use crate::tier_workflow::ports::{CallbackOutcome, CallbackSender, StartOutcome, WorkflowStarter};
 use crate::tier_workflow::tier::Tier;
 use tracing::Instrument;
 

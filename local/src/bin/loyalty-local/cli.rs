@@ -3,12 +3,8 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use loyalty_service::telemetry::{self, LogStyle, Telemetry};
-
-use crate::commands;
 
 /// The default address of the API and the PutEvents endpoint.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -183,46 +179,6 @@ pub struct ListArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
-}
-
-fn init_logging() -> Telemetry {
-    telemetry::install(LogStyle {
-        ansi: std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        target: true,
-    })
-}
-
-/// Runs the command line; the process exit code.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let _telemetry = init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async move {
-        match cli.command {
-            None => commands::serve(cli.serve).await,
-            Some(Command::Serve(args)) => commands::serve(args).await,
-            Some(Command::Token(args)) => commands::token(&args),
-            Some(Command::Publish(args)) => commands::publish(&args).await,
-            Some(Command::Dlq(args)) => commands::dlq(&args),
-            Some(Command::Events(args)) => commands::events(&args),
-        }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
 }
 
 #[cfg(test)]
