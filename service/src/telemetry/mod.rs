@@ -23,8 +23,9 @@ pub use trace_context::{current_traceparent, remote_span_context};
 /// The `service.name` resource attribute of every span.
 pub const SERVICE_NAME: &str = "LoyaltyService";
 
-/// The instrumentation scope of our spans.
-pub const TRACER_NAME: &str = "lambdas";
+/// The instrumentation scope of our spans, and the crate (tracing target) whose debug-level `process` and `publish`
+/// spans are exported.
+pub const TRACER_NAME: &str = "loyalty_service";
 
 /// The general and the traces-only endpoint variables; either one switches exporting on.
 const ENDPOINT_VARIABLES: [&str; 2] = [
