@@ -13,8 +13,14 @@ fn the_tier_workflow_loads_with_its_steps_in_file_order() {
     let workflow = load(TIER, "tier-upgrade.workflow.yaml").unwrap();
     assert_eq!(workflow.name, "tier-upgrade");
     assert_eq!(workflow.ident, "tier_upgrade");
-    assert_eq!(workflow.input_type.path, "crate::tier::UpgradeRequest");
-    assert_eq!(workflow.output_type.path, "crate::tier::UpgradeOutcome");
+    assert_eq!(
+        workflow.input_type.path,
+        "crate::tier_workflow::UpgradeRequest"
+    );
+    assert_eq!(
+        workflow.output_type.path,
+        "crate::tier_workflow::UpgradeOutcome"
+    );
     let ids: Vec<&str> = workflow.steps.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -95,7 +101,7 @@ fn gather_context_has_two_branches_with_their_own_reads_and_retry() {
     assert_eq!(branches[1].ident, "search_recommendations");
     assert_eq!(
         branches[1].task.output.as_ref().unwrap().path,
-        "crate::catalog::Recommendations"
+        "crate::tier_workflow::Recommendations"
     );
     let reads: Vec<ReadSource> = branches[1].reads.iter().map(|r| r.source).collect();
     assert_eq!(reads, [ReadSource::Input, ReadSource::Step(1)]);
@@ -113,10 +119,10 @@ fn fetch_order_history_invokes_the_function_named_by_the_environment() {
         invoke.function,
         FunctionSource::Env("FETCH_ORDER_HISTORY_ACTIVITY_ARN".to_string())
     );
-    assert_eq!(invoke.input.path, "crate::orders::HistoryRequest");
+    assert_eq!(invoke.input.path, "crate::tier_workflow::HistoryRequest");
     assert_eq!(
         invoke.output.as_ref().unwrap().path,
-        "crate::orders::OrderHistory"
+        "crate::tier_workflow::OrderHistory"
     );
     assert_eq!(workflow.steps[3].retry, None);
 }
@@ -149,7 +155,10 @@ fn the_callback_waits_five_minutes_and_a_timeout_finishes_upgraded_unacknowledge
         panic!("await-notification-ack is a callback")
     };
     assert_eq!(callback.submitter, "publish_tier_upgraded");
-    assert_eq!(callback.result.path, "crate::tier::Acknowledgement");
+    assert_eq!(
+        callback.result.path,
+        "crate::tier_workflow::Acknowledgement"
+    );
     assert_eq!(callback.timeout, Duration::from_secs(300));
     assert_eq!(callback.heartbeat, None);
     // The submitter reads gather-context (the tuple of its branch outputs) for the event's recommendations.

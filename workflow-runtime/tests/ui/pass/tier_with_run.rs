@@ -5,7 +5,7 @@ mod domain;
 
 use domain::catalog::{Products, Recommendations};
 use domain::tier::{SavedTier, TierAccount, TierChange, UpgradeRequest};
-use domain::{catalog, orders, tier};
+use domain::{catalog, orders, tier, tier_workflow};
 
 workflow_runtime::workflow!("fixtures/tier-upgrade.workflow.yaml");
 
