@@ -14,9 +14,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::api::{ApiRequest, ApiResponse, error_response, json_response};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+
+use crate::api::Params;
+use crate::api_error::{ApiError, function_error};
 use crate::error::ServiceError;
-use crate::http_server::{Handler, HttpServer, serve_with};
+use crate::http_server::HttpServer;
 use crate::local::Error;
 use crate::runner::{BoxFuture, DurableFn};
 
@@ -57,10 +65,13 @@ where
     })
 }
 
+/// The registered handlers by function name.
+type Functions = Arc<RwLock<HashMap<String, DurableFn>>>;
+
 /// Serves durable handlers over the Lambda Invoke API for an external service.
 #[derive(Clone)]
 pub struct LambdaHost {
-    functions: Arc<RwLock<HashMap<String, DurableFn>>>,
+    functions: Functions,
     client: aws_sdk_lambda::Client,
 }
 
@@ -107,61 +118,48 @@ impl LambdaHost {
         Ok(())
     }
 
-    /// Serves `POST /2015-03-31/functions/{name}/invocations` on `addr`.
+    /// Serves `POST /2015-03-31/functions/{name}/invocations` on `addr` (a loopback address).
     pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<HttpServer> {
-        let functions = Arc::clone(&self.functions);
-        let handler: Handler = Arc::new(move |req: ApiRequest| {
-            let functions = Arc::clone(&functions);
-            Box::pin(async move { invoke(&functions, req).await })
-        });
-        serve_with(handler, addr).await
+        let router = Router::new()
+            .route("/2015-03-31/functions/{function}/invocations", post(invoke))
+            .method_not_allowed_fallback(no_route)
+            .fallback(no_route)
+            .layer(DefaultBodyLimit::disable())
+            .with_state(Arc::clone(&self.functions));
+        crate::http_server::serve(router, addr).await
     }
 }
 
-async fn invoke(functions: &RwLock<HashMap<String, DurableFn>>, req: ApiRequest) -> ApiResponse {
-    let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
-    let name = match segments.as_slice() {
-        ["2015-03-31", "functions", name, "invocations"] if req.method == "POST" => {
-            crate::service::bare_function_name(
-                &percent_encoding::percent_decode_str(name).decode_utf8_lossy(),
-            )
-            .to_owned()
-        }
-        _ => {
-            return error_response(&ServiceError::ResourceNotFound(format!(
-                "No route for {}",
-                req.path
-            )));
-        }
-    };
+async fn no_route(uri: Uri) -> ApiError {
+    ApiError(ServiceError::ResourceNotFound(format!(
+        "No route for {}",
+        uri.path()
+    )))
+}
+
+async fn invoke(
+    State(functions): State<Functions>,
+    Params(function): Params<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let name = crate::service::bare_function_name(&function);
     let handler = functions
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(&name)
+        .get(name)
         .cloned();
     let Some(handler) = handler else {
-        return error_response(&ServiceError::ResourceNotFound(format!(
+        return Err(ApiError(ServiceError::ResourceNotFound(format!(
             "Function not found: {name}"
-        )));
+        ))));
     };
-    let envelope: Value = match serde_json::from_slice(&req.body) {
-        Ok(v) => v,
-        Err(e) => {
-            return error_response(&ServiceError::InvalidParameterValue(format!(
-                "Could not parse request body into json: {e}"
-            )));
-        }
-    };
-    match handler(envelope).await {
-        Ok(response) => json_response(200, &response),
-        Err(message) => {
-            let mut r = json_response(
-                200,
-                &serde_json::json!({"errorType": "Runtime.Error", "errorMessage": message}),
-            );
-            r.headers
-                .push(("x-amz-function-error".into(), "Unhandled".into()));
-            r
-        }
-    }
+    let envelope: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(ServiceError::InvalidParameterValue(format!(
+            "Could not parse request body into json: {e}"
+        )))
+    })?;
+    Ok(match handler(envelope).await {
+        Ok(response) => Json(response).into_response(),
+        Err(message) => function_error("Runtime.Error", &message),
+    })
 }

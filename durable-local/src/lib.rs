@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+mod api_error;
 pub mod demo;
 pub mod error;
 pub mod http_server;

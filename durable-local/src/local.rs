@@ -108,6 +108,8 @@ pub struct OperationInfo {
 #[derive(Debug, Clone)]
 pub struct DurableLocal {
     core: Arc<Core>,
+    /// The API, shared by the in-process client and the HTTP server.
+    router: axum::Router,
     client: aws_sdk_lambda::Client,
     options: DurableLocalOptions,
 }
@@ -118,9 +120,11 @@ impl DurableLocal {
     pub fn open(path: impl AsRef<Path>, options: DurableLocalOptions) -> Result<Self, Error> {
         let service = Service::open(path.as_ref(), options.durability, options.time)?;
         let core = Arc::new(Core::new(service));
-        let client = crate::inproc::client_for(&core);
+        let router = crate::api::router();
+        let client = crate::inproc::client(Arc::downgrade(&core), router.clone());
         Ok(Self {
             core,
+            router,
             client,
             options,
         })
@@ -370,6 +374,11 @@ impl DurableLocal {
         &self,
         addr: std::net::SocketAddr,
     ) -> std::io::Result<crate::http_server::HttpServer> {
-        crate::http_server::serve(Arc::clone(&self.core), addr).await
+        // The server keeps the service alive while it serves.
+        let router = self
+            .router
+            .clone()
+            .layer(axum::Extension(Arc::clone(&self.core)));
+        crate::http_server::serve(router, addr).await
     }
 }
