@@ -1,5 +1,6 @@
-//! The service's error type, mapped onto the Lambda API's modeled errors so that the SDK and
-//! every AWS client classify them exactly as they would the real service's.
+//! The errors: the service's, mapped onto the Lambda API's modeled errors so that the SDK and
+//! every AWS client classify them exactly as they would the real service's, and the public
+//! API's, which wraps them.
 
 /// An error of the durable-execution service, carrying its AWS error shape.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +51,23 @@ impl ServiceError {
             Self::Storage(_) | Self::Internal(_) => 500,
         }
     }
+}
+
+/// Errors of the public API.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The service refused or failed (carries the AWS error shape).
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// A value could not be (de)serialized.
+    #[error("serialization: {0}")]
+    Serialization(#[from] serde_json::Error),
+    /// The SDK rejected the handler options.
+    #[error("invalid SDK options: {0}")]
+    Options(String),
+    /// Waiting took longer than allowed.
+    #[error("timed out after {0:?} waiting for {1}")]
+    WaitTimeout(std::time::Duration, String),
 }
 
 /// Shorthand for results of the service layer.

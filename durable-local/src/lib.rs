@@ -9,12 +9,12 @@
 #![warn(missing_docs)]
 
 pub mod api;
-mod api_error;
 pub mod demo;
 pub mod error;
+mod handler;
 pub mod http_server;
+mod info;
 pub mod inproc;
-pub mod invoke_api;
 pub mod lambda_host;
 pub(crate) mod local;
 pub mod model;
@@ -25,8 +25,9 @@ pub mod time;
 pub mod transitions;
 pub mod wire;
 
-pub use error::ServiceError;
-pub use local::{DurableLocal, DurableLocalOptions, Error, ExecutionInfo, OperationInfo};
+pub use error::{Error, ServiceError};
+pub use info::{ExecutionInfo, OperationInfo};
+pub use local::{DurableLocal, DurableLocalOptions};
 pub use store::Durability;
 pub use time::TimeControl;
 pub use wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType};

@@ -3,9 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    CheckpointResult, InvokeRequest, Outcome, PAGE_SIZE, Service, finish_in_place, invalid,
-};
+use super::lifecycle::finish_in_place;
+use super::{CheckpointResult, InvokeRequest, Outcome, PAGE_SIZE, Service, invalid};
 use crate::error::{ServiceError, ServiceResult};
 use crate::model::{Execution, ExecutionHeader, ParentLink, StoredOp};
 use crate::time::now_ms;

@@ -8,7 +8,6 @@ mod group_commit;
 mod lifecycle;
 mod queries;
 
-use lifecycle::finish_in_place;
 pub use queries::ListFilter;
 
 use std::collections::HashMap;

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{Service, function_arn, invalid};
 use crate::error::{ServiceError, ServiceResult};
+use crate::info::OperationInfo;
 use crate::model::Execution;
 use crate::wire::{ExecutionStatus, to_wire_seconds};
 
@@ -185,7 +186,7 @@ fn strip_payloads(event: &mut Value) {
 
 impl Service {
     /// The operations of an execution, without the EXECUTION operation.
-    pub fn operations(&self, arn: &str) -> ServiceResult<Vec<crate::local::OperationInfo>> {
+    pub fn operations(&self, arn: &str) -> ServiceResult<Vec<OperationInfo>> {
         let inner = self.lock();
         let Some(e) = inner.execs.get(arn) else {
             return Err(ServiceError::ResourceNotFound(format!(
@@ -195,7 +196,7 @@ impl Service {
         Ok(e.ops
             .iter()
             .skip(1)
-            .map(|o| crate::local::OperationInfo {
+            .map(|o| OperationInfo {
                 id: o.id.clone(),
                 parent_id: o.parent_id.clone(),
                 name: o.name.clone(),

@@ -3,7 +3,7 @@
 //! AWS client classify it exactly as they would the real service's.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -12,6 +12,17 @@ use crate::error::ServiceError;
 /// A [`ServiceError`] on its way out of a handler.
 #[derive(Debug)]
 pub(crate) struct ApiError(pub(crate) ServiceError);
+
+impl ApiError {
+    /// The answer to a path or method the API does not have: the service's
+    /// `ResourceNotFoundException`, not a bare 404 or 405.
+    pub(crate) fn no_route(method: &Method, uri: &Uri) -> Self {
+        Self(ServiceError::ResourceNotFound(format!(
+            "No route for {method} {}",
+            uri.path()
+        )))
+    }
+}
 
 impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {

@@ -9,8 +9,8 @@ use axum::extract::Extension;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::Params;
-use crate::api_error::{ApiError, function_error};
+use super::error::{ApiError, function_error};
+use super::extract::Params;
 use crate::error::ServiceError;
 use crate::runner::{Core, Registered};
 use crate::service::{Outcome, bare_function_name};
