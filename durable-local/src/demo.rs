@@ -26,7 +26,7 @@ impl SideEffects {
     }
 
     /// Appends `line` to the file.
-    pub fn record(&self, line: &str) -> Result<(), BoxError> {
+    pub(crate) fn record(&self, line: &str) -> Result<(), BoxError> {
         if let Some(path) = &self.path {
             let mut f = std::fs::OpenOptions::new()
                 .create(true)

@@ -42,7 +42,7 @@ impl ServiceError {
     }
 
     /// The HTTP status the real API answers with.
-    pub fn http_status(&self) -> u16 {
+    pub(crate) fn http_status(&self) -> u16 {
         match self {
             Self::InvalidParameterValue(_) | Self::CallbackTimeout(_) => 400,
             Self::ResourceNotFound(_) => 404,
@@ -71,4 +71,4 @@ pub enum Error {
 }
 
 /// Shorthand for results of the service layer.
-pub type ServiceResult<T> = Result<T, ServiceError>;
+pub(crate) type ServiceResult<T> = Result<T, ServiceError>;

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::runner::BoxFuture;
 
 /// Wraps a durable handler with the SDK: envelope in, response envelope out.
-pub fn wrap_durable<F, E, Fut, O>(
+pub(crate) fn wrap_durable<F, E, Fut, O>(
     name: &str,
     client: aws_sdk_lambda::Client,
     checkpoint_batching: bool,

@@ -6,23 +6,23 @@
 //! `aws_sdk_lambda` HTTP client; plain async functions serve as chained-invoke targets. Every
 //! state change is committed to SQLite (WAL) before it is acknowledged, and [`DurableLocal::open`]
 //! re-arms the timers of running executions when their function is registered again.
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
-pub mod api;
+mod api;
 pub mod demo;
-pub mod error;
+mod error;
 mod handler;
 pub mod http_server;
 mod info;
-pub mod inproc;
+mod inproc;
 pub mod lambda_host;
-pub(crate) mod local;
-pub mod model;
-pub mod runner;
+mod local;
+mod model;
+mod runner;
 pub mod service;
-pub mod store;
-pub mod time;
-pub mod transitions;
+mod store;
+mod time;
+mod transitions;
 pub mod wire;
 
 pub use error::{Error, ServiceError};

@@ -70,11 +70,6 @@ impl DurableLocal {
         })
     }
 
-    /// The shared core (for the HTTP server).
-    pub fn core(&self) -> &Arc<Core> {
-        &self.core
-    }
-
     /// An `aws_sdk_lambda::Client` served in-process by this service (no socket). The client holds the service
     /// weakly: keep this `DurableLocal` (or a clone) alive while using it; after the last one is dropped, its calls
     /// fail with "durable-local was shut down".

@@ -23,7 +23,7 @@ pub enum Durability {
 
 /// The row of `execution_headers` to write.
 #[derive(Debug, Clone)]
-pub struct HeaderRow {
+pub(crate) struct HeaderRow {
     function_name: String,
     name: String,
     status: &'static str,
@@ -33,7 +33,7 @@ pub struct HeaderRow {
 
 /// One serialized change waiting for the next group commit.
 #[derive(Debug, Clone)]
-pub struct PendingWrite {
+pub(crate) struct PendingWrite {
     arn: String,
     header: Option<HeaderRow>,
     ops: Vec<(String, i64, String)>,
@@ -42,14 +42,14 @@ pub struct PendingWrite {
 
 impl PendingWrite {
     /// The execution it changes.
-    pub fn arn(&self) -> &str {
+    pub(crate) fn arn(&self) -> &str {
         &self.arn
     }
 }
 
 /// The SQLite store.
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct Store {
     conn: Connection,
     /// The integer key (`execution_headers.key`) of each execution written or loaded.
     keys: HashMap<String, i64>,
@@ -108,7 +108,7 @@ fn json_err(e: serde_json::Error) -> ServiceError {
 
 impl Store {
     /// Opens (creating if needed) the database at `path`.
-    pub fn open(path: &Path, durability: Durability) -> ServiceResult<Self> {
+    pub(crate) fn open(path: &Path, durability: Durability) -> ServiceResult<Self> {
         let conn = Connection::open(path)?;
         // One durable-local process owns the file: exclusive locking skips the per-transaction
         // file locks and makes a second server on the same file fail fast instead of racing.
@@ -144,7 +144,7 @@ impl Store {
 
     /// Serializes one change of `exec` for [`Store::write_batch`]; remembers the header it
     /// will write in `exec.persisted_header` so an unchanged header is not rewritten.
-    pub fn prepare_write(
+    pub(crate) fn prepare_write(
         exec: &mut Execution,
         changed_ops: &[String],
         events: &[Value],
@@ -188,7 +188,7 @@ impl Store {
     }
 
     /// Writes every pending change in one transaction (group commit).
-    pub fn write_batch(&mut self, batch: &[PendingWrite]) -> ServiceResult<()> {
+    pub(crate) fn write_batch(&mut self, batch: &[PendingWrite]) -> ServiceResult<()> {
         let tx = self.conn.transaction()?;
         let mut new_keys = Vec::new();
         {
@@ -240,12 +240,12 @@ impl Store {
     }
 
     /// Loads one execution with its operations.
-    pub fn load_one(&self, arn: &str) -> ServiceResult<Option<Execution>> {
+    pub(crate) fn load_one(&self, arn: &str) -> ServiceResult<Option<Execution>> {
         Ok(self.load_all()?.into_iter().find(|e| e.header.arn == arn))
     }
 
     /// Loads every execution with its operations.
-    pub fn load_all(&self) -> ServiceResult<Vec<Execution>> {
+    pub(crate) fn load_all(&self) -> ServiceResult<Vec<Execution>> {
         let mut stmt = self
             .conn
             .prepare("SELECT key, header FROM execution_headers ORDER BY start_ms")?;
@@ -276,7 +276,7 @@ impl Store {
     }
 
     /// The history events of an execution, in order.
-    pub fn events(&self, arn: &str) -> ServiceResult<Vec<Value>> {
+    pub(crate) fn events(&self, arn: &str) -> ServiceResult<Vec<Value>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT v.event_id, v.data FROM execution_events v
              JOIN execution_headers h ON v.execution = h.key

@@ -46,7 +46,7 @@ impl Service {
     }
 
     /// CheckpointDurableExecution, waiting for its commit without blocking the executor.
-    pub async fn checkpoint_async(
+    pub(crate) async fn checkpoint_async(
         &self,
         arn: &str,
         token: &str,

@@ -11,21 +11,21 @@ use crate::wire::{ExecutionStatus, to_wire_seconds};
 
 /// Filters of ListDurableExecutionsByFunction.
 #[derive(Debug, Default, Clone)]
-pub struct ListFilter {
+pub(crate) struct ListFilter {
     /// Only this execution name.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Only these statuses.
-    pub statuses: Vec<ExecutionStatus>,
+    pub(crate) statuses: Vec<ExecutionStatus>,
     /// Started after, epoch ms.
-    pub started_after_ms: Option<i64>,
+    pub(crate) started_after_ms: Option<i64>,
     /// Started before, epoch ms.
-    pub started_before_ms: Option<i64>,
+    pub(crate) started_before_ms: Option<i64>,
     /// Newest first.
-    pub reverse: bool,
+    pub(crate) reverse: bool,
     /// Offset marker.
-    pub marker: Option<String>,
+    pub(crate) marker: Option<String>,
     /// Page size.
-    pub max_items: Option<usize>,
+    pub(crate) max_items: Option<usize>,
 }
 
 fn summary(e: &Execution) -> Value {
@@ -63,7 +63,7 @@ fn page<T>(
 
 impl Service {
     /// GetDurableExecution.
-    pub fn get_execution(&self, arn: &str, include_data: bool) -> ServiceResult<Value> {
+    pub(crate) fn get_execution(&self, arn: &str, include_data: bool) -> ServiceResult<Value> {
         let inner = self.lock();
         let Some(e) = inner.execs.get(arn) else {
             return Err(ServiceError::ResourceNotFound(format!(
@@ -93,7 +93,7 @@ impl Service {
     }
 
     /// GetDurableExecutionHistory.
-    pub fn history(
+    pub(crate) fn history(
         &self,
         arn: &str,
         include_data: bool,
@@ -125,7 +125,7 @@ impl Service {
     }
 
     /// ListDurableExecutionsByFunction.
-    pub fn list_by_function(
+    pub(crate) fn list_by_function(
         &self,
         function_name: &str,
         filter: &ListFilter,
@@ -212,7 +212,7 @@ impl Service {
     }
 
     /// How many invocations the execution had.
-    pub fn invocation_count(&self, arn: &str) -> i64 {
+    pub(crate) fn invocation_count(&self, arn: &str) -> i64 {
         self.lock()
             .execs
             .get(arn)
