@@ -10,7 +10,8 @@ use std::time::Duration;
 use aws_durable_execution_sdk::{BoxError, Branch, DurableContext, RetryDecision};
 use serde_json::{Value, json};
 
-use crate::local::{DurableLocal, Error};
+use crate::error::Error;
+use crate::local::DurableLocal;
 
 /// Where step bodies record that they ran.
 #[derive(Debug, Clone, Default)]
@@ -25,7 +26,7 @@ impl SideEffects {
     }
 
     /// Appends `line` to the file.
-    pub fn record(&self, line: &str) -> Result<(), BoxError> {
+    pub(crate) fn record(&self, line: &str) -> Result<(), BoxError> {
         if let Some(path) = &self.path {
             let mut f = std::fs::OpenOptions::new()
                 .create(true)

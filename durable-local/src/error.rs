@@ -1,5 +1,6 @@
-//! The service's error type, mapped onto the Lambda API's modeled errors so that the SDK and
-//! every AWS client classify them exactly as they would the real service's.
+//! The errors: the service's, mapped onto the Lambda API's modeled errors so that the SDK and
+//! every AWS client classify them exactly as they would the real service's, and the public
+//! API's, which wraps them.
 
 /// An error of the durable-execution service, carrying its AWS error shape.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +42,7 @@ impl ServiceError {
     }
 
     /// The HTTP status the real API answers with.
-    pub fn http_status(&self) -> u16 {
+    pub(crate) fn http_status(&self) -> u16 {
         match self {
             Self::InvalidParameterValue(_) | Self::CallbackTimeout(_) => 400,
             Self::ResourceNotFound(_) => 404,
@@ -52,5 +53,22 @@ impl ServiceError {
     }
 }
 
+/// Errors of the public API.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The service refused or failed (carries the AWS error shape).
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// A value could not be (de)serialized.
+    #[error("serialization: {0}")]
+    Serialization(#[from] serde_json::Error),
+    /// The SDK rejected the handler options.
+    #[error("invalid SDK options: {0}")]
+    Options(String),
+    /// Waiting took longer than allowed.
+    #[error("timed out after {0:?} waiting for {1}")]
+    WaitTimeout(std::time::Duration, String),
+}
+
 /// Shorthand for results of the service layer.
-pub type ServiceResult<T> = Result<T, ServiceError>;
+pub(crate) type ServiceResult<T> = Result<T, ServiceError>;

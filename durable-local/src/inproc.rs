@@ -1,7 +1,7 @@
 //! The zero-socket transport: an `HttpClient` for `aws_sdk_lambda` that hands each restJson1
-//! request to [`crate::api::handle`] in-process.
+//! request to the API's [`Router`] in-process with `oneshot`.
 
-use std::sync::{Arc, Weak};
+use std::sync::Weak;
 
 use aws_sdk_lambda::config::timeout::TimeoutConfig;
 use aws_sdk_lambda::config::{BehaviorVersion, Region, StalledStreamProtectionConfig};
@@ -11,64 +11,62 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
-use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
+use axum::Router;
+use axum::body::Body;
+use tower::ServiceExt;
 
-use crate::api::{self, ApiRequest};
 use crate::runner::Core;
 use crate::service::REGION;
 
+/// Calls the router with the service attached to each request. The service is held weakly:
+/// it holds the handlers, whose SDK clients hold this connector.
 #[derive(Debug, Clone)]
 struct InProcessConnector {
     core: Weak<Core>,
+    router: Router,
 }
 
-fn to_api_request(request: &HttpRequest) -> ApiRequest {
-    let uri: http::Uri = request.uri().parse().unwrap_or_default();
-    ApiRequest {
-        method: request.method().to_owned(),
-        path: uri.path().to_owned(),
-        query: uri.query().map(str::to_owned),
-        headers: request
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
-            .collect(),
-        body: request
-            .body()
-            .bytes()
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default(),
-    }
+fn connector_error(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> ConnectorError {
+    ConnectorError::other(e.into(), None)
 }
 
 impl HttpConnector for InProcessConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let core = self.core.upgrade();
-        let api_request = to_api_request(&request);
+        let router = self.router.clone();
         HttpConnectorFuture::new(async move {
             let Some(core) = core else {
-                return Err(ConnectorError::other(
-                    "durable-local was shut down".into(),
-                    None,
-                ));
+                return Err(connector_error("durable-local was shut down"));
             };
-            let response = api::handle(&core, api_request).await;
-            let status = StatusCode::try_from(response.status)
-                .map_err(|e| ConnectorError::other(Box::new(e), None))?;
-            let mut http_response = HttpResponse::new(status, SdkBody::from(response.body));
-            for (k, v) in response.headers {
-                http_response.headers_mut().insert(k, v);
-            }
-            Ok(http_response)
+            let mut request = request
+                .try_into_http1x()
+                .map_err(connector_error)?
+                .map(Body::new);
+            request.extensions_mut().insert(core);
+            let response = match router.oneshot(request).await {
+                Ok(response) => response,
+                Err(infallible) => match infallible {},
+            };
+            let (parts, body) = response.into_parts();
+            // The API's bodies are in memory: collecting them moves the bytes, it copies nothing.
+            let body = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .map_err(connector_error)?;
+            HttpResponse::try_from(axum::http::Response::from_parts(parts, SdkBody::from(body)))
+                .map_err(connector_error)
         })
     }
 }
 
-/// An `aws_sdk_lambda::Client` whose every call is served in-process by `core`.
-pub fn client(core: Weak<Core>) -> aws_sdk_lambda::Client {
+/// An `aws_sdk_lambda::Client` whose every call is answered by `router` in-process, with the
+/// service `core` attached (see [`crate::api`]).
+pub(crate) fn client(core: Weak<Core>, router: Router) -> aws_sdk_lambda::Client {
     let http_client = http_client_fn(move |_, _| {
-        SharedHttpConnector::new(InProcessConnector { core: core.clone() })
+        SharedHttpConnector::new(InProcessConnector {
+            core: core.clone(),
+            router: router.clone(),
+        })
     });
     // Nothing crosses a trust boundary in-process: no signing, no stalled-stream or timeout
     // machinery (each costs per-call work on the hot checkpoint path).
@@ -83,9 +81,4 @@ pub fn client(core: Weak<Core>) -> aws_sdk_lambda::Client {
         .http_client(http_client)
         .build();
     aws_sdk_lambda::Client::from_conf(config)
-}
-
-/// Upgrades for callers that hold an `Arc` already.
-pub fn client_for(core: &Arc<Core>) -> aws_sdk_lambda::Client {
-    client(Arc::downgrade(core))
 }

@@ -8,59 +8,33 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
-use aws_durable_execution_sdk::{BoxError, DurableContext, InvocationPayload, Options};
+use aws_durable_execution_sdk::{BoxError, DurableContext};
 use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::api::{ApiRequest, ApiResponse, error_response, json_response};
-use crate::error::ServiceError;
-use crate::http_server::{Handler, HttpServer, serve_with};
-use crate::local::Error;
-use crate::runner::{BoxFuture, DurableFn};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
 
-/// Wraps a durable handler with the SDK: envelope in, response envelope out.
-pub fn wrap_durable<F, E, Fut, O>(
-    name: &str,
-    client: aws_sdk_lambda::Client,
-    checkpoint_batching: bool,
-    handler: F,
-) -> Result<impl Fn(Value) -> BoxFuture<Result<Value, String>> + Send + Sync + 'static, Error>
-where
-    F: Fn(E, DurableContext) -> Fut + Send + Sync + 'static,
-    E: DeserializeOwned + Send + 'static,
-    Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
-    O: Serialize + Send + 'static,
-{
-    let options = Options::builder()
-        .lambda_client(client)
-        .checkpoint_batching(checkpoint_batching)
-        .build()
-        .map_err(|e| Error::Options(e.to_string()))?;
-    let service = Arc::new(aws_durable_execution_sdk::wrap(handler, options));
-    let function_arn = crate::service::function_arn(name);
-    Ok(move |envelope: Value| -> BoxFuture<Result<Value, String>> {
-        let service = Arc::clone(&service);
-        let function_arn = function_arn.clone();
-        Box::pin(async move {
-            let payload: InvocationPayload =
-                serde_json::from_value(envelope).map_err(|e| e.to_string())?;
-            let mut context = lambda_runtime::Context::default();
-            context.request_id = uuid::Uuid::new_v4().to_string();
-            context.invoked_function_arn = function_arn;
-            let response = service(lambda_runtime::LambdaEvent::new(payload, context))
-                .await
-                .map_err(|e| e.to_string())?;
-            serde_json::to_value(response).map_err(|e| e.to_string())
-        })
-    })
-}
+use crate::api::{ApiError, Params, function_error};
+use crate::error::Error;
+use crate::error::ServiceError;
+use crate::handler::wrap_durable;
+use crate::http_server::HttpServer;
+use crate::runner::DurableFn;
+
+/// The registered handlers by function name.
+type Functions = Arc<RwLock<HashMap<String, DurableFn>>>;
 
 /// Serves durable handlers over the Lambda Invoke API for an external service.
 #[derive(Clone)]
 pub struct LambdaHost {
-    functions: Arc<RwLock<HashMap<String, DurableFn>>>,
+    functions: Functions,
     client: aws_sdk_lambda::Client,
 }
 
@@ -107,61 +81,48 @@ impl LambdaHost {
         Ok(())
     }
 
-    /// Serves `POST /2015-03-31/functions/{name}/invocations` on `addr`.
+    /// Serves `POST /2015-03-31/functions/{name}/invocations` on `addr` (a loopback address).
     pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<HttpServer> {
-        let functions = Arc::clone(&self.functions);
-        let handler: Handler = Arc::new(move |req: ApiRequest| {
-            let functions = Arc::clone(&functions);
-            Box::pin(async move { invoke(&functions, req).await })
-        });
-        serve_with(handler, addr).await
+        let router = Router::new()
+            .route("/2015-03-31/functions/{function}/invocations", post(invoke))
+            .method_not_allowed_fallback(no_route)
+            .fallback(no_route)
+            .layer(DefaultBodyLimit::disable())
+            .with_state(Arc::clone(&self.functions));
+        crate::http_server::serve(router, addr).await
     }
 }
 
-async fn invoke(functions: &RwLock<HashMap<String, DurableFn>>, req: ApiRequest) -> ApiResponse {
-    let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
-    let name = match segments.as_slice() {
-        ["2015-03-31", "functions", name, "invocations"] if req.method == "POST" => {
-            crate::service::bare_function_name(
-                &percent_encoding::percent_decode_str(name).decode_utf8_lossy(),
-            )
-            .to_owned()
-        }
-        _ => {
-            return error_response(&ServiceError::ResourceNotFound(format!(
-                "No route for {}",
-                req.path
-            )));
-        }
-    };
+async fn no_route(uri: Uri) -> ApiError {
+    ApiError(ServiceError::ResourceNotFound(format!(
+        "No route for {}",
+        uri.path()
+    )))
+}
+
+async fn invoke(
+    State(functions): State<Functions>,
+    Params(function): Params<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let name = crate::service::bare_function_name(&function);
     let handler = functions
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(&name)
+        .get(name)
         .cloned();
     let Some(handler) = handler else {
-        return error_response(&ServiceError::ResourceNotFound(format!(
+        return Err(ApiError(ServiceError::ResourceNotFound(format!(
             "Function not found: {name}"
-        )));
+        ))));
     };
-    let envelope: Value = match serde_json::from_slice(&req.body) {
-        Ok(v) => v,
-        Err(e) => {
-            return error_response(&ServiceError::InvalidParameterValue(format!(
-                "Could not parse request body into json: {e}"
-            )));
-        }
-    };
-    match handler(envelope).await {
-        Ok(response) => json_response(200, &response),
-        Err(message) => {
-            let mut r = json_response(
-                200,
-                &serde_json::json!({"errorType": "Runtime.Error", "errorMessage": message}),
-            );
-            r.headers
-                .push(("x-amz-function-error".into(), "Unhandled".into()));
-            r
-        }
-    }
+    let envelope: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(ServiceError::InvalidParameterValue(format!(
+            "Could not parse request body into json: {e}"
+        )))
+    })?;
+    Ok(match handler(envelope).await {
+        Ok(response) => Json(response).into_response(),
+        Err(message) => function_error("Runtime.Error", &message),
+    })
 }

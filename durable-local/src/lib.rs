@@ -6,26 +6,28 @@
 //! `aws_sdk_lambda` HTTP client; plain async functions serve as chained-invoke targets. Every
 //! state change is committed to SQLite (WAL) before it is acknowledged, and [`DurableLocal::open`]
 //! re-arms the timers of running executions when their function is registered again.
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
-pub mod api;
+mod api;
 pub mod demo;
-pub mod error;
+mod error;
+mod handler;
 pub mod http_server;
-pub mod inproc;
-pub mod invoke_api;
+mod info;
+mod inproc;
 pub mod lambda_host;
-pub(crate) mod local;
-pub mod model;
-pub mod runner;
+mod local;
+mod model;
+mod runner;
 pub mod service;
-pub mod store;
-pub mod time;
-pub mod transitions;
+mod store;
+mod time;
+mod transitions;
 pub mod wire;
 
-pub use error::ServiceError;
-pub use local::{DurableLocal, DurableLocalOptions, Error, ExecutionInfo, OperationInfo};
+pub use error::{Error, ServiceError};
+pub use info::{ExecutionInfo, OperationInfo};
+pub use local::{DurableLocal, DurableLocalOptions};
 pub use store::Durability;
 pub use time::TimeControl;
 pub use wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType};

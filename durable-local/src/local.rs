@@ -10,29 +10,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::ServiceError;
+use crate::error::{Error, ServiceError};
+use crate::info::{ExecutionInfo, OperationInfo};
 use crate::runner::{Core, Registered};
 use crate::service::{Outcome, Service};
 use crate::store::Durability;
 use crate::time::TimeControl;
 use crate::wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType};
-
-/// Errors of the public API.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The service refused or failed (carries the AWS error shape).
-    #[error(transparent)]
-    Service(#[from] ServiceError),
-    /// A value could not be (de)serialized.
-    #[error("serialization: {0}")]
-    Serialization(#[from] serde_json::Error),
-    /// The SDK rejected the handler options.
-    #[error("invalid SDK options: {0}")]
-    Options(String),
-    /// Waiting took longer than allowed.
-    #[error("timed out after {0:?} waiting for {1}")]
-    WaitTimeout(Duration, String),
-}
 
 /// Options of [`DurableLocal::open`].
 #[derive(Debug, Clone)]
@@ -60,54 +44,12 @@ impl Default for DurableLocalOptions {
     }
 }
 
-/// The state of an execution.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExecutionInfo {
-    /// ARN.
-    pub arn: String,
-    /// Function name.
-    pub function_name: String,
-    /// Execution name.
-    pub name: String,
-    /// Status.
-    pub status: ExecutionStatus,
-    /// Result (JSON text) when SUCCEEDED.
-    pub result: Option<String>,
-    /// Error when FAILED, TIMED_OUT or STOPPED.
-    pub error: Option<ErrorObject>,
-    /// Number of handler invocations so far.
-    pub invocations: i64,
-}
-
-/// One operation of an execution.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OperationInfo {
-    /// Id.
-    pub id: String,
-    /// Parent id.
-    pub parent_id: Option<String>,
-    /// Name.
-    pub name: Option<String>,
-    /// Type.
-    pub op_type: OperationType,
-    /// SDK sub-type.
-    pub sub_type: Option<String>,
-    /// Status.
-    pub status: OperationStatus,
-    /// Step attempts recorded.
-    pub attempt: u32,
-    /// Result payload.
-    pub result: Option<String>,
-    /// Error.
-    pub error: Option<ErrorObject>,
-    /// Callback id of a CALLBACK operation.
-    pub callback_id: Option<String>,
-}
-
 /// An embedded durable-execution service. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct DurableLocal {
     core: Arc<Core>,
+    /// The API, shared by the in-process client and the HTTP server.
+    router: axum::Router,
     client: aws_sdk_lambda::Client,
     options: DurableLocalOptions,
 }
@@ -118,17 +60,14 @@ impl DurableLocal {
     pub fn open(path: impl AsRef<Path>, options: DurableLocalOptions) -> Result<Self, Error> {
         let service = Service::open(path.as_ref(), options.durability, options.time)?;
         let core = Arc::new(Core::new(service));
-        let client = crate::inproc::client_for(&core);
+        let router = crate::api::router();
+        let client = crate::inproc::client(Arc::downgrade(&core), router.clone());
         Ok(Self {
             core,
+            router,
             client,
             options,
         })
-    }
-
-    /// The shared core (for the HTTP server).
-    pub fn core(&self) -> &Arc<Core> {
-        &self.core
     }
 
     /// An `aws_sdk_lambda::Client` served in-process by this service (no socket). The client holds the service
@@ -163,7 +102,7 @@ impl DurableLocal {
         Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
         O: Serialize + Send + 'static,
     {
-        let wrapped = crate::lambda_host::wrap_durable(
+        let wrapped = crate::handler::wrap_durable(
             name,
             self.client.clone(),
             self.options.checkpoint_batching,
@@ -370,6 +309,11 @@ impl DurableLocal {
         &self,
         addr: std::net::SocketAddr,
     ) -> std::io::Result<crate::http_server::HttpServer> {
-        crate::http_server::serve(Arc::clone(&self.core), addr).await
+        // The server keeps the service alive while it serves.
+        let router = self
+            .router
+            .clone()
+            .layer(axum::Extension(Arc::clone(&self.core)));
+        crate::http_server::serve(router, addr).await
     }
 }

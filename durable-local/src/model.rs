@@ -9,60 +9,60 @@ use crate::wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType, 
 
 /// One operation as the service keeps it: the wire fields plus the service's own timers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredOp {
+pub(crate) struct StoredOp {
     /// Operation id.
-    pub id: String,
+    pub(crate) id: String,
     /// Parent operation id.
-    pub parent_id: Option<String>,
+    pub(crate) parent_id: Option<String>,
     /// Name.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Type.
-    pub op_type: OperationType,
+    pub(crate) op_type: OperationType,
     /// SDK sub-type.
-    pub sub_type: Option<String>,
+    pub(crate) sub_type: Option<String>,
     /// Status.
-    pub status: OperationStatus,
+    pub(crate) status: OperationStatus,
     /// Start, epoch ms.
-    pub start_ms: i64,
+    pub(crate) start_ms: i64,
     /// End, epoch ms.
-    pub end_ms: Option<i64>,
+    pub(crate) end_ms: Option<i64>,
     /// Result payload (step, context, callback, chained invoke) or wait_for_condition state.
-    pub result: Option<String>,
+    pub(crate) result: Option<String>,
     /// Error.
-    pub error: Option<ErrorObject>,
+    pub(crate) error: Option<ErrorObject>,
     /// Step attempts recorded so far.
-    pub attempt: u32,
+    pub(crate) attempt: u32,
     /// Step: when the pending retry becomes ready, epoch ms.
-    pub next_attempt_ms: Option<i64>,
+    pub(crate) next_attempt_ms: Option<i64>,
     /// Step: the requested retry delay (for history).
-    pub next_attempt_delay_s: Option<i64>,
+    pub(crate) next_attempt_delay_s: Option<i64>,
     /// Context: replay children.
-    pub replay_children: Option<bool>,
+    pub(crate) replay_children: Option<bool>,
     /// Wait: requested seconds.
-    pub wait_seconds: Option<i64>,
+    pub(crate) wait_seconds: Option<i64>,
     /// Wait: when it ends, epoch ms.
-    pub scheduled_end_ms: Option<i64>,
+    pub(crate) scheduled_end_ms: Option<i64>,
     /// Callback: minted id.
-    pub callback_id: Option<String>,
+    pub(crate) callback_id: Option<String>,
     /// Callback: requested timeout.
-    pub callback_timeout_s: Option<i64>,
+    pub(crate) callback_timeout_s: Option<i64>,
     /// Callback: overall deadline, epoch ms.
-    pub callback_deadline_ms: Option<i64>,
+    pub(crate) callback_deadline_ms: Option<i64>,
     /// Callback: requested heartbeat timeout.
-    pub heartbeat_timeout_s: Option<i64>,
+    pub(crate) heartbeat_timeout_s: Option<i64>,
     /// Callback: heartbeat deadline, epoch ms.
-    pub heartbeat_deadline_ms: Option<i64>,
+    pub(crate) heartbeat_deadline_ms: Option<i64>,
     /// Chained invoke: target function.
-    pub invoke_function: Option<String>,
+    pub(crate) invoke_function: Option<String>,
     /// Chained invoke: input payload.
-    pub invoke_input: Option<String>,
+    pub(crate) invoke_input: Option<String>,
     /// Execution op: the input payload.
-    pub input_payload: Option<String>,
+    pub(crate) input_payload: Option<String>,
 }
 
 impl StoredOp {
     /// A new operation in `status`.
-    pub fn new(id: &str, op_type: OperationType, status: OperationStatus, now: i64) -> Self {
+    pub(crate) fn new(id: &str, op_type: OperationType, status: OperationStatus, now: i64) -> Self {
         Self {
             id: id.to_owned(),
             parent_id: None,
@@ -92,7 +92,7 @@ impl StoredOp {
     }
 
     /// The earliest time this operation's own timer is due, if it has one running.
-    pub fn due_ms(&self) -> Option<i64> {
+    pub(crate) fn due_ms(&self) -> Option<i64> {
         match (self.op_type, self.status) {
             (OperationType::Wait, OperationStatus::Started) => self.scheduled_end_ms,
             (OperationType::Step, OperationStatus::Pending) => self.next_attempt_ms,
@@ -107,7 +107,7 @@ impl StoredOp {
     }
 
     /// The operation as the API's `Operation` structure.
-    pub fn to_wire(&self) -> Value {
+    pub(crate) fn to_wire(&self) -> Value {
         let mut op = serde_json::Map::new();
         op.insert("Id".into(), json!(self.id));
         if let Some(p) = &self.parent_id {
@@ -187,63 +187,63 @@ pub struct ParentLink {
 
 /// Everything about an execution except its operations (one row of `executions`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ExecutionHeader {
+pub(crate) struct ExecutionHeader {
     /// ARN.
-    pub arn: String,
+    pub(crate) arn: String,
     /// Function name.
-    pub function_name: String,
+    pub(crate) function_name: String,
     /// Execution name.
-    pub name: String,
+    pub(crate) name: String,
     /// Input payload (JSON text).
-    pub input: String,
+    pub(crate) input: String,
     /// Status.
-    pub status: ExecutionStatus,
+    pub(crate) status: ExecutionStatus,
     /// Result payload, when SUCCEEDED.
-    pub result: Option<String>,
+    pub(crate) result: Option<String>,
     /// Error, when FAILED, TIMED_OUT or STOPPED.
-    pub error: Option<ErrorObject>,
+    pub(crate) error: Option<ErrorObject>,
     /// Start, epoch ms.
-    pub start_ms: i64,
+    pub(crate) start_ms: i64,
     /// End, epoch ms.
-    pub end_ms: Option<i64>,
+    pub(crate) end_ms: Option<i64>,
     /// Execution timeout in seconds.
-    pub timeout_s: i64,
+    pub(crate) timeout_s: i64,
     /// When the execution times out, epoch ms.
-    pub deadline_ms: i64,
+    pub(crate) deadline_ms: i64,
     /// The chained invoke that started this execution, if any.
-    pub parent: Option<ParentLink>,
+    pub(crate) parent: Option<ParentLink>,
     /// Number of history events recorded (recomputed from the events table on load).
     #[serde(skip)]
-    pub event_count: i64,
+    pub(crate) event_count: i64,
     /// Number of invocations made since the service was opened.
     #[serde(skip)]
-    pub invocations: i64,
+    pub(crate) invocations: i64,
 }
 
 /// An execution in memory: header, operations in creation order, and volatile bookkeeping.
 #[derive(Debug, Clone)]
-pub struct Execution {
+pub(crate) struct Execution {
     /// The persisted header.
-    pub header: ExecutionHeader,
+    pub(crate) header: ExecutionHeader,
     /// Operations; `ops[0]` is the EXECUTION operation.
-    pub ops: Vec<StoredOp>,
+    pub(crate) ops: Vec<StoredOp>,
     /// Position of each operation in `ops`.
-    pub index: HashMap<String, usize>,
+    pub(crate) index: HashMap<String, usize>,
     /// The current checkpoint token (not persisted: every invocation gets a new one).
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
     /// Bumped on every change made outside the handler (timer, callback, child completion).
-    pub generation: u64,
+    pub(crate) generation: u64,
     /// The last checkpoint applied: (token it used, its ClientToken, the response), so a
     /// retried request with the same ClientToken gets the same answer instead of a stale-token
     /// error.
-    pub last_checkpoint: Option<(String, String, serde_json::Value)>,
+    pub(crate) last_checkpoint: Option<(String, String, serde_json::Value)>,
     /// The header as last written, to skip rewriting an unchanged header.
-    pub persisted_header: Option<String>,
+    pub(crate) persisted_header: Option<String>,
 }
 
 impl Execution {
     /// Builds the in-memory form from stored parts.
-    pub fn from_parts(header: ExecutionHeader, ops: Vec<StoredOp>) -> Self {
+    pub(crate) fn from_parts(header: ExecutionHeader, ops: Vec<StoredOp>) -> Self {
         let index = ops
             .iter()
             .enumerate()
@@ -261,12 +261,12 @@ impl Execution {
     }
 
     /// The operation with `id`.
-    pub fn op(&self, id: &str) -> Option<&StoredOp> {
+    pub(crate) fn op(&self, id: &str) -> Option<&StoredOp> {
         self.index.get(id).and_then(|i| self.ops.get(*i))
     }
 
     /// The operation with `id`, mutable.
-    pub fn op_mut(&mut self, id: &str) -> Option<&mut StoredOp> {
+    pub(crate) fn op_mut(&mut self, id: &str) -> Option<&mut StoredOp> {
         match self.index.get(id) {
             Some(i) => self.ops.get_mut(*i),
             None => None,
@@ -274,7 +274,7 @@ impl Execution {
     }
 
     /// Appends a new operation, returning its position.
-    pub fn push_op(&mut self, op: StoredOp) -> usize {
+    pub(crate) fn push_op(&mut self, op: StoredOp) -> usize {
         let pos = self.ops.len();
         self.index.insert(op.id.clone(), pos);
         self.ops.push(op);
@@ -282,12 +282,12 @@ impl Execution {
     }
 
     /// Whether the execution is still running.
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         self.header.status == ExecutionStatus::Running
     }
 
     /// The earliest due timer of the execution, including its own timeout.
-    pub fn next_due_ms(&self) -> Option<i64> {
+    pub(crate) fn next_due_ms(&self) -> Option<i64> {
         let ops_due = self.ops.iter().filter_map(StoredOp::due_ms).min();
         Some(ops_due.map_or(self.header.deadline_ms, |d| d.min(self.header.deadline_ms)))
     }

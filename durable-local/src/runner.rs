@@ -17,15 +17,16 @@ use crate::time::now_ms;
 use crate::wire::ErrorObject;
 
 /// A boxed future, as handlers are stored.
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// A wrapped durable handler: envelope in, response envelope out.
-pub type DurableFn = Arc<dyn Fn(Value) -> BoxFuture<Result<Value, String>> + Send + Sync>;
+pub(crate) type DurableFn = Arc<dyn Fn(Value) -> BoxFuture<Result<Value, String>> + Send + Sync>;
 /// A plain function: JSON input text in, JSON output text out.
-pub type PlainFn = Arc<dyn Fn(String) -> BoxFuture<Result<String, ErrorObject>> + Send + Sync>;
+pub(crate) type PlainFn =
+    Arc<dyn Fn(String) -> BoxFuture<Result<String, ErrorObject>> + Send + Sync>;
 
 /// A registered function.
 #[derive(Clone)]
-pub enum Registered {
+pub(crate) enum Registered {
     /// A durable handler (through `aws_durable_execution_sdk::wrap`).
     Durable {
         /// The wrapped handler.
@@ -39,13 +40,13 @@ pub enum Registered {
 
 /// How many invocations in a row may fail (a Lambda invocation error, not a FAILED status)
 /// before the execution is failed.
-pub const MAX_INVOCATION_FAILURES: u32 = 5;
+pub(crate) const MAX_INVOCATION_FAILURES: u32 = 5;
 
 /// The shared heart of a `DurableLocal`: the service, the registered functions and the
 /// scheduler tasks.
-pub struct Core {
+pub(crate) struct Core {
     /// The service state.
-    pub service: Service,
+    pub(crate) service: Service,
     functions: RwLock<HashMap<String, Registered>>,
     drivers: Mutex<HashSet<String>>,
 }
@@ -71,7 +72,7 @@ fn child_execution_name(parent_arn: &str, op_id: &str) -> String {
 
 impl Core {
     /// A core over `service`.
-    pub fn new(service: Service) -> Self {
+    pub(crate) fn new(service: Service) -> Self {
         Self {
             service,
             functions: RwLock::new(HashMap::new()),
@@ -80,7 +81,7 @@ impl Core {
     }
 
     /// The function registered under `name`.
-    pub fn registered(&self, name: &str) -> Option<Registered> {
+    pub(crate) fn registered(&self, name: &str) -> Option<Registered> {
         self.functions
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -90,7 +91,7 @@ impl Core {
 
     /// Registers `f` under `name`, then resumes whatever was waiting for it: running
     /// executions of a durable function, open chained invokes targeting it.
-    pub fn register(self: &Arc<Self>, name: &str, f: Registered) {
+    pub(crate) fn register(self: &Arc<Self>, name: &str, f: Registered) {
         let durable = matches!(f, Registered::Durable { .. });
         self.functions
             .write()
@@ -111,7 +112,7 @@ impl Core {
     }
 
     /// Starts (or finds, by name) an execution and makes sure it is driven.
-    pub fn start(
+    pub(crate) fn start(
         self: &Arc<Self>,
         function: &str,
         name: Option<&str>,
@@ -126,7 +127,7 @@ impl Core {
     }
 
     /// Waits until `arn` finishes and returns its outcome.
-    pub async fn wait_outcome(&self, arn: &str) -> ServiceResult<Outcome> {
+    pub(crate) async fn wait_outcome(&self, arn: &str) -> ServiceResult<Outcome> {
         let done = self.service.done_signal(arn);
         loop {
             let notified = done.notified();
@@ -145,7 +146,7 @@ impl Core {
     }
 
     /// Makes sure one scheduler task drives `arn`.
-    pub fn ensure_driver(self: &Arc<Self>, arn: &str) {
+    pub(crate) fn ensure_driver(self: &Arc<Self>, arn: &str) {
         let mut drivers = self
             .drivers
             .lock()
@@ -266,7 +267,7 @@ impl Core {
     }
 
     /// Starts the target of a chained invoke; its outcome completes the operation.
-    pub fn dispatch_invoke(self: &Arc<Self>, req: InvokeRequest) {
+    pub(crate) fn dispatch_invoke(self: &Arc<Self>, req: InvokeRequest) {
         let target = bare_function_name(&req.function_name).to_owned();
         let fail = |core: &Self, e: &ServiceError| {
             let error = ErrorObject::new(e.error_type(), &e.to_string());

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::{Connection, params};
+use rusqlite_migration::{M, Migrations, SchemaVersion};
 use serde_json::Value;
 
 use crate::error::{ServiceError, ServiceResult};
@@ -23,7 +24,7 @@ pub enum Durability {
 
 /// The row of `execution_headers` to write.
 #[derive(Debug, Clone)]
-pub struct HeaderRow {
+pub(crate) struct HeaderRow {
     function_name: String,
     name: String,
     status: &'static str,
@@ -33,7 +34,7 @@ pub struct HeaderRow {
 
 /// One serialized change waiting for the next group commit.
 #[derive(Debug, Clone)]
-pub struct PendingWrite {
+pub(crate) struct PendingWrite {
     arn: String,
     header: Option<HeaderRow>,
     ops: Vec<(String, i64, String)>,
@@ -42,65 +43,147 @@ pub struct PendingWrite {
 
 impl PendingWrite {
     /// The execution it changes.
-    pub fn arn(&self) -> &str {
+    pub(crate) fn arn(&self) -> &str {
         &self.arn
     }
 }
 
 /// The SQLite store.
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct Store {
     conn: Connection,
     /// The integer key (`execution_headers.key`) of each execution written or loaded.
     keys: HashMap<String, i64>,
 }
 
-// Operations and events are keyed by the execution's integer key, not its ARN: new executions
-// get increasing keys, so their rows are appended at the right edge of each B-tree and a
-// checkpoint rewrites about half as many pages as with random ARN-prefixed keys. `key` is an
-// INTEGER PRIMARY KEY so it survives VACUUM.
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS execution_headers (
-    key INTEGER PRIMARY KEY,
-    arn TEXT NOT NULL UNIQUE,
-    function_name TEXT NOT NULL,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    start_ms INTEGER NOT NULL,
-    header TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS execution_headers_by_name
-    ON execution_headers(function_name, name);
-CREATE TABLE IF NOT EXISTS execution_operations (
-    execution INTEGER NOT NULL,
-    id TEXT NOT NULL,
-    pos INTEGER NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (execution, id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS execution_events (
-    execution INTEGER NOT NULL,
-    event_id INTEGER NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (execution, event_id)
-) WITHOUT ROWID;
-";
+/// The schema's history, oldest first; `PRAGMA user_version` counts the steps a database has
+/// taken. Steps are only ever appended: a released step never changes.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        // 1: executions, and their operations and events, keyed by ARN.
+        M::up(
+            "CREATE TABLE executions (
+                arn TEXT PRIMARY KEY,
+                function_name TEXT NOT NULL,
+                name TEXT NOT NULL,
+                status TEXT NOT NULL,
+                start_ms INTEGER NOT NULL,
+                header TEXT NOT NULL
+            );
+            CREATE UNIQUE INDEX executions_by_name ON executions(function_name, name);
+            CREATE TABLE operations (
+                arn TEXT NOT NULL,
+                id TEXT NOT NULL,
+                pos INTEGER NOT NULL,
+                data TEXT NOT NULL,
+                PRIMARY KEY (arn, id)
+            ) WITHOUT ROWID;
+            CREATE TABLE events (
+                arn TEXT NOT NULL,
+                event_id INTEGER NOT NULL,
+                data TEXT NOT NULL,
+                PRIMARY KEY (arn, event_id)
+            ) WITHOUT ROWID;",
+        ),
+        // 2: operations and events keyed by the execution's integer key instead of its ARN. New
+        // executions get increasing keys, so their rows are appended at the right edge of each
+        // B-tree and a checkpoint rewrites about half as many pages as with random ARN-prefixed
+        // keys. `key` is an INTEGER PRIMARY KEY so it survives VACUUM. The new tables may exist
+        // already, empty: a database of step 1 whose move was interrupted before its commit.
+        M::up(
+            "CREATE TABLE IF NOT EXISTS execution_headers (
+                key INTEGER PRIMARY KEY,
+                arn TEXT NOT NULL UNIQUE,
+                function_name TEXT NOT NULL,
+                name TEXT NOT NULL,
+                status TEXT NOT NULL,
+                start_ms INTEGER NOT NULL,
+                header TEXT NOT NULL
+            );
+            CREATE UNIQUE INDEX IF NOT EXISTS execution_headers_by_name
+                ON execution_headers(function_name, name);
+            CREATE TABLE IF NOT EXISTS execution_operations (
+                execution INTEGER NOT NULL,
+                id TEXT NOT NULL,
+                pos INTEGER NOT NULL,
+                data TEXT NOT NULL,
+                PRIMARY KEY (execution, id)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS execution_events (
+                execution INTEGER NOT NULL,
+                event_id INTEGER NOT NULL,
+                data TEXT NOT NULL,
+                PRIMARY KEY (execution, event_id)
+            ) WITHOUT ROWID;
+            INSERT INTO execution_headers (arn, function_name, name, status, start_ms, header)
+                SELECT arn, function_name, name, status, start_ms, header
+                FROM executions ORDER BY rowid;
+            INSERT INTO execution_operations (execution, id, pos, data)
+                SELECT h.key, o.id, o.pos, o.data
+                FROM operations o JOIN execution_headers h ON h.arn = o.arn;
+            INSERT INTO execution_events (execution, event_id, data)
+                SELECT h.key, v.event_id, v.data
+                FROM events v JOIN execution_headers h ON h.arn = v.arn;
+            DROP TABLE operations;
+            DROP TABLE events;
+            DROP TABLE executions;",
+        ),
+    ])
+}
 
-/// Moves a database of the first schema (`executions`, and `operations` and `events` keyed by
-/// ARN) into the current one, in one transaction.
-const MIGRATE_ARN_KEYED: &str = "
-BEGIN;
-INSERT INTO execution_headers (arn, function_name, name, status, start_ms, header)
-    SELECT arn, function_name, name, status, start_ms, header FROM executions ORDER BY rowid;
-INSERT INTO execution_operations (execution, id, pos, data)
-    SELECT h.key, o.id, o.pos, o.data FROM operations o JOIN execution_headers h ON h.arn = o.arn;
-INSERT INTO execution_events (execution, event_id, data)
-    SELECT h.key, v.event_id, v.data FROM events v JOIN execution_headers h ON h.arn = v.arn;
-DROP TABLE operations;
-DROP TABLE events;
-DROP TABLE executions;
-COMMIT;
-";
+/// The schema version this code writes: the number of steps in [`migrations`].
+const SCHEMA_VERSION: usize = 2;
+
+/// Databases written before the schema was versioned have `user_version` 0 and the tables of
+/// step 1 or step 2: record which, so the migrations continue from there.
+fn adopt_unversioned(conn: &Connection) -> ServiceResult<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version != 0 {
+        return Ok(());
+    }
+    let has_table = |name: &str| -> ServiceResult<bool> {
+        let count: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |r| r.get(0),
+        )?;
+        Ok(count > 0)
+    };
+    // Step 1's tables win: the unversioned code moved them into step 2's in one transaction,
+    // so while they exist, step 2's tables hold nothing.
+    let adopted = if has_table("executions")? {
+        1
+    } else if has_table("execution_headers")? {
+        2
+    } else {
+        return Ok(());
+    };
+    conn.pragma_update(None, "user_version", adopted)?;
+    Ok(())
+}
+
+/// Brings the schema of `conn` to the latest step, refusing a database of a newer one.
+fn migrate(conn: &mut Connection, path: &Path) -> ServiceResult<()> {
+    adopt_unversioned(conn)?;
+    let migrations = migrations();
+    let schema_error = |e: rusqlite_migration::Error| {
+        ServiceError::Internal(format!(
+            "cannot migrate the schema of {}: {e}",
+            path.display()
+        ))
+    };
+    if let SchemaVersion::Outside(version) =
+        migrations.current_version(conn).map_err(schema_error)?
+    {
+        return Err(ServiceError::Internal(format!(
+            "{} has schema version {version}, newer than the {} this durable-local knows: \
+             open it with the durable-local that wrote it or a later one",
+            path.display(),
+            SCHEMA_VERSION
+        )));
+    }
+    migrations.to_latest(conn).map_err(schema_error)
+}
 
 fn json_err(e: serde_json::Error) -> ServiceError {
     ServiceError::Internal(format!("stored JSON is invalid: {e}"))
@@ -108,8 +191,8 @@ fn json_err(e: serde_json::Error) -> ServiceError {
 
 impl Store {
     /// Opens (creating if needed) the database at `path`.
-    pub fn open(path: &Path, durability: Durability) -> ServiceResult<Self> {
-        let conn = Connection::open(path)?;
+    pub(crate) fn open(path: &Path, durability: Durability) -> ServiceResult<Self> {
+        let mut conn = Connection::open(path)?;
         // One durable-local process owns the file: exclusive locking skips the per-transaction
         // file locks and makes a second server on the same file fail fast instead of racing.
         conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
@@ -127,15 +210,7 @@ impl Store {
         // table at the end of many commits, so a 32 MiB cache cost ~7% of the CPU per checkpoint
         // (measured with perf on the throughput benchmark).
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
-        let legacy: i64 = conn.query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'executions'",
-            [],
-            |r| r.get(0),
-        )?;
-        if legacy > 0 {
-            conn.execute_batch(MIGRATE_ARN_KEYED)?;
-        }
+        migrate(&mut conn, path)?;
         Ok(Self {
             conn,
             keys: HashMap::new(),
@@ -144,7 +219,7 @@ impl Store {
 
     /// Serializes one change of `exec` for [`Store::write_batch`]; remembers the header it
     /// will write in `exec.persisted_header` so an unchanged header is not rewritten.
-    pub fn prepare_write(
+    pub(crate) fn prepare_write(
         exec: &mut Execution,
         changed_ops: &[String],
         events: &[Value],
@@ -188,7 +263,7 @@ impl Store {
     }
 
     /// Writes every pending change in one transaction (group commit).
-    pub fn write_batch(&mut self, batch: &[PendingWrite]) -> ServiceResult<()> {
+    pub(crate) fn write_batch(&mut self, batch: &[PendingWrite]) -> ServiceResult<()> {
         let tx = self.conn.transaction()?;
         let mut new_keys = Vec::new();
         {
@@ -240,12 +315,12 @@ impl Store {
     }
 
     /// Loads one execution with its operations.
-    pub fn load_one(&self, arn: &str) -> ServiceResult<Option<Execution>> {
+    pub(crate) fn load_one(&self, arn: &str) -> ServiceResult<Option<Execution>> {
         Ok(self.load_all()?.into_iter().find(|e| e.header.arn == arn))
     }
 
     /// Loads every execution with its operations.
-    pub fn load_all(&self) -> ServiceResult<Vec<Execution>> {
+    pub(crate) fn load_all(&self) -> ServiceResult<Vec<Execution>> {
         let mut stmt = self
             .conn
             .prepare("SELECT key, header FROM execution_headers ORDER BY start_ms")?;
@@ -276,7 +351,7 @@ impl Store {
     }
 
     /// The history events of an execution, in order.
-    pub fn events(&self, arn: &str) -> ServiceResult<Vec<Value>> {
+    pub(crate) fn events(&self, arn: &str) -> ServiceResult<Vec<Value>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT v.event_id, v.data FROM execution_events v
              JOIN execution_headers h ON v.execution = h.key
@@ -311,6 +386,45 @@ mod tests {
             data TEXT NOT NULL, PRIMARY KEY (arn, id)) WITHOUT ROWID;
         CREATE TABLE events (arn TEXT NOT NULL, event_id INTEGER NOT NULL, data TEXT NOT NULL,
             PRIMARY KEY (arn, event_id)) WITHOUT ROWID;";
+
+    /// The schema as the code before versioning created it (`CREATE TABLE IF NOT EXISTS`, no
+    /// `user_version`), verbatim.
+    const UNVERSIONED_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS execution_headers (
+    key INTEGER PRIMARY KEY,
+    arn TEXT NOT NULL UNIQUE,
+    function_name TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    header TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS execution_headers_by_name
+    ON execution_headers(function_name, name);
+CREATE TABLE IF NOT EXISTS execution_operations (
+    execution INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    pos INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (execution, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS execution_events (
+    execution INTEGER NOT NULL,
+    event_id INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (execution, event_id)
+) WITHOUT ROWID;
+";
+
+    const ARN: &str =
+        "arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST/durable-execution/run-1/x";
+
+    fn user_version(store: &Store) -> i64 {
+        store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    }
 
     fn header(arn: &str) -> ExecutionHeader {
         ExecutionHeader {
@@ -362,6 +476,7 @@ mod tests {
 
         let store = Store::open(&path, Durability::ProcessCrash).unwrap();
 
+        assert_eq!(user_version(&store), 2);
         let execs = store.load_all().unwrap();
         assert_eq!(execs.len(), 1);
         assert_eq!(execs[0].header.arn, arn);
@@ -384,5 +499,122 @@ mod tests {
             )
             .unwrap();
         assert_eq!(old_tables, 0);
+    }
+
+    #[test]
+    fn the_migrations_apply_to_an_empty_database() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn a_new_database_gets_the_latest_schema_version_and_reopens_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+
+        let created = Store::open(&path, Durability::ProcessCrash).unwrap();
+        assert_eq!(user_version(&created), SCHEMA_VERSION as i64);
+        drop(created);
+        let reopened = Store::open(&path, Durability::ProcessCrash).unwrap();
+
+        assert_eq!(user_version(&reopened), SCHEMA_VERSION as i64);
+        assert!(reopened.load_all().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_database_of_the_unversioned_current_schema_is_adopted_with_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("unversioned.db");
+        let op = StoredOp::new("op-1", OperationType::Step, OperationStatus::Started, 1_000);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(UNVERSIONED_SCHEMA).unwrap();
+            conn.execute(
+                "INSERT INTO execution_headers (arn, function_name, name, status, start_ms, header)
+                 VALUES (?1, 'f', 'run-1', 'RUNNING', 1000, ?2)",
+                params![ARN, serde_json::to_string(&header(ARN)).unwrap()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO execution_operations VALUES (1, 'op-1', 0, ?1)",
+                params![serde_json::to_string(&op).unwrap()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO execution_events VALUES (1, 1, '{\"Name\":\"e1\"}')",
+                [],
+            )
+            .unwrap();
+        }
+
+        let mut store = Store::open(&path, Durability::ProcessCrash).unwrap();
+
+        assert_eq!(user_version(&store), 2);
+        let mut execs = store.load_all().unwrap();
+        assert_eq!(execs.len(), 1);
+        assert_eq!(execs[0].header.arn, ARN);
+        assert_eq!(execs[0].header.event_count, 1);
+        assert_eq!(execs[0].ops[0].id, "op-1");
+        // And it takes new writes where it left off.
+        let event = serde_json::json!({"Name": "e2"});
+        execs[0].header.event_count += 1;
+        let write = Store::prepare_write(&mut execs[0], &[], &[event]).unwrap();
+        store.write_batch(&[write]).unwrap();
+        assert_eq!(
+            store.events(ARN).unwrap(),
+            vec![
+                serde_json::json!({"Name": "e1", "EventId": 1}),
+                serde_json::json!({"Name": "e2", "EventId": 2}),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_database_of_a_newer_schema_is_refused_and_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newer.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(UNVERSIONED_SCHEMA).unwrap();
+            conn.pragma_update(None, "user_version", 7).unwrap();
+        }
+
+        let refused = Store::open(&path, Durability::ProcessCrash).unwrap_err();
+
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "{} has schema version 7, newer than the 2 this durable-local knows: open it \
+                 with the durable-local that wrote it or a later one",
+                path.display()
+            )
+        );
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 7);
+    }
+
+    #[test]
+    fn a_database_of_the_first_schema_whose_move_was_interrupted_is_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("interrupted.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(FIRST_SCHEMA).unwrap();
+            conn.execute_batch(UNVERSIONED_SCHEMA).unwrap();
+            conn.execute(
+                "INSERT INTO executions VALUES (?1, 'f', 'run-1', 'RUNNING', 1000, ?2)",
+                params![ARN, serde_json::to_string(&header(ARN)).unwrap()],
+            )
+            .unwrap();
+        }
+
+        let store = Store::open(&path, Durability::ProcessCrash).unwrap();
+
+        assert_eq!(user_version(&store), 2);
+        let execs = store.load_all().unwrap();
+        assert_eq!(execs.len(), 1);
+        assert_eq!(execs[0].header.arn, ARN);
     }
 }

@@ -20,7 +20,7 @@ pub enum TimeControl {
 
 impl TimeControl {
     /// The real delay, in milliseconds, of a callback timeout or heartbeat timeout.
-    pub fn callback_delay_ms(self, seconds: i64) -> i64 {
+    pub(crate) fn callback_delay_ms(self, seconds: i64) -> i64 {
         match self {
             Self::Skip => seconds.saturating_mul(1000),
             other => other.delay_ms(seconds),
@@ -28,7 +28,7 @@ impl TimeControl {
     }
 
     /// The real delay, in milliseconds, of a wait or retry delay of `seconds`.
-    pub fn delay_ms(self, seconds: i64) -> i64 {
+    pub(crate) fn delay_ms(self, seconds: i64) -> i64 {
         let ms = seconds.saturating_mul(1000);
         match self {
             Self::Real => ms,
@@ -39,7 +39,7 @@ impl TimeControl {
 }
 
 /// Wall-clock now in epoch milliseconds.
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

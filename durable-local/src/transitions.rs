@@ -10,23 +10,23 @@ use crate::wire::{
 };
 
 /// Largest operation payload the API accepts (6 MiB).
-pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
+pub(crate) const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
 /// Largest callback result the API accepts (1 MiB).
-pub const MAX_CALLBACK_RESULT_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_CALLBACK_RESULT_BYTES: usize = 1024 * 1024;
 /// Largest error object the API accepts (32 KiB).
-pub const MAX_ERROR_BYTES: usize = 32 * 1024;
+pub(crate) const MAX_ERROR_BYTES: usize = 32 * 1024;
 
 /// What applying changes produced, for the service to persist and act on.
 #[derive(Debug, Default)]
-pub struct Changes {
+pub(crate) struct Changes {
     /// Ids of the operations that changed, in order of first change.
-    pub ops: Vec<String>,
+    pub(crate) ops: Vec<String>,
     /// History events to record (EventId is assigned when persisted).
-    pub events: Vec<Value>,
+    pub(crate) events: Vec<Value>,
     /// Chained invokes started by this change (operation ids).
-    pub started_invokes: Vec<String>,
+    pub(crate) started_invokes: Vec<String>,
     /// The execution finished through an EXECUTION update.
-    pub finished: bool,
+    pub(crate) finished: bool,
 }
 
 impl Changes {
@@ -38,18 +38,18 @@ impl Changes {
 }
 
 /// Converts requested seconds into a real delay in ms under the configured time control.
-pub type Scale<'a> = &'a dyn Fn(i64) -> i64;
+pub(crate) type Scale<'a> = &'a dyn Fn(i64) -> i64;
 
 /// The delays of one checkpoint: waits and retries, and callback timeouts.
-pub struct Delays<'a> {
+pub(crate) struct Delays<'a> {
     /// Waits and retry delays.
-    pub timer: Scale<'a>,
+    pub(crate) timer: Scale<'a>,
     /// Callback timeouts and heartbeat timeouts.
-    pub callback: Scale<'a>,
+    pub(crate) callback: Scale<'a>,
 }
 
 /// A history event about an operation.
-pub fn op_event(op: &StoredOp, event_type: &str, details: Option<Value>, now: i64) -> Value {
+pub(crate) fn op_event(op: &StoredOp, event_type: &str, details: Option<Value>, now: i64) -> Value {
     let mut ev = serde_json::Map::new();
     ev.insert("EventType".into(), json!(event_type));
     if let Some(s) = &op.sub_type {
@@ -89,7 +89,7 @@ fn kind_prefix(t: OperationType) -> &'static str {
 }
 
 /// Records the terminal event of an operation that just reached `op.status`.
-pub fn terminal_event(op: &StoredOp, now: i64) -> Value {
+pub(crate) fn terminal_event(op: &StoredOp, now: i64) -> Value {
     let prefix = kind_prefix(op.op_type);
     let retry = json!({"CurrentAttempt": op.attempt});
     let (suffix, details) = match op.status {
@@ -132,7 +132,7 @@ fn check_payload(p: &Option<String>, limit: usize) -> ServiceResult<()> {
 }
 
 /// Validates an error object against the API's limit.
-pub fn check_error(e: &Option<ErrorObject>) -> ServiceResult<()> {
+pub(crate) fn check_error(e: &Option<ErrorObject>) -> ServiceResult<()> {
     match e {
         Some(e) if e.size() > MAX_ERROR_BYTES => Err(ServiceError::InvalidParameterValue(format!(
             "Error object size {} exceeds the maximum of {MAX_ERROR_BYTES} bytes",
@@ -147,7 +147,7 @@ fn invalid(msg: String) -> ServiceError {
 }
 
 /// Applies one update of a checkpoint to `exec`.
-pub fn apply_update(
+pub(crate) fn apply_update(
     exec: &mut Execution,
     u: &OperationUpdate,
     now: i64,
@@ -473,7 +473,7 @@ fn cancel(
 
 /// Fires every timer of `exec` due at `now`: waits end, retries become READY, callbacks time
 /// out. Returns whether anything changed.
-pub fn fire_due_timers(exec: &mut Execution, now: i64, changes: &mut Changes) -> bool {
+pub(crate) fn fire_due_timers(exec: &mut Execution, now: i64, changes: &mut Changes) -> bool {
     let mut fired = false;
     for op in &mut exec.ops {
         let Some(due) = op.due_ms() else { continue };

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Converts epoch milliseconds to the wire's epoch seconds.
-pub fn to_wire_seconds(ms: i64) -> f64 {
+pub(crate) fn to_wire_seconds(ms: i64) -> f64 {
     ms as f64 / 1000.0
 }
 
@@ -38,7 +38,7 @@ impl ErrorObject {
     }
 
     /// Approximate serialized size, used for the 32 KiB error limit.
-    pub fn size(&self) -> usize {
+    pub(crate) fn size(&self) -> usize {
         self.error_message.as_ref().map_or(0, String::len)
             + self.error_type.as_ref().map_or(0, String::len)
             + self.error_data.as_ref().map_or(0, String::len)
@@ -107,7 +107,7 @@ pub enum OperationStatus {
 
 impl OperationStatus {
     /// Whether the status is final.
-    pub fn is_terminal(self) -> bool {
+    pub(crate) fn is_terminal(self) -> bool {
         matches!(
             self,
             Self::Succeeded | Self::Failed | Self::Cancelled | Self::TimedOut | Self::Stopped
@@ -133,7 +133,7 @@ pub enum ExecutionStatus {
 
 impl ExecutionStatus {
     /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Running => "RUNNING",
             Self::Succeeded => "SUCCEEDED",
@@ -144,7 +144,7 @@ impl ExecutionStatus {
     }
 
     /// Parses the wire spelling.
-    pub fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "RUNNING" => Some(Self::Running),
             "SUCCEEDED" => Some(Self::Succeeded),
@@ -236,12 +236,12 @@ pub struct OperationUpdate {
 /// `CheckpointDurableExecution` request body.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct CheckpointRequest {
+pub(crate) struct CheckpointRequest {
     /// The token the caller holds.
-    pub checkpoint_token: Option<String>,
+    pub(crate) checkpoint_token: Option<String>,
     /// The updates, applied in order.
     #[serde(default)]
-    pub updates: Vec<OperationUpdate>,
+    pub(crate) updates: Vec<OperationUpdate>,
     /// Idempotency token.
-    pub client_token: Option<String>,
+    pub(crate) client_token: Option<String>,
 }

@@ -14,7 +14,7 @@ enum CallbackAction {
 
 impl Service {
     /// Completes a callback successfully with `result` (the raw request body).
-    pub fn callback_success(&self, callback_id: &str, result: &[u8]) -> ServiceResult<()> {
+    pub(crate) fn callback_success(&self, callback_id: &str, result: &[u8]) -> ServiceResult<()> {
         if result.len() > MAX_CALLBACK_RESULT_BYTES {
             return Err(ServiceError::RequestTooLarge(format!(
                 "Callback result of {} bytes exceeds the maximum of {MAX_CALLBACK_RESULT_BYTES} bytes",
@@ -27,13 +27,17 @@ impl Service {
     }
 
     /// Completes a callback with an error.
-    pub fn callback_failure(&self, callback_id: &str, error: ErrorObject) -> ServiceResult<()> {
+    pub(crate) fn callback_failure(
+        &self,
+        callback_id: &str,
+        error: ErrorObject,
+    ) -> ServiceResult<()> {
         transitions::check_error(&Some(error.clone()))?;
         self.callback(callback_id, CallbackAction::Fail(error))
     }
 
     /// Records a heartbeat: the heartbeat timeout starts again.
-    pub fn callback_heartbeat(&self, callback_id: &str) -> ServiceResult<()> {
+    pub(crate) fn callback_heartbeat(&self, callback_id: &str) -> ServiceResult<()> {
         self.callback(callback_id, CallbackAction::Heartbeat)
     }
 

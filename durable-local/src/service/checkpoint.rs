@@ -3,9 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    CheckpointResult, InvokeRequest, Outcome, PAGE_SIZE, Service, finish_in_place, invalid,
-};
+use super::lifecycle::finish_in_place;
+use super::{CheckpointResult, InvokeRequest, Outcome, PAGE_SIZE, Service, invalid};
 use crate::error::{ServiceError, ServiceResult};
 use crate::model::{Execution, ExecutionHeader, ParentLink, StoredOp};
 use crate::time::now_ms;
@@ -47,7 +46,7 @@ impl Service {
     }
 
     /// CheckpointDurableExecution, waiting for its commit without blocking the executor.
-    pub async fn checkpoint_async(
+    pub(crate) async fn checkpoint_async(
         &self,
         arn: &str,
         token: &str,

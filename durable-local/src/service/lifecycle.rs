@@ -12,7 +12,7 @@ use crate::wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType};
 
 impl Service {
     /// Fires the due timers of `arn` (and its execution timeout).
-    pub fn fire_due(&self, arn: &str) -> ServiceResult<DueState> {
+    pub(crate) fn fire_due(&self, arn: &str) -> ServiceResult<DueState> {
         let mut inner = self.lock();
         let Some(current) = inner.execs.get(arn) else {
             return Err(ServiceError::ResourceNotFound(format!(
@@ -57,7 +57,7 @@ impl Service {
     }
 
     /// Records the outcome the handler returned (or a terminal failure).
-    pub fn complete_execution(&self, arn: &str, outcome: &Outcome) -> ServiceResult<()> {
+    pub(crate) fn complete_execution(&self, arn: &str, outcome: &Outcome) -> ServiceResult<()> {
         let mut inner = self.lock();
         let Some(current) = inner.execs.get(arn) else {
             return Err(ServiceError::ResourceNotFound(format!(
@@ -79,7 +79,7 @@ impl Service {
     }
 
     /// Sets the result of a CHAINED_INVOKE operation and wakes its execution.
-    pub fn complete_chained_invoke(
+    pub(crate) fn complete_chained_invoke(
         &self,
         parent_arn: &str,
         op_id: &str,
@@ -122,7 +122,7 @@ impl Service {
     }
 
     /// StopDurableExecution. Returns the stop timestamp (epoch ms).
-    pub fn stop(&self, arn: &str, error: Option<ErrorObject>) -> ServiceResult<i64> {
+    pub(crate) fn stop(&self, arn: &str, error: Option<ErrorObject>) -> ServiceResult<i64> {
         transitions::check_error(&error)?;
         let now = now_ms();
         let mut inner = self.lock();
@@ -167,16 +167,15 @@ impl Service {
         };
         waker.notify_one();
         done.notify_waiters();
-        self.finished.notify_waiters();
     }
 
     /// Whether the execution exists.
-    pub fn exists(&self, arn: &str) -> bool {
+    pub(crate) fn exists(&self, arn: &str) -> bool {
         self.lock().execs.contains_key(arn)
     }
 
     /// The final outcome of a finished execution.
-    pub fn outcome(&self, arn: &str) -> Option<Outcome> {
+    pub(crate) fn outcome(&self, arn: &str) -> Option<Outcome> {
         let inner = self.lock();
         let h = &inner.execs.get(arn)?.header;
         let err = || h.error.clone().unwrap_or_default();
@@ -190,7 +189,7 @@ impl Service {
     }
 
     /// Running executions as (arn, function name).
-    pub fn running_executions(&self) -> Vec<(String, String)> {
+    pub(crate) fn running_executions(&self) -> Vec<(String, String)> {
         self.lock()
             .execs
             .values()
@@ -200,7 +199,7 @@ impl Service {
     }
 
     /// Chained invokes of running executions that have no outcome yet.
-    pub fn open_invokes(&self) -> Vec<InvokeRequest> {
+    pub(crate) fn open_invokes(&self) -> Vec<InvokeRequest> {
         self.lock()
             .execs
             .values()

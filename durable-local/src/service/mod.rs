@@ -8,8 +8,9 @@ mod group_commit;
 mod lifecycle;
 mod queries;
 
-use lifecycle::finish_in_place;
-pub use queries::ListFilter;
+/// The chained invoke that started an execution (the `parent` of [`Service::start_execution`]).
+pub use crate::model::ParentLink;
+pub(crate) use queries::ListFilter;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -20,22 +21,22 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::error::{ServiceError, ServiceResult};
-use crate::model::{Execution, ExecutionHeader, ParentLink, StoredOp};
+use crate::model::{Execution, ExecutionHeader, StoredOp};
 use crate::store::{Durability, PendingWrite, Store};
 use crate::time::{TimeControl, now_ms};
 use crate::transitions::{self, Changes, MAX_PAYLOAD_BYTES};
 use crate::wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType};
 
 /// Region written into ARNs.
-pub const REGION: &str = "us-east-1";
+pub(crate) const REGION: &str = "us-east-1";
 /// Account written into ARNs.
-pub const ACCOUNT: &str = "000000000000";
+pub(crate) const ACCOUNT: &str = "000000000000";
 /// Operations per page of state (envelope and GetDurableExecutionState).
-pub const PAGE_SIZE: usize = 1000;
+pub(crate) const PAGE_SIZE: usize = 1000;
 
 /// How an execution ended.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The handler returned a result (JSON text).
     Succeeded(Option<String>),
     /// The handler failed.
@@ -50,35 +51,35 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct Invocation {
     /// The function to invoke.
-    pub function_name: String,
+    pub(crate) function_name: String,
     /// The durable invocation envelope.
     pub envelope: Value,
     /// Generation of external changes at the time the envelope was built.
-    pub generation: u64,
+    pub(crate) generation: u64,
 }
 
 /// What the scheduler learns after firing due timers.
 #[derive(Debug, Clone, Copy)]
-pub struct DueState {
+pub(crate) struct DueState {
     /// Whether the execution still runs.
-    pub running: bool,
+    pub(crate) running: bool,
     /// Generation of external changes (timers, callbacks, children).
-    pub generation: u64,
+    pub(crate) generation: u64,
     /// Earliest due timer, epoch ms.
-    pub next_due_ms: Option<i64>,
+    pub(crate) next_due_ms: Option<i64>,
 }
 
 /// A chained invoke to start.
 #[derive(Debug, Clone)]
-pub struct InvokeRequest {
+pub(crate) struct InvokeRequest {
     /// The calling execution.
-    pub parent_arn: String,
+    pub(crate) parent_arn: String,
     /// The CHAINED_INVOKE operation.
-    pub op_id: String,
+    pub(crate) op_id: String,
     /// The target function.
-    pub function_name: String,
+    pub(crate) function_name: String,
     /// Input payload (JSON text).
-    pub input: String,
+    pub(crate) input: String,
 }
 
 /// The answer to a checkpoint.
@@ -87,7 +88,7 @@ pub struct CheckpointResult {
     /// The `CheckpointDurableExecution` response body.
     pub response: Value,
     /// Chained invokes this checkpoint started.
-    pub invokes: Vec<InvokeRequest>,
+    pub(crate) invokes: Vec<InvokeRequest>,
 }
 
 pub(crate) struct Inner {
@@ -114,7 +115,6 @@ pub struct Service {
     committed: Notify,
     time: TimeControl,
     token_epoch: String,
-    finished: Notify,
 }
 
 impl std::fmt::Debug for Service {
@@ -137,13 +137,13 @@ fn valid_name(s: &str) -> bool {
 }
 
 /// Strips an ARN or qualified name down to the function name.
-pub fn bare_function_name(name: &str) -> &str {
+pub(crate) fn bare_function_name(name: &str) -> &str {
     let after_function = name.rsplit_once("function:").map_or(name, |(_, rest)| rest);
     after_function.split(':').next().unwrap_or(after_function)
 }
 
 /// The function ARN of `function_name`.
-pub fn function_arn(function_name: &str) -> String {
+pub(crate) fn function_arn(function_name: &str) -> String {
     format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}")
 }
 
@@ -173,7 +173,6 @@ impl Service {
             committed: Notify::new(),
             time,
             token_epoch: uuid::Uuid::new_v4().simple().to_string(),
-            finished: Notify::new(),
         })
     }
 
@@ -183,18 +182,8 @@ impl Service {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The time control in force.
-    pub fn time(&self) -> TimeControl {
-        self.time
-    }
-
-    /// Resolves when some execution finishes (use with a re-check loop).
-    pub fn finished_signal(&self) -> &Notify {
-        &self.finished
-    }
-
     /// The notifier that wakes the scheduler of `arn`.
-    pub fn waker(&self, arn: &str) -> Arc<Notify> {
+    pub(crate) fn waker(&self, arn: &str) -> Arc<Notify> {
         self.lock().waker(arn)
     }
 
@@ -206,7 +195,7 @@ impl Service {
     }
 
     /// Resolves when `arn` finishes (enable it, then check [`Service::outcome`]).
-    pub fn done_signal(&self, arn: &str) -> Arc<Notify> {
+    pub(crate) fn done_signal(&self, arn: &str) -> Arc<Notify> {
         self.lock().done_signal(arn)
     }
 

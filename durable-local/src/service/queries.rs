@@ -5,26 +5,27 @@ use serde_json::{Value, json};
 
 use super::{Service, function_arn, invalid};
 use crate::error::{ServiceError, ServiceResult};
+use crate::info::OperationInfo;
 use crate::model::Execution;
 use crate::wire::{ExecutionStatus, to_wire_seconds};
 
 /// Filters of ListDurableExecutionsByFunction.
 #[derive(Debug, Default, Clone)]
-pub struct ListFilter {
+pub(crate) struct ListFilter {
     /// Only this execution name.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Only these statuses.
-    pub statuses: Vec<ExecutionStatus>,
+    pub(crate) statuses: Vec<ExecutionStatus>,
     /// Started after, epoch ms.
-    pub started_after_ms: Option<i64>,
+    pub(crate) started_after_ms: Option<i64>,
     /// Started before, epoch ms.
-    pub started_before_ms: Option<i64>,
+    pub(crate) started_before_ms: Option<i64>,
     /// Newest first.
-    pub reverse: bool,
+    pub(crate) reverse: bool,
     /// Offset marker.
-    pub marker: Option<String>,
+    pub(crate) marker: Option<String>,
     /// Page size.
-    pub max_items: Option<usize>,
+    pub(crate) max_items: Option<usize>,
 }
 
 fn summary(e: &Execution) -> Value {
@@ -62,7 +63,7 @@ fn page<T>(
 
 impl Service {
     /// GetDurableExecution.
-    pub fn get_execution(&self, arn: &str, include_data: bool) -> ServiceResult<Value> {
+    pub(crate) fn get_execution(&self, arn: &str, include_data: bool) -> ServiceResult<Value> {
         let inner = self.lock();
         let Some(e) = inner.execs.get(arn) else {
             return Err(ServiceError::ResourceNotFound(format!(
@@ -92,7 +93,7 @@ impl Service {
     }
 
     /// GetDurableExecutionHistory.
-    pub fn history(
+    pub(crate) fn history(
         &self,
         arn: &str,
         include_data: bool,
@@ -124,7 +125,7 @@ impl Service {
     }
 
     /// ListDurableExecutionsByFunction.
-    pub fn list_by_function(
+    pub(crate) fn list_by_function(
         &self,
         function_name: &str,
         filter: &ListFilter,
@@ -185,7 +186,7 @@ fn strip_payloads(event: &mut Value) {
 
 impl Service {
     /// The operations of an execution, without the EXECUTION operation.
-    pub fn operations(&self, arn: &str) -> ServiceResult<Vec<crate::local::OperationInfo>> {
+    pub fn operations(&self, arn: &str) -> ServiceResult<Vec<OperationInfo>> {
         let inner = self.lock();
         let Some(e) = inner.execs.get(arn) else {
             return Err(ServiceError::ResourceNotFound(format!(
@@ -195,7 +196,7 @@ impl Service {
         Ok(e.ops
             .iter()
             .skip(1)
-            .map(|o| crate::local::OperationInfo {
+            .map(|o| OperationInfo {
                 id: o.id.clone(),
                 parent_id: o.parent_id.clone(),
                 name: o.name.clone(),
@@ -211,7 +212,7 @@ impl Service {
     }
 
     /// How many invocations the execution had.
-    pub fn invocation_count(&self, arn: &str) -> i64 {
+    pub(crate) fn invocation_count(&self, arn: &str) -> i64 {
         self.lock()
             .execs
             .get(arn)

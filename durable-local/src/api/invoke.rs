@@ -4,35 +4,34 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
+use axum::body::Bytes;
+use axum::extract::Extension;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
-use crate::api::{ApiRequest, ApiResponse, json_response};
+use super::error::{ApiError, function_error};
+use super::extract::Params;
 use crate::error::ServiceError;
 use crate::runner::{Core, Registered};
 use crate::service::{Outcome, bare_function_name};
 
-fn with_header(mut r: ApiResponse, name: &str, value: &str) -> ApiResponse {
-    r.headers.push((name.to_owned(), value.to_owned()));
-    r
-}
+const EXECUTED_VERSION: (&str, &str) = ("x-amz-executed-version", "$LATEST");
+const EXECUTION_ARN: &str = "x-amz-durable-execution-arn";
 
-fn function_error(error_type: &str, message: &str) -> ApiResponse {
-    let r = json_response(
-        200,
-        &json!({"errorType": error_type, "errorMessage": message}),
-    );
-    with_header(r, "x-amz-function-error", "Unhandled")
+fn json_text(body: impl Into<axum::body::Body>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body.into()).into_response()
 }
 
 /// Handles one Invoke request.
-pub async fn invoke(
-    core: &Arc<Core>,
-    function: &str,
-    req: &ApiRequest,
-) -> Result<ApiResponse, ServiceError> {
-    let name = bare_function_name(function).to_owned();
-    let invocation_type = req
-        .header("x-amz-invocation-type")
+pub(crate) async fn invoke(
+    Extension(core): Extension<Arc<Core>>,
+    Params(function): Params<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let name = bare_function_name(&function).to_owned();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let invocation_type = header("x-amz-invocation-type")
         .unwrap_or("RequestResponse")
         .to_owned();
     if !matches!(
@@ -41,12 +40,13 @@ pub async fn invoke(
     ) {
         return Err(ServiceError::InvalidParameterValue(format!(
             "Invalid InvocationType '{invocation_type}'"
-        )));
+        ))
+        .into());
     }
-    let payload = if req.body.is_empty() {
+    let payload = if body.is_empty() {
         "{}".to_owned()
     } else {
-        let text = String::from_utf8(req.body.clone()).map_err(|_| {
+        let text = String::from_utf8(body.to_vec()).map_err(|_| {
             ServiceError::InvalidParameterValue("Could not parse request body into json".into())
         })?;
         serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|e| {
@@ -60,41 +60,27 @@ pub async fn invoke(
         return Err(ServiceError::ResourceNotFound(format!(
             "Function not found: {}",
             crate::service::function_arn(&name)
-        )));
+        ))
+        .into());
     };
     if invocation_type == "DryRun" {
-        return Ok(ApiResponse {
-            status: 204,
-            headers: vec![],
-            body: vec![],
-        });
+        return Ok(StatusCode::NO_CONTENT.into_response());
     }
     match registered {
         Registered::Durable { timeout_s, .. } => {
-            let execution_name = req.header("x-amz-durable-execution-name");
+            let execution_name = header("x-amz-durable-execution-name");
             let arn = core.start(&name, execution_name, &payload, timeout_s)?;
             if invocation_type == "Event" {
-                let r = ApiResponse {
-                    status: 202,
-                    headers: vec![],
-                    body: vec![],
-                };
-                return Ok(with_header(r, "x-amz-durable-execution-arn", &arn));
+                return Ok((StatusCode::ACCEPTED, [(EXECUTION_ARN, arn)]).into_response());
             }
-            let outcome = core.wait_outcome(&arn).await?;
-            let r = match outcome {
-                Outcome::Succeeded(result) => ApiResponse {
-                    status: 200,
-                    headers: vec![("content-type".into(), "application/json".into())],
-                    body: result.unwrap_or_else(|| "null".into()).into_bytes(),
-                },
+            let answer = match core.wait_outcome(&arn).await? {
+                Outcome::Succeeded(result) => json_text(result.unwrap_or_else(|| "null".into())),
                 Outcome::Failed(e) | Outcome::TimedOut(e) | Outcome::Stopped(e) => function_error(
                     e.error_type.as_deref().unwrap_or("Error"),
                     e.error_message.as_deref().unwrap_or(""),
                 ),
             };
-            let r = with_header(r, "x-amz-executed-version", "$LATEST");
-            Ok(with_header(r, "x-amz-durable-execution-arn", &arn))
+            Ok(([EXECUTED_VERSION], [(EXECUTION_ARN, arn)], answer).into_response())
         }
         Registered::Plain(f) => {
             if invocation_type == "Event" {
@@ -103,24 +89,16 @@ pub async fn invoke(
                         tracing::warn!(function = name, "asynchronous invocation failed: {e:?}");
                     }
                 });
-                return Ok(ApiResponse {
-                    status: 202,
-                    headers: vec![],
-                    body: vec![],
-                });
+                return Ok(StatusCode::ACCEPTED.into_response());
             }
-            let r = match f(payload).await {
-                Ok(result) => ApiResponse {
-                    status: 200,
-                    headers: vec![("content-type".into(), "application/json".into())],
-                    body: result.into_bytes(),
-                },
+            let answer = match f(payload).await {
+                Ok(result) => json_text(result),
                 Err(e) => function_error(
                     e.error_type.as_deref().unwrap_or("Error"),
                     e.error_message.as_deref().unwrap_or(""),
                 ),
             };
-            Ok(with_header(r, "x-amz-executed-version", "$LATEST"))
+            Ok(([EXECUTED_VERSION], answer).into_response())
         }
     }
 }
