@@ -4,10 +4,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, RequestBuilder, Url};
 use serde_json::Value;
 
 use crate::events::{PutEntry, PutEventsOutcome, put_events_body};
-use crate::http::{HttpRequest, HttpResponse, send_once};
+use crate::http::{HttpResponse, loopback_client};
 use crate::wait::wait_until;
 
 /// A response of the loyalty API.
@@ -16,25 +18,45 @@ pub type ApiResponse = HttpResponse;
 /// How long the tests wait for an event to show in a balance.
 pub const EVENT_DEADLINE: Duration = Duration::from_secs(15);
 
-/// A client of one running service.
-#[derive(Debug, Clone, Copy)]
+/// A client of one running service; clones share its keep-alive connections.
+#[derive(Debug, Clone)]
 pub struct LoyaltyApi {
-    addr: SocketAddr,
+    client: reqwest::Client,
+    base: String,
+    loyalty: Url,
+    put_events: Url,
 }
 
 impl LoyaltyApi {
     /// A client of the service at `addr`.
-    pub fn new(addr: SocketAddr) -> Self {
-        Self { addr }
+    pub fn new(addr: SocketAddr) -> anyhow::Result<Self> {
+        let base = format!("http://{addr}");
+        Ok(Self {
+            client: loopback_client()?,
+            loyalty: Url::parse(&format!("{base}/loyalty"))?,
+            put_events: Url::parse(&format!("{base}/"))?,
+            base,
+        })
+    }
+
+    /// A request for `path` (path and query), for the cases the helpers below do not cover; send it with
+    /// [`Self::send`].
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base))
+    }
+
+    /// Sends a request made with [`Self::request`] and reads the whole response.
+    pub async fn send(&self, request: RequestBuilder) -> anyhow::Result<ApiResponse> {
+        HttpResponse::send(request).await
     }
 
     /// `GET /loyalty` with the given `Authorization` header value (or none).
     pub async fn get_loyalty(&self, authorization: Option<&str>) -> anyhow::Result<ApiResponse> {
-        let mut request = HttpRequest::new("GET", "/loyalty");
+        let mut request = self.client.get(self.loyalty.clone());
         if let Some(value) = authorization {
-            request = request.header("Authorization", value);
+            request = request.header(AUTHORIZATION, value);
         }
-        send_once(self.addr, &request).await
+        self.send(request).await
     }
 
     /// `POST /loyalty` with a bearer token, a raw body (or none) and an optional `Idempotency-Key`.
@@ -44,28 +66,25 @@ impl LoyaltyApi {
         body: Option<&str>,
         idempotency_key: Option<&str>,
     ) -> anyhow::Result<ApiResponse> {
-        let mut request = HttpRequest::new("POST", "/loyalty")
-            .header("Authorization", &format!("Bearer {token}"));
+        let mut request = self
+            .client
+            .post(self.loyalty.clone())
+            .header(AUTHORIZATION, format!("Bearer {token}"));
         if let Some(key) = idempotency_key {
             request = request.header("Idempotency-Key", key);
         }
         if let Some(body) = body {
             request = request
-                .header("Content-Type", "application/json")
-                .body(body);
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_owned());
         }
-        send_once(self.addr, &request).await
+        self.send(request).await
     }
 
     /// `POST /loyalty` spending `points`.
     pub async fn spend(&self, token: &str, points: i64) -> anyhow::Result<ApiResponse> {
         self.spend_raw(token, Some(&format!("{{\"points\":{points}}}")), None)
             .await
-    }
-
-    /// Any request, for the cases the helpers above do not cover.
-    pub async fn send(&self, request: &HttpRequest) -> anyhow::Result<ApiResponse> {
-        send_once(self.addr, request).await
     }
 
     /// The balance: `Some(points)` on 200, `None` on 404; anything else is an error.
@@ -102,11 +121,13 @@ impl LoyaltyApi {
 
     /// `PutEvents` with a raw body and the AWS JSON 1.1 headers.
     pub async fn put_events_raw(&self, body: &str) -> anyhow::Result<ApiResponse> {
-        let request = HttpRequest::new("POST", "/")
+        let request = self
+            .client
+            .post(self.put_events.clone())
             .header("X-Amz-Target", "AWSEvents.PutEvents")
-            .header("Content-Type", "application/x-amz-json-1.1")
-            .body(body);
-        send_once(self.addr, &request).await
+            .header(CONTENT_TYPE, "application/x-amz-json-1.1")
+            .body(body.to_owned());
+        self.send(request).await
     }
 
     /// `PutEvents` with `entries`; a non-200 answer is an error.

@@ -48,12 +48,12 @@ pub fn locate_loyalty_local(profile: BinaryProfile) -> anyhow::Result<PathBuf> {
     }
     let build = match profile {
         BinaryProfile::SameAsCurrent if dir.ends_with("debug") => {
-            "cargo build -p lambdas --bin loyalty-local"
+            "cargo build -p loyalty-local --bin loyalty-local"
         }
         BinaryProfile::SameAsCurrent => {
-            "cargo build -p lambdas --bin loyalty-local (in this profile)"
+            "cargo build -p loyalty-local --bin loyalty-local (in this profile)"
         }
-        BinaryProfile::Release => "cargo build --release -p lambdas --bin loyalty-local",
+        BinaryProfile::Release => "cargo build --release -p loyalty-local --bin loyalty-local",
     };
     anyhow::bail!("{} not found: build it first: {build}", candidate.display())
 }

@@ -69,7 +69,7 @@ pub async fn service_with_a_100_point_account(
     prefix: &str,
 ) -> anyhow::Result<(RunningService, LoyaltyApi, String)> {
     let service = RunningService::start().await?;
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr())?;
     let user = fresh_user_id(prefix);
     welcome_and_wait(&service, &api, &user).await?;
     Ok((service, api, user))

@@ -1,105 +1,25 @@
-//! Mints JSON Web Tokens the way the user management service and the original tests do (HMAC-SHA2 over
-//! `base64url(header).base64url(claims)`), plus deliberately broken ones for the cases of behaviour F2.
+//! JSON Web Tokens for the tests: valid ones minted with `jsonwebtoken` the way the user management service mints
+//! them (HMAC-SHA2 over the claims), and the deliberately broken ones of the cases of behaviour F2, derived from a valid token by
+//! replacing or re-encoding its segments.
 //!
-//! HMAC (RFC 2104) is a few lines over `sha2`, so the tests need no JWT crate of their own: an independent
-//! implementation on this side checks the service's verifier for real.
+//! The service verifies tokens with its own code, so minting them with a separate implementation here checks that
+//! verifier against what a real issuer produces.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
-use sha2::digest::Digest;
-use sha2::{Sha256, Sha384, Sha512};
 
-/// The HMAC algorithms of JWS (`alg`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HmacAlgorithm {
-    /// HMAC-SHA256.
-    Hs256,
-    /// HMAC-SHA384.
-    Hs384,
-    /// HMAC-SHA512.
-    Hs512,
-}
+pub use jsonwebtoken::Algorithm;
 
-impl HmacAlgorithm {
-    /// The `alg` header value.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Hs256 => "HS256",
-            Self::Hs384 => "HS384",
-            Self::Hs512 => "HS512",
-        }
-    }
-
-    fn mac(self, key: &[u8], message: &[u8]) -> Vec<u8> {
-        match self {
-            Self::Hs256 => hmac::<Sha256>(key, message, 64),
-            Self::Hs384 => hmac::<Sha384>(key, message, 128),
-            Self::Hs512 => hmac::<Sha512>(key, message, 128),
-        }
-    }
-}
-
-/// RFC 2104: H((K ^ opad) || H((K ^ ipad) || m)), the key hashed first when longer than a block.
-fn hmac<D: Digest>(key: &[u8], message: &[u8], block_size: usize) -> Vec<u8> {
-    let mut block = if key.len() > block_size {
-        D::digest(key).to_vec()
-    } else {
-        key.to_vec()
-    };
-    block.resize(block_size, 0);
-    let inner_key: Vec<u8> = block.iter().map(|byte| byte ^ 0x36).collect();
-    let outer_key: Vec<u8> = block.iter().map(|byte| byte ^ 0x5c).collect();
-    let mut inner = D::new();
-    inner.update(&inner_key);
-    inner.update(message);
-    let inner_hash = inner.finalize();
-    let mut outer = D::new();
-    outer.update(&outer_key);
-    outer.update(inner_hash);
-    outer.finalize().to_vec()
-}
-
-/// base64url without padding (RFC 7515 section 2).
-pub fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let triple = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for index in 0..=chunk.len() {
-            out.push(char::from(
-                ALPHABET[((triple >> (18 - 6 * index)) & 0x3f) as usize],
-            ));
-        }
-    }
-    out
-}
-
-/// Signs `claims` with `secret` under `algorithm`.
-pub fn sign(algorithm: HmacAlgorithm, secret: &str, claims: &Value) -> String {
-    let header = json!({"alg": algorithm.name(), "typ": "JWT"});
-    let signing_input = format!(
-        "{}.{}",
-        base64url(header.to_string().as_bytes()),
-        base64url(claims.to_string().as_bytes())
-    );
-    let signature = algorithm.mac(secret.as_bytes(), signing_input.as_bytes());
-    format!("{signing_input}.{}", base64url(&signature))
-}
-
-/// An unsigned token (`alg: none`), which must be rejected.
-pub fn unsigned(claims: &Value) -> String {
-    let header = json!({"alg": "none", "typ": "JWT"});
-    format!(
-        "{}.{}.",
-        base64url(header.to_string().as_bytes()),
-        base64url(claims.to_string().as_bytes())
-    )
+/// Signs `claims` with `secret` under an HMAC `algorithm` (HS256, HS384 or HS512).
+pub fn sign(algorithm: Algorithm, secret: &str, claims: &Value) -> anyhow::Result<String> {
+    let key = EncodingKey::from_secret(secret.as_bytes()).context("an empty secret")?;
+    jsonwebtoken::encode(&Header::new(algorithm), claims, &key)
+        .with_context(|| format!("signing a {algorithm:?} token"))
 }
 
 /// Seconds since the Unix epoch.
@@ -116,63 +36,149 @@ pub fn standard_claims(user_id: &str) -> Value {
 }
 
 /// A valid HS256 token for `user_id`, as the original tests mint it.
+#[expect(
+    clippy::expect_used,
+    reason = "HMAC over a JSON object with any secret cannot fail, and tests call this in every other line"
+)]
 pub fn token_for(secret: &str, user_id: &str) -> String {
-    sign(HmacAlgorithm::Hs256, secret, &standard_claims(user_id))
+    sign(Algorithm::HS256, secret, &standard_claims(user_id)).expect("an HS256 token")
+}
+
+/// base64url without padding (RFC 7515 section 2), the encoding of every JWT segment.
+pub fn base64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The header, claims and signature segments of a compact JWS.
+fn segments(token: &str) -> anyhow::Result<[&str; 3]> {
+    let mut parts = token.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(header), Some(claims), Some(signature), None) => Ok([header, claims, signature]),
+        _ => bail!("not a compact JWS (three segments): {token:?}"),
+    }
+}
+
+/// `token` with its header replaced by `header`; claims and signature are kept, so the header is not what was signed.
+pub fn with_header(token: &str, header: &Value) -> anyhow::Result<String> {
+    let [_, claims, signature] = segments(token)?;
+    Ok(format!(
+        "{}.{claims}.{signature}",
+        base64url(header.to_string().as_bytes())
+    ))
+}
+
+/// `token` with its claims replaced by `claims`; header and signature are kept, as if the claims were changed after
+/// signing.
+pub fn with_claims(token: &str, claims: &Value) -> anyhow::Result<String> {
+    let [header, _, signature] = segments(token)?;
+    Ok(format!(
+        "{header}.{}.{signature}",
+        base64url(claims.to_string().as_bytes())
+    ))
+}
+
+/// The unsigned form of `token` (RFC 7519 section 6): header `{"alg":"none","typ":"JWT"}`, the same claims and an
+/// empty signature.
+pub fn unsigned(token: &str) -> anyhow::Result<String> {
+    let [_, claims, _] = segments(token)?;
+    let header = json!({"alg": "none", "typ": "JWT"});
+    Ok(format!(
+        "{}.{claims}.",
+        base64url(header.to_string().as_bytes())
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    /// The decoded JSON of one segment (0: header, 1: claims).
+    fn decoded_segment(token: &str, index: usize) -> anyhow::Result<Value> {
+        let segment = segments(token)?
+            .get(index)
+            .copied()
+            .with_context(|| format!("no segment {index}"))?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(segment)
+            .with_context(|| format!("segment {index} is not base64url: {segment:?}"))?;
+        serde_json::from_slice(&bytes).with_context(|| format!("segment {index} is not JSON"))
+    }
+
+    fn valid() -> String {
+        sign(Algorithm::HS256, "secret", &json!({"sub": "u1", "exp": 2})).unwrap()
     }
 
     #[test]
-    fn hmac_sha256_matches_rfc_4231_test_case_2() {
-        let mac = HmacAlgorithm::Hs256.mac(b"Jefe", b"what do ya want for nothing?");
+    fn a_signed_token_names_its_algorithm_and_carries_the_claims() {
+        let claims = json!({"sub": "u1", "user_type": "STANDARD", "exp": 2});
+        for algorithm in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+            let token = sign(algorithm, "secret", &claims).unwrap();
+            assert_eq!(
+                decoded_segment(&token, 0).unwrap()["alg"],
+                json!(format!("{algorithm:?}"))
+            );
+            assert_eq!(decoded_segment(&token, 1).unwrap(), claims);
+        }
+    }
+
+    #[test]
+    fn the_signature_depends_on_the_secret() {
+        let claims = json!({"sub": "u1"});
+        let one = sign(Algorithm::HS256, "one", &claims).unwrap();
+        let other = sign(Algorithm::HS256, "other", &claims).unwrap();
+        assert_ne!(segments(&one).unwrap()[2], segments(&other).unwrap()[2]);
+    }
+
+    #[test]
+    fn a_token_for_a_user_expires_a_day_after_it_was_issued() {
+        let claims = decoded_segment(&token_for("secret", "u1"), 1).unwrap();
+        assert_eq!(claims["sub"], json!("u1"));
         assert_eq!(
-            hex(&mac),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+            86_400
         );
     }
 
     #[test]
-    fn hmac_sha512_matches_rfc_4231_test_case_2() {
-        let mac = HmacAlgorithm::Hs512.mac(b"Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            hex(&mac),
-            "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"
-        );
+    fn replacing_the_claims_keeps_the_header_and_the_signature() {
+        let token = valid();
+        let tampered = with_claims(&token, &json!({"sub": "u2"})).unwrap();
+        let (before, after) = (segments(&token).unwrap(), segments(&tampered).unwrap());
+        assert_eq!((after[0], after[2]), (before[0], before[2]));
+        assert_eq!(decoded_segment(&tampered, 1).unwrap(), json!({"sub": "u2"}));
     }
 
     #[test]
-    fn hmac_with_a_key_longer_than_a_block_matches_rfc_4231_test_case_6() {
-        let key = [0xaa_u8; 131];
-        let mac = HmacAlgorithm::Hs256.mac(
-            &key,
-            b"Test Using Larger Than Block-Size Key - Hash Key First",
-        );
+    fn replacing_the_header_keeps_the_claims_and_the_signature() {
+        let token = valid();
+        let header = json!({"alg": "RS256", "typ": "JWT"});
+        let switched = with_header(&token, &header).unwrap();
+        let (before, after) = (segments(&token).unwrap(), segments(&switched).unwrap());
+        assert_eq!((after[1], after[2]), (before[1], before[2]));
+        assert_eq!(decoded_segment(&switched, 0).unwrap(), header);
+    }
+
+    #[test]
+    fn an_unsigned_token_has_alg_none_the_same_claims_and_an_empty_signature() {
+        let token = valid();
+        let unsigned = unsigned(&token).unwrap();
+        assert_eq!(decoded_segment(&unsigned, 0).unwrap()["alg"], json!("none"));
         assert_eq!(
-            hex(&mac),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+            segments(&unsigned).unwrap()[1],
+            segments(&token).unwrap()[1]
         );
+        assert!(unsigned.ends_with('.'));
     }
 
     #[test]
     fn base64url_has_no_padding_and_uses_the_url_alphabet() {
-        assert_eq!(base64url(b""), "");
         assert_eq!(base64url(b"f"), "Zg");
-        assert_eq!(base64url(b"fo"), "Zm8");
-        assert_eq!(base64url(b"foo"), "Zm9v");
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
     }
 
     #[test]
-    fn a_token_has_three_parts_with_the_claims_in_the_middle() {
-        let token = sign(HmacAlgorithm::Hs256, "secret", &json!({"sub": "u1"}));
-        let parts: Vec<&str> = token.split('.').collect();
-        assert_eq!(parts.len(), 3);
-        assert_eq!(parts[1], "eyJzdWIiOiJ1MSJ9");
+    fn only_three_segments_make_a_token() {
+        assert!(with_claims("a.b", &json!({})).is_err());
+        assert!(with_claims("a.b.c.d", &json!({})).is_err());
     }
 }

@@ -5,104 +5,88 @@
 use loyalty_tests::contract::{
     UNAUTHORIZED, assert_get_cors_headers, service_with_a_100_point_account, success_body,
 };
-use loyalty_tests::http::HttpRequest;
-use loyalty_tests::jwt::{HmacAlgorithm, now_epoch_seconds, sign, unsigned};
-use serde_json::json;
+use loyalty_tests::jwt::{Algorithm, now_epoch_seconds, sign, unsigned, with_claims, with_header};
+use reqwest::Method;
+use serde_json::{Value, json};
 
-/// Every way a token can be unacceptable under behaviour F2, each with the header value it is sent with.
-fn rejected_authorizations(secret: &str, user: &str) -> Vec<(&'static str, Option<String>)> {
+/// Every way a token can be unacceptable under behaviour F2, each with the header value it is sent with, and the valid token
+/// the tampered ones are derived from.
+///
+/// The tokens with well-formed claims are signed with the service's secret, so only the claim under test is wrong.
+fn rejected_authorizations(
+    secret: &str,
+    user: &str,
+) -> (String, Vec<(&'static str, Option<String>)>) {
     let now = now_epoch_seconds();
     let bearer = |token: String| Some(format!("Bearer {token}"));
-    let valid = sign(
-        HmacAlgorithm::Hs256,
-        secret,
-        &json!({"sub": user, "iat": now, "exp": now + 3600}),
-    );
-    let mut tampered_parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
-    tampered_parts[1] = loyalty_tests::jwt::base64url(
-        json!({"sub": "someone-else", "iat": now, "exp": now + 3600})
-            .to_string()
-            .as_bytes(),
-    );
-    vec![
+    let signed = |claims: Value| sign(Algorithm::HS256, secret, &claims).unwrap();
+    let valid_claims = json!({"sub": user, "iat": now, "exp": now + 3600});
+    let valid = signed(valid_claims.clone());
+    let rejected = vec![
         ("no Authorization header", None),
         ("an empty bearer token", Some("Bearer ".to_owned())),
         ("a token that is not a JWT", bearer("not-a-jwt".to_owned())),
         ("a Basic credential", Some("Basic dXNlcjpwYXNz".to_owned())),
         (
             "a token without exp",
-            bearer(sign(
-                HmacAlgorithm::Hs256,
-                secret,
-                &json!({"sub": user, "iat": now}),
-            )),
+            bearer(signed(json!({"sub": user, "iat": now}))),
         ),
         (
             "an expired token",
-            bearer(sign(
-                HmacAlgorithm::Hs256,
-                secret,
-                &json!({"sub": user, "iat": now - 7200, "exp": now - 60}),
+            bearer(signed(
+                json!({"sub": user, "iat": now - 7200, "exp": now - 60}),
             )),
         ),
         (
             "a token without sub",
-            bearer(sign(
-                HmacAlgorithm::Hs256,
-                secret,
-                &json!({"iat": now, "exp": now + 3600}),
-            )),
+            bearer(signed(json!({"iat": now, "exp": now + 3600}))),
         ),
         (
             "a token with an empty sub",
-            bearer(sign(
-                HmacAlgorithm::Hs256,
-                secret,
-                &json!({"sub": "", "iat": now, "exp": now + 3600}),
-            )),
+            bearer(signed(json!({"sub": "", "iat": now, "exp": now + 3600}))),
         ),
         (
             "a token with a numeric sub",
-            bearer(sign(
-                HmacAlgorithm::Hs256,
-                secret,
-                &json!({"sub": 42, "iat": now, "exp": now + 3600}),
-            )),
+            bearer(signed(json!({"sub": 42, "iat": now, "exp": now + 3600}))),
         ),
         (
             "a token signed with another secret",
-            bearer(sign(
-                HmacAlgorithm::Hs256,
-                "another secret",
-                &json!({"sub": user, "iat": now, "exp": now + 3600}),
-            )),
+            bearer(sign(Algorithm::HS256, "another secret", &valid_claims).unwrap()),
         ),
         (
             "a token that is not valid yet (nbf in an hour)",
-            bearer(sign(
-                HmacAlgorithm::Hs256,
-                secret,
-                &json!({"sub": user, "iat": now, "nbf": now + 3600, "exp": now + 7200}),
+            bearer(signed(
+                json!({"sub": user, "iat": now, "nbf": now + 3600, "exp": now + 7200}),
             )),
         ),
         (
             "an unsigned token (alg none)",
-            bearer(unsigned(
-                &json!({"sub": user, "iat": now, "exp": now + 3600}),
-            )),
+            bearer(unsigned(&valid).unwrap()),
+        ),
+        (
+            "a token whose header names another algorithm (RS256)",
+            bearer(with_header(&valid, &json!({"alg": "RS256", "typ": "JWT"})).unwrap()),
         ),
         (
             "a token whose claims were changed after signing",
-            bearer(tampered_parts.join(".")),
+            bearer(
+                with_claims(
+                    &valid,
+                    &json!({"sub": "someone-else", "iat": now, "exp": now + 3600}),
+                )
+                .unwrap(),
+            ),
         ),
-    ]
+    ];
+    (valid, rejected)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_unacceptable_token_is_401_unauthorized_on_both_routes_and_spends_nothing() {
     let (service, api, user) = service_with_a_100_point_account("guarded").await.unwrap();
 
-    for (case, authorization) in rejected_authorizations(service.jwt_secret(), &user) {
+    let (valid, rejected) = rejected_authorizations(service.jwt_secret(), &user);
+    for (case, authorization) in rejected {
         let read = api.get_loyalty(authorization.as_deref()).await.unwrap();
         assert_eq!(
             (read.status, read.text()),
@@ -111,13 +95,14 @@ async fn every_unacceptable_token_is_401_unauthorized_on_both_routes_and_spends_
         );
         assert_get_cors_headers(&read);
 
-        let mut spend = HttpRequest::new("POST", "/loyalty")
+        let mut spend = api
+            .request(Method::POST, "/loyalty")
             .header("Content-Type", "application/json")
             .body(r#"{"points":10}"#);
         if let Some(value) = &authorization {
             spend = spend.header("Authorization", value);
         }
-        let spent = api.send(&spend).await.unwrap();
+        let spent = api.send(spend).await.unwrap();
         assert_eq!(
             (spent.status, spent.text()),
             (401, UNAUTHORIZED.to_owned()),
@@ -125,6 +110,16 @@ async fn every_unacceptable_token_is_401_unauthorized_on_both_routes_and_spends_
         );
         assert_get_cors_headers(&spent);
     }
+
+    // The token the tampered ones come from is accepted: each rejection is the tampering's doing.
+    let original = api
+        .get_loyalty(Some(&format!("Bearer {valid}")))
+        .await
+        .unwrap();
+    assert_eq!(
+        (original.status, original.text()),
+        (200, success_body(&user, 100))
+    );
 
     assert_eq!(
         api.balance(&service.token_for(&user)).await.unwrap(),
@@ -144,21 +139,21 @@ async fn tokens_from_user_management_and_hs384_and_hs512_are_accepted() {
             "user management HS256",
             format!(
                 "Bearer {}",
-                sign(HmacAlgorithm::Hs256, secret, &user_management_claims)
+                sign(Algorithm::HS256, secret, &user_management_claims).unwrap()
             ),
         ),
         (
             "HS384",
             format!(
                 "Bearer {}",
-                sign(HmacAlgorithm::Hs384, secret, &user_management_claims)
+                sign(Algorithm::HS384, secret, &user_management_claims).unwrap()
             ),
         ),
         (
             "HS512",
             format!(
                 "Bearer {}",
-                sign(HmacAlgorithm::Hs512, secret, &user_management_claims)
+                sign(Algorithm::HS512, secret, &user_management_claims).unwrap()
             ),
         ),
         (

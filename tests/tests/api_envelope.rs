@@ -8,8 +8,8 @@ use loyalty_tests::contract::{
     NOT_FOUND, assert_cors_allows, assert_get_cors_headers, assert_post_cors_headers,
     insufficient_body, service_with_a_100_point_account, success_body,
 };
-use loyalty_tests::http::HttpRequest;
 use loyalty_tests::{LoyaltyApi, RunningService, fresh_user_id, welcome_and_wait};
+use reqwest::Method;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -29,7 +29,7 @@ async fn reading_a_balance_answers_200_with_the_envelope_and_cors_headers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_account_is_404_not_found_on_both_routes() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let token = service.token_for(&fresh_user_id("nobody"));
 
     let read = api
@@ -158,8 +158,9 @@ async fn invalid_spend_requests_are_400_naming_the_problem_and_write_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cors_preflight_is_answered_like_the_cdk_api() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
-    let preflight = HttpRequest::new("OPTIONS", "/loyalty")
+    let api = LoyaltyApi::new(service.addr()).unwrap();
+    let preflight = api
+        .request(Method::OPTIONS, "/loyalty")
         .header("Origin", "http://localhost:3000")
         .header("Access-Control-Request-Method", "POST")
         .header(
@@ -167,7 +168,7 @@ async fn a_cors_preflight_is_answered_like_the_cdk_api() {
             "authorization,content-type",
         );
 
-    let response = api.send(&preflight).await.unwrap();
+    let response = api.send(preflight).await.unwrap();
 
     assert_eq!(response.status, 204, "{response:?}");
     assert_cors_allows(&response, "*", "GET,PUT,POST,DELETE");
@@ -198,18 +199,19 @@ async fn a_user_id_in_the_spend_body_cannot_spend_from_another_account() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_paths_and_methods_get_the_rest_api_default_answer() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let token = service.token_for(&fresh_user_id("wanderer"));
 
     for (method, path) in [
-        ("GET", "/loyalty/extra"),
-        ("GET", "/orders"),
-        ("DELETE", "/loyalty"),
-        ("PUT", "/loyalty"),
+        (Method::GET, "/loyalty/extra"),
+        (Method::GET, "/orders"),
+        (Method::DELETE, "/loyalty"),
+        (Method::PUT, "/loyalty"),
     ] {
-        let request =
-            HttpRequest::new(method, path).header("Authorization", &format!("Bearer {token}"));
-        let response = api.send(&request).await.unwrap();
+        let request = api
+            .request(method.clone(), path)
+            .header("Authorization", format!("Bearer {token}"));
+        let response = api.send(request).await.unwrap();
         assert_eq!(
             (response.status, response.text()),
             (
@@ -226,9 +228,10 @@ async fn a_spend_body_is_read_whatever_its_content_type_and_other_fields_are_ign
     let (service, api, user) = service_with_a_100_point_account("lenient").await.unwrap();
     let authorization = format!("Bearer {}", service.token_for(&user));
     let post = |content_type: Option<&str>, body: &str| {
-        let mut request = HttpRequest::new("POST", "/loyalty")
+        let mut request = api
+            .request(Method::POST, "/loyalty")
             .header("Authorization", &authorization)
-            .body(body);
+            .body(body.to_owned());
         if let Some(value) = content_type {
             request = request.header("Content-Type", value);
         }
@@ -251,7 +254,7 @@ async fn a_spend_body_is_read_whatever_its_content_type_and_other_fields_are_ign
         ),
     ];
     for (content_type, body, expected) in cases {
-        let response = api.send(&post(content_type, body)).await.unwrap();
+        let response = api.send(post(content_type, body)).await.unwrap();
         assert_eq!(
             (response.status, response.text()),
             (201, success_body(&user, expected)),

@@ -4,22 +4,22 @@
 
 use loyalty_tests::cli::dead_letters;
 use loyalty_tests::events::put_events_body;
-use loyalty_tests::http::HttpRequest;
 use loyalty_tests::jwt::now_epoch_seconds;
 use loyalty_tests::{LoyaltyApi, PutEntry, RunningService, fresh_user_id, wait_for_balance_logged};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn put_events_calls_eventbridge_would_refuse_are_client_errors() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
 
     let without_entries = api.put_events_raw("{}").await.unwrap();
     let eleven = vec![PutEntry::user_created(&fresh_user_id("too-many")); 11];
     let too_many = api.put_events_raw(&put_events_body(&eleven)).await.unwrap();
     let unknown_operation = api
         .send(
-            &HttpRequest::new("POST", "/")
+            api.request(Method::POST, "/")
                 .header("X-Amz-Target", "AWSEvents.ListRules")
                 .header("Content-Type", "application/x-amz-json-1.1")
                 .body("{}"),
@@ -51,7 +51,7 @@ async fn put_events_calls_eventbridge_would_refuse_are_client_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn put_events_entries_as_the_aws_sdks_send_them_are_accepted() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("sdk-shaped");
     let detail = loyalty_tests::CloudEventBuilder::user_created(&user)
         .build()

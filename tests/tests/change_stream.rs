@@ -38,7 +38,7 @@ fn data_of(events: &[&ArchivedEvent], detail_type: &str) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credits_and_spends_are_published_with_the_real_difference() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("streamed");
     let token = welcome_and_wait(&service, &api, &user).await.unwrap();
     api.publish(&[
@@ -134,7 +134,7 @@ async fn credits_and_spends_are_published_with_the_real_difference() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_duplicate_order_publishes_nothing() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("unchanged");
     let token = service.token_for(&user);
     api.publish(&[

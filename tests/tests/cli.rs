@@ -8,7 +8,7 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_from_the_token_subcommand_is_accepted_and_one_for_another_secret_is_not() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("cli-token");
 
     let valid = token(service.binary(), &user, service.jwt_secret())
@@ -45,7 +45,7 @@ async fn a_token_from_the_token_subcommand_is_accepted_and_one_for_another_secre
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_publish_subcommands_send_events_the_service_credits() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let endpoint = service.endpoint();
     let user = fresh_user_id("cli-publish");
     let token = token(service.binary(), &user, service.jwt_secret())

@@ -15,13 +15,13 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_spends_of_the_full_balance_let_exactly_one_through() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("contended");
     let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     let spending = Arc::new(AtomicBool::new(true));
     let watcher = {
-        let (spending, token) = (Arc::clone(&spending), token.clone());
+        let (spending, token, api) = (Arc::clone(&spending), token.clone(), api.clone());
         tokio::spawn(async move {
             let mut seen = BTreeSet::new();
             while spending.load(Ordering::Relaxed) {
@@ -32,7 +32,7 @@ async fn fifty_concurrent_spends_of_the_full_balance_let_exactly_one_through() {
     };
     let spends: Vec<_> = (0..50)
         .map(|_| {
-            let token = token.clone();
+            let (token, api) = (token.clone(), api.clone());
             tokio::spawn(async move { api.spend(&token, 100).await })
         })
         .collect();
@@ -107,12 +107,12 @@ async fn fifty_concurrent_spends_of_the_full_balance_let_exactly_one_through() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spends_racing_order_credits_lose_no_update() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("credited-while-spending");
     let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
     let credits = {
-        let user = user.clone();
+        let (user, api) = (user.clone(), api.clone());
         tokio::spawn(async move {
             for call in 0..10 {
                 let entries: Vec<PutEntry> = (0..10)
@@ -124,7 +124,7 @@ async fn spends_racing_order_credits_lose_no_update() {
     };
     let spends: Vec<_> = (0..40)
         .map(|_| {
-            let token = token.clone();
+            let (token, api) = (token.clone(), api.clone());
             tokio::spawn(async move { api.spend(&token, 1).await })
         })
         .collect();
@@ -152,7 +152,7 @@ async fn spends_racing_order_credits_lose_no_update() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_welcome_and_an_order_arriving_together_create_the_account_once_with_150() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let users: Vec<String> = (0..30).map(|_| fresh_user_id("simultaneous")).collect();
 
     for pair in users.chunks(5) {

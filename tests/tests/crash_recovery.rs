@@ -33,7 +33,7 @@ fn order_batch(user: &str, call: usize) -> Vec<PutEntry> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_9_during_a_burst_of_1000_orders_credits_every_order_exactly_once_after_restart() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("crash");
     let token = welcome_and_wait(&service, &api, &user).await.unwrap();
 
@@ -86,7 +86,7 @@ async fn a_kill_9_during_a_burst_of_1000_orders_credits_every_order_exactly_once
     );
 
     let service = RunningService::restart(options, data_dir).await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     // A call that was in flight at the crash may or may not have been accepted: the producer sends it again, and
     // the per-order idempotency makes that safe.
     for call in unsent {
@@ -154,7 +154,7 @@ async fn a_kill_9_during_a_burst_of_1000_orders_credits_every_order_exactly_once
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_a_burst_exits_0_and_a_restart_credits_everything() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("graceful");
     let token = welcome_and_wait(&service, &api, &user).await.unwrap();
     assert_eq!(api.spend(&token, 25).await.unwrap().status, 201);
@@ -168,7 +168,7 @@ async fn sigterm_during_a_burst_exits_0_and_a_restart_credits_everything() {
     assert_eq!(status.code(), Some(0), "a drained stop exits 0");
 
     let service = RunningService::restart(options, data_dir).await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let expected = 75 + 50 * (calls * ORDERS_PER_CALL) as i64;
     service
         .with_logs(
@@ -187,7 +187,7 @@ async fn sigterm_during_a_burst_exits_0_and_a_restart_credits_everything() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_9_right_after_spends_still_publishes_every_pointsspent_after_restart() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("crash-spender");
     let token = service.token_for(&user);
     api.publish(&[PutEntry::user_created(&user)]).await.unwrap();
@@ -204,7 +204,7 @@ async fn a_kill_9_right_after_spends_still_publishes_every_pointsspent_after_res
     let data_dir = service.kill_hard().await.unwrap();
 
     let service = RunningService::restart(options, data_dir).await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     assert_eq!(api.balance(&token).await.unwrap(), Some(600 - spends));
     let spent = wait_for_archive(
         service.binary(),

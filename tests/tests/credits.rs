@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 async fn started() -> (RunningService, LoyaltyApi) {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     (service, api)
 }
 

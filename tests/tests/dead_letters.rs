@@ -72,7 +72,7 @@ fn poison_messages(victim: &str) -> Vec<Poison> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_events_land_in_the_dead_letter_queue_with_their_reason_while_good_events_flow() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let victim = fresh_user_id("victim");
     let good = fresh_user_id("good");
     let poison = poison_messages(&victim);
@@ -195,7 +195,7 @@ async fn malformed_events_land_in_the_dead_letter_queue_with_their_reason_while_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_detail_that_is_not_a_json_object_is_refused_per_entry_like_eventbridge() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("batch-neighbour");
     let bad_json = PutEntry {
         source: "dev.users".into(),
@@ -240,7 +240,7 @@ async fn a_detail_that_is_not_a_json_object_is_refused_per_entry_like_eventbridg
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_no_rule_matches_is_accepted_and_archived_but_never_dead_lettered() {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let user = fresh_user_id("unrouted");
     let mut shipped = CloudEventBuilder::order_completed_v2(&user, "ORD-SHIPPED");
     shipped.set("type", json!("orders.orderShipped.v1"));

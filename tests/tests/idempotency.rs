@@ -10,7 +10,7 @@ use loyalty_tests::{LoyaltyApi, PutEntry, RunningService, fresh_user_id};
 
 async fn service_with_accounts(users: &[&str]) -> (RunningService, LoyaltyApi) {
     let service = RunningService::start().await.unwrap();
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr()).unwrap();
     let entries: Vec<PutEntry> = users
         .iter()
         .map(|user| PutEntry::user_created(user))
@@ -149,7 +149,7 @@ async fn concurrent_requests_with_one_idempotency_key_spend_once() {
     let token = service.token_for(&user);
 
     let requests = (0..10).map(|_| {
-        let token = token.clone();
+        let (token, api) = (token.clone(), api.clone());
         tokio::spawn(async move {
             api.spend_raw(&token, Some(r#"{"points":10}"#), Some("race-key"))
                 .await

@@ -11,6 +11,13 @@
 //! `BENCH_USERS` (default 1000), `BENCH_ORDERS` (credits phase, default 20000).
 //! It prints GET /loyalty throughput with p50/p99, spends per second, and order credits per second end to end
 //! (PutEvents in -> balance updated -> pointsAdded published), each against its target.
+//!
+//! The measured loops use the lean HTTP/1.1 client of `lean_http.rs`, not the tests' `reqwest` client: on a 2-core
+//! machine the generator shares the CPU with the server, and `reqwest` costs about twice the generator CPU per
+//! request (see the README). Setting up (seeding accounts, reading balances before a phase) goes through
+//! `LoyaltyApi` like the tests.
+
+mod lean_http;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,9 +26,10 @@ use anyhow::{Context, bail};
 use loyalty_tests::api::EVENT_DEADLINE;
 use loyalty_tests::cli::{ArchivedEvent, bus_archive, epoch_millis_of};
 use loyalty_tests::events::put_events_body;
-use loyalty_tests::http::{HttpConnection, HttpRequest};
 use loyalty_tests::{BinaryProfile, LoyaltyApi, PutEntry, RunningService, ServiceOptions};
 use tokio::sync::Mutex;
+
+use crate::lean_http::{HttpConnection, HttpRequest};
 
 const GET_TARGET_RPS: f64 = 20_000.0;
 const GET_TARGET_P99_MS: f64 = 5.0;
@@ -79,7 +87,7 @@ async fn run() -> anyhow::Result<()> {
     let service =
         RunningService::start_with(options, tempfile::TempDir::with_prefix("loyalty-bench-")?)
             .await?;
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr())?;
     println!(
         "loyalty-local (release) at {}, data in {}",
         service.endpoint(),
@@ -306,7 +314,7 @@ async fn credit_phase(
             .count()
     };
     let baseline = count_added(&bus_archive(service.binary(), service.data_dir()).await?);
-    let api = LoyaltyApi::new(service.addr());
+    let api = LoyaltyApi::new(service.addr())?;
     let balances_before = balances(&api, service, users).await?;
 
     let bodies: Vec<String> = (0..orders)
