@@ -5,13 +5,17 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-/// A running HTTP server; dropping it (or calling [`HttpServer::shutdown`]) stops accepting.
+/// A running HTTP server. [`HttpServer::shutdown`] (or dropping it) stops accepting
+/// connections; the requests in flight are still answered, and [`HttpServer::stopped`]
+/// resolves once they are.
 #[derive(Debug)]
 pub struct HttpServer {
     addr: SocketAddr,
-    stop: watch::Sender<bool>,
+    stop: CancellationToken,
+    tasks: TaskTracker,
 }
 
 impl HttpServer {
@@ -27,7 +31,13 @@ impl HttpServer {
 
     /// Stops accepting connections; the requests in flight are still answered.
     pub fn shutdown(&self) {
-        let _ = self.stop.send(true);
+        self.stop.cancel();
+    }
+
+    /// Resolves when the server has stopped: after [`HttpServer::shutdown`], once every request
+    /// in flight has been answered and its connection closed.
+    pub async fn stopped(&self) {
+        self.tasks.wait().await;
     }
 }
 
@@ -38,7 +48,7 @@ impl Drop for HttpServer {
 }
 
 /// Binds `addr`, which must be a loopback address, and serves `router` until the returned
-/// handle is dropped.
+/// handle is shut down or dropped.
 pub(crate) async fn serve(router: Router, addr: SocketAddr) -> std::io::Result<HttpServer> {
     if !addr.ip().is_loopback() {
         return Err(std::io::Error::new(
@@ -48,19 +58,19 @@ pub(crate) async fn serve(router: Router, addr: SocketAddr) -> std::io::Result<H
     }
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let (stop, mut stopped) = watch::channel(false);
-    tokio::spawn(async move {
-        let stopping = async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        };
-        if let Err(e) = axum::serve(listener, router)
-            .with_graceful_shutdown(stopping)
-            .await
-        {
+    let stop = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    // axum::serve's graceful shutdown stops accepting, lets each connection finish its request
+    // and waits for all of them.
+    let serving =
+        axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
+    tasks.spawn(async move {
+        if let Err(e) = serving.await {
             tracing::error!("the HTTP server on {addr} failed: {e}");
         }
     });
-    Ok(HttpServer { addr, stop })
+    tasks.close();
+    Ok(HttpServer { addr, stop, tasks })
 }
 
 #[cfg(test)]
@@ -81,5 +91,61 @@ mod tests {
         assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
         assert!(served.local_addr().ip().is_loopback());
         assert_ne!(served.local_addr().port(), 0);
+    }
+
+    /// Answers after `release` is notified.
+    fn slow_router(release: std::sync::Arc<tokio::sync::Notify>) -> Router {
+        Router::new().route(
+            "/slow",
+            axum::routing::get(move || {
+                let release = std::sync::Arc::clone(&release);
+                async move {
+                    release.notified().await;
+                    "done"
+                }
+            }),
+        )
+    }
+
+    async fn get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await?;
+        Ok(answer)
+    }
+
+    #[tokio::test]
+    async fn shutdown_answers_the_request_in_flight_then_stops() {
+        let release = std::sync::Arc::new(tokio::sync::Notify::new());
+        let server = serve(
+            slow_router(std::sync::Arc::clone(&release)),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let addr = server.local_addr();
+        let in_flight = tokio::spawn(async move { get(addr, "/slow").await });
+        // Let the request reach the handler before stopping.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+
+        server.shutdown();
+        // The accept loop notices at its next poll and closes the listener.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let refused = tokio::net::TcpStream::connect(addr).await;
+        let still_running =
+            tokio::time::timeout(std::time::Duration::from_millis(50), server.stopped()).await;
+        release.notify_one();
+        let answer = in_flight.await.unwrap().unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), server.stopped())
+            .await
+            .unwrap();
+
+        assert!(refused.is_err(), "a new connection was accepted");
+        assert!(still_running.is_err(), "stopped before answering");
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        assert!(answer.ends_with("done"), "{answer}");
     }
 }

@@ -1,11 +1,5 @@
-//! durable-local: a restart-durable, embedded AWS Lambda durable-execution service that runs
-//! the official `aws-durable-execution-sdk` unchanged.
-//!
-//! Handlers are registered by function name: durable ones are wrapped with
-//! `aws_durable_execution_sdk::wrap` and talk to this service through an in-process
-//! `aws_sdk_lambda` HTTP client; plain async functions serve as chained-invoke targets. Every
-//! state change is committed to SQLite (WAL) before it is acknowledged, and [`DurableLocal::open`]
-//! re-arms the timers of running executions when their function is registered again.
+// The README is the crate's documentation: its examples compile as doctests.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs, unreachable_pub)]
 
 mod api;

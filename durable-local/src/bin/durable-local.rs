@@ -2,10 +2,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
+
+/// How long a stopping server waits for the requests in flight.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -88,6 +92,16 @@ async fn main() -> anyhow::Result<()> {
         db.display()
     );
     tokio::signal::ctrl_c().await?;
+    // Requests in flight get a moment to be answered. Nothing more is at stake: every change
+    // is committed before it is acknowledged, and running executions resume on the next start.
     server.shutdown();
+    if tokio::time::timeout(DRAIN_TIMEOUT, server.stopped())
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "requests still in flight after {DRAIN_TIMEOUT:?}: stopping without answering them"
+        );
+    }
     Ok(())
 }
