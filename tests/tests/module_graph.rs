@@ -1,5 +1,5 @@
-//! The modules of the three service crates (`service`, `lambdas`, `local`, and each binary of theirs) depend on each
-//! other without cycles. Every `crate::a::b::c` path in a module's (non-test) code is an edge from that module to the
+//! The modules of the service crates and durable-local (`service`, `lambdas`, `local`, `durable-local`, and each
+//! binary of theirs) depend on each other without cycles. Every `crate::a::b::c` path in a module's (non-test) code is an edge from that module to the
 //! deepest module the path names; an edge between two modules is lifted to the two sibling modules that contain them
 //! (the children of their closest common ancestor), and the lifted graph of every parent must be acyclic. A parent
 //! and its own children may name each other (re-exports, `super::`).
@@ -104,7 +104,7 @@ fn unit(name: &str, root: &Path, skip_bin: bool) -> Unit {
 fn units() -> Vec<Unit> {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut units = Vec::new();
-    for krate in ["service", "lambdas", "local"] {
+    for krate in ["service", "lambdas", "local", "durable-local"] {
         let src = workspace.join(krate).join("src");
         units.push(unit(krate, &src, true));
         let bin = src.join("bin");
@@ -209,9 +209,10 @@ fn cycles(unit: &Unit) -> Vec<String> {
 }
 
 #[test]
-fn the_modules_of_the_service_crates_depend_on_each_other_without_cycles() {
+fn the_modules_of_every_service_crate_and_durable_local_depend_on_each_other_without_cycles() {
     let units = units();
     assert!(units.iter().any(|u| u.name == "local bin loyalty-local"));
+    assert!(units.iter().any(|u| u.name == "durable-local"));
     assert!(units.iter().all(|u| !u.modules.is_empty()));
     let found: Vec<String> = units.iter().flat_map(cycles).collect();
     assert!(found.is_empty(), "module cycles:\n{}", found.join("\n"));
