@@ -1,0 +1,1 @@
+//! Checked SQLite files: refuse a damaged database instead of starting empty.
