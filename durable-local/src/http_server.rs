@@ -1,9 +1,11 @@
 //! Serves an axum [`Router`] over HTTP/1.1 on a loopback address, for AWS CLIs, boto3 and
-//! `aws_sdk_lambda` clients with an endpoint URL.
+//! `aws_sdk_lambda` clients with an endpoint URL, within the connection limits of
+//! [`local_guard::http::Limits`] (header-read, body-read and idle timeouts, a connection cap).
 
 use std::net::SocketAddr;
 
 use axum::Router;
+use local_guard::http::Limits;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -47,9 +49,13 @@ impl Drop for HttpServer {
     }
 }
 
-/// Binds `addr`, which must be a loopback address, and serves `router` until the returned
-/// handle is shut down or dropped.
-pub(crate) async fn serve(router: Router, addr: SocketAddr) -> std::io::Result<HttpServer> {
+/// Binds `addr`, which must be a loopback address, and serves `router` within `limits` until
+/// the returned handle is shut down or dropped.
+pub(crate) async fn serve(
+    router: Router,
+    addr: SocketAddr,
+    limits: Limits,
+) -> std::io::Result<HttpServer> {
     if !addr.ip().is_loopback() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -60,10 +66,12 @@ pub(crate) async fn serve(router: Router, addr: SocketAddr) -> std::io::Result<H
     let addr = listener.local_addr()?;
     let stop = CancellationToken::new();
     let tasks = TaskTracker::new();
-    // axum::serve's graceful shutdown stops accepting, lets each connection finish its request
-    // and waits for all of them.
-    let serving =
-        axum::serve(listener, router).with_graceful_shutdown(stop.clone().cancelled_owned());
+    limits
+        .validate()
+        .map_err(|m| std::io::Error::new(std::io::ErrorKind::InvalidInput, m))?;
+    // Stopping stops accepting, lets each busy connection finish its request and waits for all
+    // of them.
+    let serving = local_guard::http::serve(listener, router, limits, stop.clone());
     tasks.spawn(async move {
         if let Err(e) = serving.await {
             tracing::error!("the HTTP server on {addr} failed: {e}");
@@ -81,12 +89,20 @@ mod tests {
 
     #[tokio::test]
     async fn only_loopback_addresses_are_served() {
-        let refused = serve(Router::new(), "0.0.0.0:0".parse().unwrap())
-            .await
-            .unwrap_err();
-        let served = serve(Router::new(), "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        let refused = serve(
+            Router::new(),
+            "0.0.0.0:0".parse().unwrap(),
+            Limits::default(),
+        )
+        .await
+        .unwrap_err();
+        let served = serve(
+            Router::new(),
+            "127.0.0.1:0".parse().unwrap(),
+            Limits::default(),
+        )
+        .await
+        .unwrap();
 
         assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
         assert!(served.local_addr().ip().is_loopback());
@@ -123,6 +139,7 @@ mod tests {
         let server = serve(
             slow_router(std::sync::Arc::clone(&release)),
             "127.0.0.1:0".parse().unwrap(),
+            Limits::default(),
         )
         .await
         .unwrap();

@@ -87,9 +87,9 @@ impl LambdaHost {
             .route("/2015-03-31/functions/{function}/invocations", post(invoke))
             .method_not_allowed_fallback(no_route)
             .fallback(no_route)
-            .layer(DefaultBodyLimit::disable())
+            .layer(DefaultBodyLimit::max(crate::api::MAX_REQUEST_BYTES))
             .with_state(Arc::clone(&self.functions));
-        crate::http_server::serve(router, addr).await
+        crate::http_server::serve(router, addr, local_guard::http::Limits::default()).await
     }
 }
 

@@ -304,16 +304,27 @@ impl DurableLocal {
 }
 
 impl DurableLocal {
-    /// Serves the same API over HTTP on `addr` (use a 127.0.0.1 address; port 0 picks one).
+    /// Serves the same API over HTTP on `addr` (use a 127.0.0.1 address; port 0 picks one),
+    /// within the default connection limits.
     pub async fn serve_http(
         &self,
         addr: std::net::SocketAddr,
+    ) -> std::io::Result<crate::http_server::HttpServer> {
+        self.serve_http_with(addr, local_guard::http::Limits::default())
+            .await
+    }
+
+    /// [`DurableLocal::serve_http`] within the connection limits `limits`.
+    pub async fn serve_http_with(
+        &self,
+        addr: std::net::SocketAddr,
+        limits: local_guard::http::Limits,
     ) -> std::io::Result<crate::http_server::HttpServer> {
         // The server keeps the service alive while it serves.
         let router = self
             .router
             .clone()
             .layer(axum::Extension(Arc::clone(&self.core)));
-        crate::http_server::serve(router, addr).await
+        crate::http_server::serve(router, addr, limits).await
     }
 }

@@ -20,6 +20,11 @@ pub(crate) use error::{ApiError, function_error};
 pub(crate) use extract::Params;
 
 /// The API's routes. Requests need an `Extension<Arc<Core>>` (see the module documentation).
+/// The largest request body the HTTP API reads (32 MiB): well above the largest valid request
+/// (a 6 MiB payload, JSON-escaped inside a checkpoint), so an oversized payload still gets the
+/// service's modeled error, while a client cannot make the server buffer without bound.
+pub(crate) const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
+
 pub(crate) fn router() -> Router {
     Router::new()
         .route(
@@ -41,8 +46,9 @@ pub(crate) fn router() -> Router {
         // A wrong method is answered like an unknown path, as the service does.
         .method_not_allowed_fallback(no_route)
         .fallback(no_route)
-        // Payload limits are the service's (6 MiB per payload), answered with its modeled error.
-        .layer(DefaultBodyLimit::disable())
+        // Payload limits are the service's (6 MiB per payload), answered with its modeled error;
+        // the transport only refuses what no valid request reaches.
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
 }
 
 async fn no_route(method: Method, uri: Uri) -> ApiError {
@@ -217,5 +223,22 @@ mod tests {
             answer.body["message"],
             "Payload size 7340032 exceeds the maximum of 6291456 bytes"
         );
+    }
+
+    #[tokio::test]
+    async fn a_body_beyond_the_transport_limit_is_refused_unread_with_413() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = core(&dir);
+        let request = Request::builder()
+            .method("POST")
+            .uri("/2015-03-31/functions/f/invocations")
+            .header("content-length", MAX_REQUEST_BYTES + 1)
+            .extension(Arc::clone(&core))
+            .body(Body::from(vec![b' '; MAX_REQUEST_BYTES + 1]))
+            .unwrap();
+
+        let response = router().oneshot(request).await.unwrap();
+
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
+use local_guard::http::LimitArgs;
 
 /// How long a stopping server waits for the requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -46,6 +47,9 @@ enum Command {
         /// File where the sample workflows' step bodies record each run.
         #[arg(long)]
         side_effects: Option<PathBuf>,
+        /// Connection limits of the HTTP listener.
+        #[command(flatten)]
+        limits: LimitArgs,
     },
 }
 
@@ -62,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         skip_time,
         demo,
         side_effects,
+        limits,
     } = Cli::parse().command;
     if !listen.ip().is_loopback() {
         anyhow::bail!(
@@ -80,7 +85,7 @@ async fn main() -> anyhow::Result<()> {
     let local = DurableLocal::open(&db, options)
         .with_context(|| format!("cannot open {}", db.display()))?;
     let server = local
-        .serve_http(listen)
+        .serve_http_with(listen, limits.limits())
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     if demo {

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use local_guard::http::LimitArgs;
 
 /// The default address of the API and the PutEvents endpoint.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -75,6 +76,9 @@ pub struct ServeArgs {
     /// The DynamoDB table of `--backend aws` (default `LoyaltyService-Points-<ENV>`).
     #[arg(long, env = "TABLE_NAME", value_name = "NAME")]
     pub table_name: Option<String>,
+    /// Connection limits of the listener (API and PutEvents).
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// The backends of `serve`.

@@ -115,5 +115,12 @@ pub async fn serve_embedded(args: ServeArgs) -> anyhow::Result<()> {
             .start_tier_workflow(&local, endpoints, &tasks, &stop)
             .context("cannot register the tier workflow on durable-local")?;
     }
-    serve_until_stopped(listener, service.router(), stop, tasks).await
+    serve_until_stopped(
+        listener,
+        service.router(),
+        args.limits.limits(),
+        stop,
+        tasks,
+    )
+    .await
 }

@@ -117,5 +117,12 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
             .start_tier_workflow(&local, endpoints, &tasks, &stop)
             .context("cannot register the tier workflow on durable-local")?;
     }
-    serve_until_stopped(listener, backend.router(), stop, tasks).await
+    serve_until_stopped(
+        listener,
+        backend.router(),
+        args.limits.limits(),
+        stop,
+        tasks,
+    )
+    .await
 }

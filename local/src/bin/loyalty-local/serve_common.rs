@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
 use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
+use local_guard::http::Limits;
 use loyalty_local::tier_workflow::DURABLE_DATABASE_FILE;
 use loyalty_service::tier_workflow::config::{ServiceEndpoints, endpoints_from_settings};
 use tokio_util::sync::CancellationToken;
@@ -58,17 +60,32 @@ pub(crate) fn open_durable_local(
     .with_context(|| format!("cannot open {}", durable_path.display()))
 }
 
-/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then cancels `stop` and waits for the workers `tasks`
-/// tracks to finish their work in progress.
+/// The largest request body the listener reads (2 MiB, axum's default made explicit): far above a valid spend or
+/// PutEvents request (whose entries may total 256 KiB); a larger body is answered 413 unread.
+pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Serves `router` on `listener` within `limits` until Ctrl-C or SIGTERM, then cancels `stop` and waits for the
+/// workers `tasks` tracks to finish their work in progress.
 pub(crate) async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    limits: Limits,
     stop: CancellationToken,
     tasks: TaskTracker,
 ) -> anyhow::Result<()> {
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    // Ctrl-C or SIGTERM stops the listener: it stops accepting, answers the requests in flight and closes its
+    // connections; then the workers are drained.
+    let stop_serving = CancellationToken::new();
+    let signal = tokio::spawn({
+        let stop_serving = stop_serving.clone();
+        async move {
+            shutdown_signal().await;
+            stop_serving.cancel();
+        }
+    });
+    let router = router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let served = local_guard::http::serve(listener, router, limits, stop_serving).await;
+    signal.abort();
     println!("shutting down: draining in-flight work");
     stop.cancel();
     tasks.close();
