@@ -9,14 +9,15 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::*;
-use crate::bus::EventBridgeClient;
+use crate::bus::sigv4::{Credentials, require_signatures};
+use crate::bus::{EntryResult, EventBridgeClient};
 use crate::embedded::archive::list_archive;
 use crate::embedded::outbox::Outbox;
 use crate::embedded::stream_processor::{PassReport, StreamProcessor};
 use loyalty_service::core::credit::CreditKey;
 use loyalty_service::core::incoming::CreditCommand;
 use loyalty_service::http::JwtSecret;
-use loyalty_service::ports::SystemClock;
+use loyalty_service::ports::{PublishError, SystemClock};
 use loyalty_service::use_cases::credit_points;
 
 struct Server {
@@ -27,12 +28,20 @@ struct Server {
 }
 
 async fn serve() -> Server {
+    serve_locked(None).await
+}
+
+/// The service, its PutEvents requiring signatures with `key` when one is given.
+async fn serve_locked(key: Option<Credentials>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let service =
         EmbeddedService::open(ServiceConfig::new(dir.path(), "dev", JwtSecret::new("s"))).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let router = service.router();
+    let router = match key {
+        Some(key) => require_signatures(service.router(), key),
+        None => service.router(),
+    };
     let stop = CancellationToken::new();
     let stopped = stop.clone();
     tokio::spawn(async move {
@@ -144,6 +153,67 @@ async fn put_events_rejects_malformed_requests_as_a_whole() {
         (400, Some("ValidationException"))
     );
     assert!(list_archive(&server.service.db).unwrap().is_empty());
+    server.stop.cancel();
+}
+
+#[tokio::test]
+async fn a_locked_put_events_serves_signed_calls_only_and_refuses_the_rest_like_eventbridge() {
+    let key = Credentials::new("AKIDLOCAL", "local-secret").unwrap();
+    let server = serve_locked(Some(key.clone())).await;
+    let welcome = loyalty_service::producers::user_created("dev", "u1", 0);
+    let client = |credentials: Option<Credentials>| {
+        let client = EventBridgeClient::new(&server.endpoint, "LoyaltyService-bus-dev").unwrap();
+        match credentials {
+            Some(credentials) => client.with_credentials(credentials),
+            None => client,
+        }
+    };
+    let body = json!({"Entries": [{"Source": welcome.source, "DetailType": welcome.detail_type,
+                                   "Detail": welcome.detail}]})
+    .to_string();
+
+    let unsigned = client(None)
+        .put_events(std::slice::from_ref(&welcome))
+        .await;
+    let wrong_secret = client(Some(Credentials::new("AKIDLOCAL", "guess").unwrap()))
+        .put_events(std::slice::from_ref(&welcome))
+        .await;
+    let other_key = client(Some(Credentials::new("AKIDOTHER", "local-secret").unwrap()))
+        .put_events(std::slice::from_ref(&welcome))
+        .await;
+    // A signature copied from elsewhere, as `put_events_raw` sends it.
+    let (forged_status, forged) =
+        put_events_raw(&server.endpoint, Some("AWSEvents.PutEvents"), &body).await;
+    let archived_before = list_archive(&server.service.db).unwrap().len();
+    let signed = client(Some(key))
+        .put_events(std::slice::from_ref(&welcome))
+        .await
+        .unwrap();
+
+    let refusal = |result: Result<Vec<EntryResult>, PublishError>| match result {
+        Err(PublishError::Unavailable(message)) => message,
+        other => panic!("not refused: {other:?}"),
+    };
+    let unsigned = refusal(unsigned);
+    assert!(
+        unsigned.contains("403") && unsigned.contains("MissingAuthenticationTokenException"),
+        "{unsigned}"
+    );
+    assert!(refusal(wrong_secret).contains("InvalidSignatureException"));
+    assert!(refusal(other_key).contains("UnrecognizedClientException"));
+    assert_eq!(forged_status, 400);
+    assert_eq!(forged["__type"], "UnrecognizedClientException");
+    assert_eq!(archived_before, 0, "a refused call reached the bus");
+    assert!(
+        matches!(signed[..], [EntryResult::Accepted { .. }]),
+        "{signed:?}"
+    );
+    assert_eq!(list_archive(&server.service.db).unwrap().len(), 1);
+    // The API is not behind the signature: it keeps its own token check.
+    let api = reqwest::get(format!("{}/loyalty", server.endpoint))
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 401);
     server.stop.cancel();
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rusqlite::params;
 use serde_json::Value;
 
-use crate::bus::wire::{EntryResult, PutEventsEntry};
+use crate::bus::wire::{EntryResult, MAX_DETAIL_DEPTH, PutEventsEntry, nesting_depth};
 use crate::embedded::database::Database;
 use crate::embedded::error::EmbeddedError;
 use crate::embedded::queues::Queues;
@@ -84,9 +84,11 @@ impl Bus {
                 "Not authorized for the source.".into(),
             ));
         }
-        // A JSON object: checked without building it (`IgnoredAny` validates the syntax, allocating nothing).
+        // A JSON object: checked without building it (`IgnoredAny` validates the syntax, allocating nothing), and
+        // no deeper than the consumers can read (behaviour F20).
         let is_object = detail.trim_start().starts_with('{')
-            && serde_json::from_str::<serde::de::IgnoredAny>(detail).is_ok();
+            && serde_json::from_str::<serde::de::IgnoredAny>(detail).is_ok()
+            && nesting_depth(detail) <= MAX_DETAIL_DEPTH;
         if !is_object {
             return Err(failed("MalformedDetail", "Detail is malformed.".into()));
         }
@@ -171,6 +173,7 @@ mod tests {
     use crate::bus::wire::rejected_entries;
     use crate::embedded::archive::list_archive;
     use crate::embedded::queues::DEFAULT_VISIBILITY_TIMEOUT_MS;
+    use loyalty_service::core::cloud_event::EventBridgeEnvelope;
     use loyalty_service::ports::PublishError;
 
     fn bus() -> (tempfile::TempDir, Arc<Database>, Arc<Queues>, Bus) {
@@ -226,6 +229,69 @@ mod tests {
         assert_eq!(archive.len(), 1);
         assert_eq!(archive[0].time, "2024-06-10T06:13:20.123Z");
         assert_eq!(archive[0].detail["type"], "orders.orderCompleted.v2");
+    }
+
+    /// An order event whose `data` carries `extra` levels of nested arrays (detail depth: `extra` + 2).
+    fn nested_order_detail(extra: usize) -> String {
+        format!(
+            r#"{{"type":"orders.orderCompleted.v2","data":{{"orderId":"o1","userId":"u1","x":{}1{}}}}}"#,
+            "[".repeat(extra),
+            "]".repeat(extra)
+        )
+    }
+
+    #[test]
+    fn a_detail_nested_deeper_than_the_consumers_read_is_refused_at_the_door() {
+        let (_dir, db, queues, bus) = bus();
+        let deepest = nested_order_detail(MAX_DETAIL_DEPTH - 2);
+        let too_deep = nested_order_detail(MAX_DETAIL_DEPTH - 1);
+        let absurd = nested_order_detail(10_000);
+
+        let results = bus
+            .put_events(
+                &[
+                    entry("dev.orders", "orders.orderCompleted.v2", &deepest),
+                    entry("dev.orders", "orders.orderCompleted.v2", &too_deep),
+                    entry("dev.orders", "orders.orderCompleted.v2", &absurd),
+                ],
+                0,
+            )
+            .unwrap();
+
+        assert_eq!(nesting_depth(&deepest), MAX_DETAIL_DEPTH);
+        assert!(
+            matches!(results[0], EntryResult::Accepted { .. }),
+            "{results:?}"
+        );
+        for refused in &results[1..] {
+            assert_eq!(
+                refused,
+                &EntryResult::Failed {
+                    error_code: "MalformedDetail".into(),
+                    error_message: "Detail is malformed.".into()
+                }
+            );
+        }
+        // What was accepted, the consumer reads; one level more and it could not have.
+        let messages = queues
+            .receive("LoyaltyService-OrderCompleted-dev", 10, 0)
+            .unwrap();
+        assert_eq!(messages.len(), 1);
+        let envelope = EventBridgeEnvelope::from_body(&messages[0].body).unwrap();
+        assert_eq!(
+            envelope.cloud_event().unwrap().event_type,
+            "orders.orderCompleted.v2"
+        );
+        let one_deeper = messages[0].body.replacen("[1]", "[[1]]", 1);
+        assert!(EventBridgeEnvelope::from_body(&one_deeper).is_err());
+        assert_eq!(list_archive(&db).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn nesting_depth_skips_brackets_inside_strings() {
+        assert_eq!(nesting_depth("1"), 0);
+        assert_eq!(nesting_depth(r#"{"a":"[[[{{{\"]]]","b":[{}]}"#), 3);
+        assert_eq!(nesting_depth(r#"{"a":"\\","b":[[]]}"#), 3);
     }
 
     #[test]

@@ -17,6 +17,39 @@ pub const MAX_ENTRIES: usize = 10;
 /// EventBridge's limit of a request's total entry size.
 pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
 
+/// The deepest `Detail` the consumers can read: they parse the whole EventBridge event (one object around the
+/// detail) with serde_json, which reads at most 127 levels of nested arrays and objects. A deeper detail is refused
+/// at the door with `MalformedDetail` rather than accepted and later dead-lettered as unreadable (behaviour F20).
+pub const MAX_DETAIL_DEPTH: usize = 126;
+
+/// The deepest nesting of arrays and objects in JSON text (0 for a scalar), strings skipped. For text already
+/// known to be valid JSON.
+pub(crate) fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0_usize, 0_usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// One entry of a `PutEvents` call as the wire carries it.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -8,4 +8,5 @@ mod moto;
 mod support;
 
 mod serve_aws;
+mod signed_put_events;
 mod stream_poller;

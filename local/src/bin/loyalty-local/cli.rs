@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use local_guard::http::LimitArgs;
+use loyalty_local::bus::sigv4::Credentials;
 
 /// The default address of the API and the PutEvents endpoint.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -79,6 +80,51 @@ pub struct ServeArgs {
     /// Connection limits of the listener (API and PutEvents).
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// The key pair PutEvents calls must be signed with.
+    #[command(flatten)]
+    pub put_events: PutEventsKeyArgs,
+}
+
+/// A SigV4 key pair for PutEvents: `serve` requires calls signed with it, `publish` signs with it. Both parts or
+/// neither.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PutEventsKeyArgs {
+    /// Access key id of the PutEvents key pair (with the secret below: unsigned or wrongly signed calls are
+    /// refused).
+    #[arg(
+        long,
+        env = "PUT_EVENTS_ACCESS_KEY_ID",
+        value_name = "ID",
+        requires = "put_events_secret_access_key"
+    )]
+    pub put_events_access_key_id: Option<String>,
+    /// Secret access key of the PutEvents key pair.
+    #[arg(
+        long,
+        env = "PUT_EVENTS_SECRET_ACCESS_KEY",
+        value_name = "SECRET",
+        hide_env_values = true,
+        requires = "put_events_access_key_id"
+    )]
+    pub put_events_secret_access_key: Option<String>,
+}
+
+impl PutEventsKeyArgs {
+    /// The key pair, when one is configured.
+    pub fn credentials(&self) -> anyhow::Result<Option<Credentials>> {
+        match (
+            &self.put_events_access_key_id,
+            &self.put_events_secret_access_key,
+        ) {
+            (Some(id), Some(secret)) => Ok(Some(
+                Credentials::new(id, secret).map_err(anyhow::Error::msg)?,
+            )),
+            (None, None) => Ok(None),
+            _ => anyhow::bail!(
+                "give both --put-events-access-key-id and --put-events-secret-access-key, or neither"
+            ),
+        }
+    }
 }
 
 /// The backends of `serve`.
@@ -173,6 +219,9 @@ pub struct PublishTarget {
     /// The environment (names the source and the bus).
     #[arg(long = "env", env = "ENV", value_name = "ENV", default_value = "dev")]
     pub env: String,
+    /// The key pair to sign with, for a server that requires signatures.
+    #[command(flatten)]
+    pub put_events: PutEventsKeyArgs,
 }
 
 /// Options of `dlq` and `events`.
@@ -229,5 +278,9 @@ mod tests {
                 event: PublishEvent::OrderCompleted { v2: true, .. }
             }))
         ));
+        let half_a_key =
+            Cli::try_parse_from(["loyalty-local", "--put-events-access-key-id", "AKID"])
+                .unwrap_err();
+        assert_eq!(half_a_key.exit_code(), 2);
     }
 }

@@ -74,7 +74,10 @@ pub async fn publish(args: &PublishArgs) -> anyhow::Result<()> {
         ),
     };
     let bus_name = Topology::for_env(&target.env).bus_name;
-    let client = EventBridgeClient::new(&target.endpoint, &bus_name)?;
+    let mut client = EventBridgeClient::new(&target.endpoint, &bus_name)?;
+    if let Some(credentials) = target.put_events.credentials()? {
+        client = client.with_credentials(credentials);
+    }
     let results = client
         .put_events(std::slice::from_ref(&event))
         .await

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::cli::ServeArgs;
-use crate::serve_common::{open_durable_local, serve_until_stopped, tier_endpoints};
+use crate::serve_common::{Ingress, open_durable_local, serve_until_stopped, tier_endpoints};
 
 fn print_components(
     service: &EmbeddedService,
@@ -84,6 +84,7 @@ fn print_components(
 
 /// Runs the service on the embedded backend until a shutdown signal.
 pub async fn serve_embedded(args: ServeArgs) -> anyhow::Result<()> {
+    let ingress = Ingress::from_args(&args)?;
     let data_dir = args.data_dir.data_dir.clone();
     let _lock = DataDirLock::acquire(&data_dir)?;
     let (secret, origin) = resolve_secret(args.jwt_secret.as_deref(), &data_dir)
@@ -100,6 +101,7 @@ pub async fn serve_embedded(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener
         .local_addr()
         .context("cannot read the bound address")?;
+    ingress.announce(address);
     print_components(
         &service,
         &origin.describe(),
@@ -115,12 +117,5 @@ pub async fn serve_embedded(args: ServeArgs) -> anyhow::Result<()> {
             .start_tier_workflow(&local, endpoints, &tasks, &stop)
             .context("cannot register the tier workflow on durable-local")?;
     }
-    serve_until_stopped(
-        listener,
-        service.router(),
-        args.limits.limits(),
-        stop,
-        tasks,
-    )
-    .await
+    serve_until_stopped(listener, service.router(), &ingress, stop, tasks).await
 }

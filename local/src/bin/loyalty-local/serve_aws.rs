@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::cli::ServeArgs;
-use crate::serve_common::{open_durable_local, serve_until_stopped, tier_endpoints};
+use crate::serve_common::{Ingress, open_durable_local, serve_until_stopped, tier_endpoints};
 
 fn print_components(
     backend: &AwsBackend,
@@ -64,6 +64,7 @@ fn print_components(
 
 /// Runs the service on the AWS adapters until a shutdown signal.
 pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
+    let ingress = Ingress::from_args(&args)?;
     let tier = &args.tier_workflow;
     let endpoints = tier_endpoints(tier)?;
     let data_dir = args.data_dir.data_dir.clone();
@@ -95,6 +96,7 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener
         .local_addr()
         .context("cannot read the bound address")?;
+    ingress.announce(address);
     print_components(
         &backend,
         &endpoint,
@@ -117,12 +119,5 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
             .start_tier_workflow(&local, endpoints, &tasks, &stop)
             .context("cannot register the tier workflow on durable-local")?;
     }
-    serve_until_stopped(
-        listener,
-        backend.router(),
-        args.limits.limits(),
-        stop,
-        tasks,
-    )
-    .await
+    serve_until_stopped(listener, backend.router(), &ingress, stop, tasks).await
 }

@@ -7,12 +7,14 @@ use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
 use local_guard::http::Limits;
+use loyalty_local::bus::sigv4::{Credentials, require_signatures};
 use loyalty_local::tier_workflow::DURABLE_DATABASE_FILE;
 use loyalty_service::tier_workflow::config::{ServiceEndpoints, endpoints_from_settings};
+use std::net::SocketAddr;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::cli::TierWorkflowArgs;
+use crate::cli::{ServeArgs, TierWorkflowArgs};
 
 pub(crate) const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -60,6 +62,54 @@ pub(crate) fn open_durable_local(
     .with_context(|| format!("cannot open {}", durable_path.display()))
 }
 
+/// How the listener lets clients in: its connection limits and the key pair PutEvents calls must be signed with.
+pub(crate) struct Ingress {
+    pub(crate) limits: Limits,
+    pub(crate) put_events_key: Option<Credentials>,
+}
+
+impl Ingress {
+    /// The ingress `args` configure.
+    pub(crate) fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
+        Ok(Self {
+            limits: args.limits.limits(),
+            put_events_key: args.put_events.credentials()?,
+        })
+    }
+
+    /// The start-up line about PutEvents, and a warning when anyone who reaches a non-loopback address could publish
+    /// events that credit points.
+    pub(crate) fn describe(&self, address: SocketAddr) -> (String, Option<String>) {
+        let line = match &self.put_events_key {
+            Some(key) => format!(
+                "putevents: SigV4 signatures with access key id {} required",
+                key.access_key_id()
+            ),
+            None => "putevents: unsigned calls accepted (set PUT_EVENTS_ACCESS_KEY_ID and \
+                     PUT_EVENTS_SECRET_ACCESS_KEY to require signatures)"
+                .to_owned(),
+        };
+        let warning = (self.put_events_key.is_none() && !address.ip().is_loopback()).then(|| {
+            format!(
+                "warning: listening on {address}, which is not a loopback address, with PutEvents unlocked: anyone \
+                 who can reach it can publish events that credit points. Require signed calls with \
+                 --put-events-access-key-id and --put-events-secret-access-key (or PUT_EVENTS_ACCESS_KEY_ID and \
+                 PUT_EVENTS_SECRET_ACCESS_KEY), or listen on 127.0.0.1."
+            )
+        });
+        (line, warning)
+    }
+
+    /// Prints [`Ingress::describe`]: the line on stdout, the warning on stderr.
+    pub(crate) fn announce(&self, address: SocketAddr) {
+        let (line, warning) = self.describe(address);
+        println!("{line}");
+        if let Some(warning) = warning {
+            eprintln!("{warning}");
+        }
+    }
+}
+
 /// The largest request body the listener reads (2 MiB, axum's default made explicit): far above a valid spend or
 /// PutEvents request (whose entries may total 256 KiB); a larger body is answered 413 unread.
 pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -69,10 +119,14 @@ pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub(crate) async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
     router: axum::Router,
-    limits: Limits,
+    ingress: &Ingress,
     stop: CancellationToken,
     tasks: TaskTracker,
 ) -> anyhow::Result<()> {
+    let router = match &ingress.put_events_key {
+        Some(credentials) => require_signatures(router, credentials.clone()),
+        None => router,
+    };
     // Ctrl-C or SIGTERM stops the listener: it stops accepting, answers the requests in flight and closes its
     // connections; then the workers are drained.
     let stop_serving = CancellationToken::new();
@@ -84,7 +138,7 @@ pub(crate) async fn serve_until_stopped(
         }
     });
     let router = router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    let served = local_guard::http::serve(listener, router, limits, stop_serving).await;
+    let served = local_guard::http::serve(listener, router, ingress.limits, stop_serving).await;
     signal.abort();
     println!("shutting down: draining in-flight work");
     stop.cancel();
@@ -114,4 +168,36 @@ pub(crate) fn tier_endpoints(tier: &TierWorkflowArgs) -> anyhow::Result<Option<S
         );
     }
     Ok(endpoints)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ingress(key: bool) -> Ingress {
+        Ingress {
+            limits: Limits::default(),
+            put_events_key: key.then(|| Credentials::new("AKID", "secret").unwrap()),
+        }
+    }
+
+    #[test]
+    fn an_unlocked_put_events_on_a_non_loopback_address_is_warned_about() {
+        let public: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let v6_loopback: SocketAddr = "[::1]:8080".parse().unwrap();
+
+        let (_, open_public) = ingress(false).describe(public);
+        let (locked_line, locked_public) = ingress(true).describe(public);
+
+        assert!(
+            open_public
+                .unwrap()
+                .contains("0.0.0.0:8080, which is not a loopback address")
+        );
+        assert!(locked_public.is_none());
+        assert!(locked_line.contains("AKID required"), "{locked_line}");
+        assert!(ingress(false).describe(loopback).1.is_none());
+        assert!(ingress(false).describe(v6_loopback).1.is_none());
+    }
 }
