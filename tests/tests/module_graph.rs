@@ -1,5 +1,5 @@
-//! The modules of the service crates and durable-local (`service`, `lambdas`, `local`, `durable-local`, and each
-//! binary of theirs) depend on each other without cycles. Every `crate::a::b::c` path in a module's (non-test) code is an edge from that module to the
+//! The modules of the service crates, durable-local and local-guard (`service`, `lambdas`, `local`, `durable-local`,
+//! `local-guard`, and each binary of theirs) depend on each other without cycles. Every `crate::a::b::c` path in a module's (non-test) code is an edge from that module to the
 //! deepest module the path names; an edge between two modules is lifted to the two sibling modules that contain them
 //! (the children of their closest common ancestor), and the lifted graph of every parent must be acyclic. A parent
 //! and its own children may name each other (re-exports, `super::`).
@@ -104,7 +104,13 @@ fn unit(name: &str, root: &Path, skip_bin: bool) -> Unit {
 fn units() -> Vec<Unit> {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut units = Vec::new();
-    for krate in ["service", "lambdas", "local", "durable-local"] {
+    for krate in [
+        "service",
+        "lambdas",
+        "local",
+        "durable-local",
+        "local-guard",
+    ] {
         let src = workspace.join(krate).join("src");
         units.push(unit(krate, &src, true));
         let bin = src.join("bin");
