@@ -15,7 +15,7 @@ use axum::response::Response;
 use axum::routing::post;
 use serde_json::{Value, json};
 
-use crate::bus::wire::{aws_error, aws_json, read_request};
+use crate::bus::wire::{MAX_DETAIL_DEPTH, aws_error, aws_json, nesting_depth, read_request};
 
 struct Forwarder {
     client: Client,
@@ -40,24 +40,46 @@ async fn forward(
         Ok(request) => request,
         Err(response) => return *response,
     };
-    let entries = request
+    // A detail nested deeper than the consumers read is refused here, as the embedded bus refuses it (behaviour
+    // F20); the other entries are forwarded and the answers keep the request's order.
+    let mut refused = Vec::new();
+    let entries: Vec<PutEventsRequestEntry> = request
         .entries
         .unwrap_or_default()
         .into_iter()
-        .map(|e| {
+        .enumerate()
+        .filter_map(|(index, e)| {
+            if e.detail
+                .as_deref()
+                .is_some_and(|d| nesting_depth(d) > MAX_DETAIL_DEPTH)
+            {
+                refused.push(index);
+                return None;
+            }
             let bus = match e.event_bus_name.as_deref().map(str::trim) {
                 None | Some("" | "default") => forwarder.bus_name.clone(),
                 Some(name) => name.to_owned(),
             };
-            PutEventsRequestEntry::builder()
-                .event_bus_name(bus)
-                .set_source(e.source)
-                .set_detail_type(e.detail_type)
-                .set_detail(e.detail)
-                .set_resources((!e.resources.is_empty()).then_some(e.resources))
-                .build()
+            Some(
+                PutEventsRequestEntry::builder()
+                    .event_bus_name(bus)
+                    .set_source(e.source)
+                    .set_detail_type(e.detail_type)
+                    .set_detail(e.detail)
+                    .set_resources((!e.resources.is_empty()).then_some(e.resources))
+                    .build(),
+            )
         })
         .collect();
+    let malformed =
+        || json!({"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."});
+    if entries.is_empty() && !refused.is_empty() {
+        let answers: Vec<Value> = refused.iter().map(|_| malformed()).collect();
+        return aws_json(
+            StatusCode::OK,
+            &json!({"FailedEntryCount": answers.len(), "Entries": answers}),
+        );
+    }
     match forwarder
         .client
         .put_events()
@@ -66,17 +88,28 @@ async fn forward(
         .await
     {
         Ok(output) => {
-            let entries: Vec<Value> = output
-                .entries()
-                .iter()
-                .map(|entry| match entry.event_id() {
-                    Some(id) => json!({"EventId": id}),
-                    None => json!({"ErrorCode": entry.error_code(), "ErrorMessage": entry.error_message()}),
+            let mut forwarded = output.entries().iter().map(|entry| match entry.event_id() {
+                Some(id) => json!({"EventId": id}),
+                None => {
+                    json!({"ErrorCode": entry.error_code(), "ErrorMessage": entry.error_message()})
+                }
+            });
+            let total = output.entries().len() + refused.len();
+            let answers: Vec<Value> = (0..total)
+                .filter_map(|index| {
+                    if refused.contains(&index) {
+                        Some(malformed())
+                    } else {
+                        forwarded.next()
+                    }
                 })
                 .collect();
             aws_json(
                 StatusCode::OK,
-                &json!({"FailedEntryCount": output.failed_entry_count(), "Entries": entries}),
+                &json!({
+                    "FailedEntryCount": i64::from(output.failed_entry_count()) + refused.len() as i64,
+                    "Entries": answers
+                }),
             )
         }
         Err(error) => match error.as_service_error() {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::moto::Moto;
 use loyalty_lambdas::aws::DynamoTierStore;
-use loyalty_local::bus::EventBridgeClient;
+use loyalty_local::bus::{EntryResult, EventBridgeClient};
 use loyalty_service::core::jwt::mint_hs256;
 use loyalty_service::ports::{Clock, SystemClock};
 use loyalty_service::producers;
@@ -157,6 +157,25 @@ async fn serve_on_moto_credits_published_events_once_and_publishes_each_balance_
     ];
     let accepted = bus.put_events(&events).await.unwrap();
     assert_eq!(accepted.len(), 3);
+    // A detail deeper than the consumers read is refused by the forwarder itself (behaviour F20); its neighbour (a
+    // source no rule routes) goes through to EventBridge, and the answers keep their order.
+    let mut too_deep = producers::user_created("elsewhere", "u-deep", now);
+    too_deep.detail = format!(r#"{{"x":{}1{}}}"#, "[".repeat(200), "]".repeat(200));
+    let mixed = bus
+        .put_events(&[producers::user_created("elsewhere", "u2", now), too_deep])
+        .await
+        .unwrap();
+    assert!(
+        matches!(mixed[0], EntryResult::Accepted { .. }),
+        "{mixed:?}"
+    );
+    assert_eq!(
+        mixed[1],
+        EntryResult::Failed {
+            error_code: "MalformedDetail".into(),
+            error_message: "Detail is malformed.".into()
+        }
+    );
 
     let token = mint_hs256("u1", SECRET.as_bytes(), now / 1000, 3600).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
