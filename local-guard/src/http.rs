@@ -253,7 +253,10 @@ fn is_per_connection(error: &std::io::Error) -> bool {
 async fn make_room(shared: &Shared, stop: &CancellationToken) -> bool {
     let deadline = tokio::time::Instant::now() + shared.limits.queue_timeout;
     loop {
+        // Registered before the check, so a place freed between the check and the wait is not missed.
         let freed = shared.place_freed.notified();
+        tokio::pin!(freed);
+        freed.as_mut().enable();
         if shared.table().len() < shared.limits.max_connections || shared.evict_longest_waiting() {
             return true;
         }
