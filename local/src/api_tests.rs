@@ -1,6 +1,7 @@
 //! The API router exercised for real (tower `oneshot`) over a SQLite store in a temp dir.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -12,7 +13,8 @@ use tower::ServiceExt;
 use crate::embedded::{Database, SqliteAccountStore};
 use loyalty_service::core::credit::CreditKey;
 use loyalty_service::core::incoming::CreditCommand;
-use loyalty_service::core::jwt::{mint_hs256, testing::mint_with};
+use loyalty_service::core::jwt::mint_hs256;
+use loyalty_service::core::jwt::testing::{mint_with, sign_json};
 use loyalty_service::http::*;
 use loyalty_service::ports::{AccountStore, Clock, SystemClock};
 use loyalty_service::use_cases::credit_points;
@@ -277,6 +279,177 @@ async fn f2_every_unacceptable_token_is_401_with_the_unauthorized_envelope() {
             "{alg}"
         );
     }
+}
+
+const UNAUTHORIZED: &str = r#"{"success":false,"message":["Unauthorized"]}"#;
+
+fn get_with_authorization(value: &str) -> Request<Body> {
+    Request::get("/loyalty")
+        .header("Authorization", value)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn f2_a_bare_token_without_the_bearer_scheme_is_401_and_any_case_or_a_tab_is_accepted() {
+    let api = api_with_orders("u1", 1).await;
+    let token = token("u1");
+    let bare_get = call(&api.router, get_with_authorization(&token)).await;
+    assert_eq!(
+        (bare_get.status, bare_get.body.as_str()),
+        (StatusCode::UNAUTHORIZED, UNAUTHORIZED)
+    );
+    assert_eq!(bare_get.headers["access-control-allow-headers"], "*");
+    let bare_post = Request::post("/loyalty")
+        .header("Authorization", token.as_str())
+        .body(Body::from(r#"{"points":1}"#))
+        .unwrap();
+    let bare_post = call(&api.router, bare_post).await;
+    assert_eq!(
+        (bare_post.status, bare_post.body.as_str()),
+        (StatusCode::UNAUTHORIZED, UNAUTHORIZED)
+    );
+    for refused in [
+        format!("Bearer{token}"),
+        format!("Basic {token}"),
+        "Bearer".to_owned(),
+    ] {
+        let answer = call(&api.router, get_with_authorization(&refused)).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{refused}");
+    }
+    for accepted in [
+        format!("bearer {token}"),
+        format!("BEARER\t{token}"),
+        format!("Bearer \t {token}"),
+    ] {
+        let answer = call(&api.router, get_with_authorization(&accepted)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{accepted}");
+    }
+    assert_eq!(
+        api.store.load_account("u1").await.unwrap().unwrap().points,
+        50
+    );
+}
+
+#[tokio::test]
+async fn f2_tokens_that_are_not_strictly_encoded_or_live_too_long_are_401() {
+    let api = api_with_orders("u1", 1).await;
+    let now = SystemClock.now_ms() / 1000;
+    let secret = SECRET.as_bytes();
+    let header = r#"{"alg":"HS256","typ":"JWT"}"#;
+    let claims = format!(r#"{{"sub":"u1","exp":{}}}"#, now + 60);
+    let valid = sign_json(header, &claims, secret);
+    assert_eq!(
+        call(&api.router, get_with(Some(&valid))).await.status,
+        StatusCode::OK
+    );
+    let thirty_one_days = now + 31 * 86_400;
+    let tokens = [
+        // Padding on the signature.
+        format!("{valid}="),
+        sign_json(r#"{"alg":"HS256","alg":"HS256"}"#, &claims, secret),
+        sign_json(
+            header,
+            &format!(r#"{{"sub":"u1","sub":"u2","exp":{}}}"#, now + 60),
+            secret,
+        ),
+        sign_json(
+            header,
+            &format!(r#"{{"sub":"u1","exp":{},"p":{{"a":1,"a":2}}}}"#, now + 60),
+            secret,
+        ),
+        sign_json(
+            r#"{"alg":"HS256","crit":["b64"],"b64":true}"#,
+            &claims,
+            secret,
+        ),
+        sign_json(
+            header,
+            &format!(r#"{{"sub":"u1","exp":{thirty_one_days}}}"#),
+            secret,
+        ),
+        sign_json(header, r#"{"sub":"u1","exp":1e20}"#, secret),
+        sign_json(
+            header,
+            &format!(r#"{{"sub":"u1","exp":{}}}"#, i64::MAX),
+            secret,
+        ),
+        sign_json(header, r#"{"sub":"u1","exp":1e300}"#, secret),
+    ];
+    for token in &tokens {
+        for request in [
+            get_with(Some(token)),
+            post_with(token, r#"{"points":1}"#, None),
+        ] {
+            let answer = call(&api.router, request).await;
+            assert_eq!(
+                (answer.status, answer.body.as_str()),
+                (StatusCode::UNAUTHORIZED, UNAUTHORIZED),
+                "token {token}"
+            );
+        }
+    }
+    // The limit is the one the state carries.
+    let forty_days = ApiState {
+        store: api.store.clone(),
+        clock: SystemClock,
+        jwt_secret: JwtSecret::new(SECRET).with_max_lifetime(Duration::from_secs(40 * 86_400)),
+    };
+    let router = with_gateway_fallback(api_routes(forty_days));
+    let long_lived = sign_json(
+        header,
+        &format!(r#"{{"sub":"u1","exp":{thirty_one_days}}}"#),
+        secret,
+    );
+    assert_eq!(
+        call(&router, get_with(Some(&long_lived))).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.store.load_account("u1").await.unwrap().unwrap().points,
+        50
+    );
+}
+
+#[tokio::test]
+async fn f1_a_spend_body_with_a_duplicate_key_is_400_naming_it_without_a_write() {
+    let api = api_with_orders("u1", 2).await;
+    let before = outbox_rows(&api.db);
+    let cases = [
+        (r#"{"points":1,"points":2}"#, "points"),
+        (r#"{"points":30,"points":30}"#, "points"),
+        (r#"{"points":30,"meta":{"note":"a","note":"b"}}"#, "note"),
+        (r#"{"points":30,"items":[{"id":1},{"id":2,"id":3}]}"#, "id"),
+    ];
+    for (body, key) in cases {
+        let answer = call(&api.router, post_with(&token("u1"), body, None)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "body {body}");
+        assert_eq!(
+            answer.body,
+            format!(r#"{{"success":false,"message":["Request body has a duplicate key: {key}"]}}"#),
+            "body {body}"
+        );
+        assert_eq!(
+            answer.headers["access-control-allow-headers"],
+            "Content-Type"
+        );
+    }
+    assert_eq!(outbox_rows(&api.db), before);
+    assert_eq!(
+        api.store.load_account("u1").await.unwrap().unwrap().points,
+        100
+    );
+    // The same key in different objects is fine.
+    let answer = call(
+        &api.router,
+        post_with(&token("u1"), r#"{"points":30,"meta":{"points":1}}"#, None),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    assert_eq!(
+        api.store.load_account("u1").await.unwrap().unwrap().points,
+        70
+    );
 }
 
 #[tokio::test]

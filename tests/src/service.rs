@@ -81,6 +81,7 @@ impl RunningService {
             .env("ENV", "dev")
             .env("NO_COLOR", "1")
             .env_remove("JWT_SECRET")
+            .env_remove("JWT_MAX_TOKEN_LIFETIME_SECONDS")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -77,6 +77,20 @@ fn rejected_authorizations(
                 .unwrap(),
             ),
         ),
+        (
+            "a bare token without the Bearer scheme",
+            Some(valid.clone()),
+        ),
+        (
+            "a token expiring in 31 days (beyond the 30-day maximum lifetime)",
+            bearer(signed(
+                json!({"sub": user, "iat": now, "exp": now + 31 * 86_400}),
+            )),
+        ),
+        (
+            "a token whose signature carries base64 padding",
+            bearer(format!("{valid}=")),
+        ),
     ];
     (valid, rejected)
 }
@@ -159,6 +173,10 @@ async fn tokens_from_user_management_and_hs384_and_hs512_are_accepted() {
         (
             "a lower-case bearer prefix",
             format!("bearer {}", service.token_for(&user)),
+        ),
+        (
+            "a tab after the scheme",
+            format!("Bearer\t{}", service.token_for(&user)),
         ),
     ];
 

@@ -9,6 +9,14 @@ pub enum AwsError {
     /// A required environment variable is missing or empty.
     #[error("environment variable {0} is not set")]
     MissingEnv(String),
+    /// An environment variable is set to a value that cannot be used.
+    #[error("environment variable {name} is invalid: {reason}")]
+    InvalidEnv {
+        /// The variable.
+        name: String,
+        /// Why its value cannot be used.
+        reason: String,
+    },
     /// An SSM parameter could not be read or is empty.
     #[error("SSM parameter {name}: {reason}")]
     Parameter {

@@ -102,6 +102,7 @@ async fn the_api_functions_serve_the_balance_and_an_idempotent_spend_with_a_real
     let settings = ApiSettings {
         table_name: TABLE.into(),
         jwt_secret_param_name: SECRET_PARAM.into(),
+        max_token_lifetime: None,
     };
     let api = ApiFunction::new(&moto.config, &settings).await.unwrap();
     let token = mint_hs256("u1", SECRET.as_bytes(), now_ms() / 1000, 3600).unwrap();

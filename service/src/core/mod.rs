@@ -8,6 +8,7 @@ pub mod incoming;
 pub mod jwt;
 pub mod outgoing;
 pub mod spend;
+pub mod strict_json;
 
 pub mod time_format;
 

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::core::account::{Account, BalanceChange};
+use crate::core::strict_json::{self, StrictJsonError};
 
 /// The largest amount a single spend may ask for (behaviour F1).
 pub const MAX_SPEND_POINTS: i64 = 1_000_000_000;
@@ -20,6 +21,9 @@ pub enum SpendRequestError {
     /// The body does not parse as JSON.
     #[error("Request body is not valid JSON")]
     MalformedJson,
+    /// An object of the body, at any depth, repeats a key (the key, cut short when long).
+    #[error("Request body has a duplicate key: {0}")]
+    DuplicateKey(String),
     /// The body is JSON but not an object.
     #[error("Request body must be a JSON object")]
     NotAnObject,
@@ -44,13 +48,16 @@ impl SpendAmount {
         }
     }
 
-    /// Parses a `POST /loyalty` body `{"points": <integer>}`; other fields are ignored.
+    /// Parses a `POST /loyalty` body `{"points": <integer>}`; other fields are ignored, but no object in the body
+    /// may repeat a key (behaviour F1).
     pub fn from_body(body: &[u8]) -> Result<Self, SpendRequestError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(SpendRequestError::MissingBody);
         }
-        let value: Value =
-            serde_json::from_slice(body).map_err(|_| SpendRequestError::MalformedJson)?;
+        let value = strict_json::from_slice(body).map_err(|error| match error {
+            StrictJsonError::DuplicateKey(key) => SpendRequestError::DuplicateKey(key),
+            StrictJsonError::Invalid(_) => SpendRequestError::MalformedJson,
+        })?;
         let object = value.as_object().ok_or(SpendRequestError::NotAnObject)?;
         let points = object
             .get("points")
@@ -110,6 +117,11 @@ mod tests {
     fn a_positive_integer_is_a_valid_amount_and_other_fields_are_ignored() {
         assert_eq!(parse(r#"{"points": 10, "userId": "someone-else"}"#), Ok(10));
         assert_eq!(parse(r#"{"points": 1000000000}"#), Ok(1_000_000_000));
+        // Keys repeated in different objects are not duplicates.
+        assert_eq!(
+            parse(r#"{"points": 3, "a": {"points": 4}, "b": [{"points": 5}, {"points": 6}]}"#),
+            Ok(3)
+        );
     }
 
     #[test]
@@ -134,6 +146,20 @@ mod tests {
             (r#"{"points":-50}"#, OutOfRange),
             (r#"{"points":1000000001}"#, OutOfRange),
             (r#"{"points":18446744073709551615}"#, OutOfRange),
+            (r#"{"points":1,"points":2}"#, DuplicateKey("points".into())),
+            (r#"{"points":5,"points":5}"#, DuplicateKey("points".into())),
+            (
+                r#"{"points":2,"note":{"a":1,"a":2}}"#,
+                DuplicateKey("a".into()),
+            ),
+            (
+                r#"{"points":2,"items":[{"id":1,"id":2}]}"#,
+                DuplicateKey("id".into()),
+            ),
+            (
+                r#"{"userId":"u1","userId":"u2","points":2}"#,
+                DuplicateKey("userId".into()),
+            ),
         ];
         for (body, expected) in cases {
             assert_eq!(parse(body), Err(expected), "body {body:?}");
@@ -149,6 +175,10 @@ mod tests {
         assert_eq!(
             SpendRequestError::MissingBody.to_string(),
             "Request body is missing: send {\"points\": <integer>}"
+        );
+        assert_eq!(
+            SpendRequestError::DuplicateKey("points".into()).to_string(),
+            "Request body has a duplicate key: points"
         );
     }
 

@@ -65,6 +65,15 @@ pub struct ServeArgs {
     /// The JWT secret (default: a random secret generated once and kept in the data directory).
     #[arg(long, env = "JWT_SECRET", value_name = "S", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// Refuse tokens whose `exp` lies more than this many seconds ahead (behaviour F2; default 30 days).
+    #[arg(
+        long,
+        env = "JWT_MAX_TOKEN_LIFETIME_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = loyalty_service::core::jwt::DEFAULT_MAX_TOKEN_LIFETIME_SECS,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_token_lifetime: u64,
     /// The environment: names the bus (`LoyaltyService-bus-<ENV>`), the sources and the queues.
     #[arg(long = "env", env = "ENV", value_name = "ENV", default_value = "dev")]
     pub env: String,

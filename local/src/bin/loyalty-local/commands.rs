@@ -11,7 +11,7 @@ use loyalty_local::embedded::dead_letters::list_dead_letters;
 use loyalty_local::embedded::{Database, Topology};
 use loyalty_local::secret::resolve_secret;
 use loyalty_local::service::DATABASE_FILE;
-use loyalty_service::core::jwt::mint_hs256;
+use loyalty_service::core::jwt::{DEFAULT_MAX_TOKEN_LIFETIME_SECS, mint_hs256};
 use loyalty_service::ports::{Clock, SystemClock};
 use loyalty_service::producers;
 use serde_json::json;
@@ -32,6 +32,19 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
 }
 
+/// The stderr warning for a `--ttl` longer than the maximum token lifetime the service accepts by default
+/// (behaviour F2): such a token is still minted, but a server on the default refuses it.
+fn ttl_warning(ttl: i64) -> Option<String> {
+    let longest = i64::try_from(DEFAULT_MAX_TOKEN_LIFETIME_SECS).unwrap_or(i64::MAX);
+    (ttl > longest).then(|| {
+        format!(
+            "warning: --ttl {ttl} is longer than {longest} s (30 days), the longest token lifetime the service \
+             accepts by default; a server refuses this token unless it runs with --max-token-lifetime (or \
+             JWT_MAX_TOKEN_LIFETIME_SECONDS) of at least {ttl}"
+        )
+    })
+}
+
 /// `token`: prints a token for the configured or kept secret, nothing else on stdout.
 pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
     if args.user.is_empty() {
@@ -39,6 +52,9 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
     }
     if args.ttl <= 0 {
         bail!("--ttl must be a positive number of seconds");
+    }
+    if let Some(warning) = ttl_warning(args.ttl) {
+        eprintln!("{warning}");
     }
     let (secret, origin) = resolve_secret(args.jwt_secret.as_deref(), &args.data_dir.data_dir)
         .context("cannot read or create the JWT secret")?;
@@ -184,4 +200,42 @@ pub fn events(args: &ListArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn a_ttl_beyond_the_default_maximum_lifetime_is_warned_about() {
+        assert_eq!(ttl_warning(86_400), None);
+        assert_eq!(ttl_warning(2_592_000), None);
+        let warning = ttl_warning(2_592_001).unwrap();
+        assert!(
+            warning.starts_with("warning: --ttl 2592001 is longer than 2592000 s"),
+            "{warning}"
+        );
+        assert!(warning.contains("--max-token-lifetime"), "{warning}");
+        assert!(ttl_warning(i64::MAX).is_some());
+    }
+
+    #[test]
+    fn serve_takes_a_maximum_token_lifetime_of_thirty_days_unless_given() {
+        let default = Cli::try_parse_from(["loyalty-local"]).unwrap();
+        assert_eq!(default.serve.max_token_lifetime, 2_592_000);
+        let given = Cli::try_parse_from(["loyalty-local", "serve", "--max-token-lifetime", "3600"])
+            .unwrap();
+        let Some(Command::Serve(serve)) = given.command else {
+            panic!("not serve: {given:?}");
+        };
+        assert_eq!(serve.max_token_lifetime, 3600);
+        for bad in ["0", "-1", "1.5", "a day"] {
+            let error =
+                Cli::try_parse_from(["loyalty-local", "--max-token-lifetime", bad]).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad}");
+        }
+    }
 }

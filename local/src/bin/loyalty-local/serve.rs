@@ -1,6 +1,8 @@
 //! `serve` on the embedded backend: everything on one address, until Ctrl-C or SIGTERM; then in-flight work is
 //! drained and it exits 0.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use loyalty_local::data_dir_lock::DataDirLock;
 use loyalty_local::embedded::topology::{
@@ -91,7 +93,9 @@ pub async fn serve_embedded(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot read or create the JWT secret")?;
     let tier = &args.tier_workflow;
     let endpoints = tier_endpoints(tier)?;
-    let mut config = ServiceConfig::new(&data_dir, &args.env, JwtSecret::new(&secret));
+    let jwt_secret =
+        JwtSecret::new(&secret).with_max_lifetime(Duration::from_secs(args.max_token_lifetime));
+    let mut config = ServiceConfig::new(&data_dir, &args.env, jwt_secret);
     config.tier_workflow = endpoints.is_some();
     let service = EmbeddedService::open(config)
         .with_context(|| format!("cannot open the data in {}", data_dir.display()))?;

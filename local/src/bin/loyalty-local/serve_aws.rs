@@ -1,6 +1,8 @@
 //! `serve --backend aws`: the API and PutEvents on one address, the state on the AWS endpoint of
 //! `AWS_ENDPOINT_URL` (moto server locally), local pollers for the credit queues and the table's stream.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use loyalty_lambdas::aws::load_sdk_config;
 use loyalty_local::aws_backend::stream_poller::CHECKPOINT_FILE;
@@ -84,7 +86,8 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
         env: args.env.clone(),
         table_name: table_name.clone(),
         data_dir: data_dir.clone(),
-        jwt_secret: JwtSecret::new(&secret),
+        jwt_secret: JwtSecret::new(&secret)
+            .with_max_lifetime(Duration::from_secs(args.max_token_lifetime)),
         tier_workflow: endpoints.is_some(),
     };
     let backend = AwsBackend::open(sdk, config)
