@@ -88,10 +88,10 @@ impl fmt::Display for Damage {
         let name = file_name(&self.path);
         write!(
             f,
-            "the database {} is damaged: {}. Starting on it would lose data without a word, so it is refused. \
-             To recover, restore the data directory from a copy taken while the server was stopped, or start \
-             with {RECOVERY_FLAG}: it moves the damaged files aside (to {name}.damaged-<UTC time>, with its -wal \
-             and -shm) and starts with an empty store",
+            "the database {} is damaged: {}. It was not opened, so that nothing is lost silently. To recover, \
+             restore the data directory from a copy taken while the server was stopped, or start with \
+             {RECOVERY_FLAG}: it moves the damaged files aside (to {name}.damaged-<UTC time>, with its -wal and \
+             -shm; never deleted) and starts with an empty store",
             self.path.display(),
             self.problem
         )
