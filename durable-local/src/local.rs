@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_durable_execution_sdk::{BoxError, DurableContext};
+use local_guard::sqlite::OnDamage;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -13,7 +14,7 @@ use serde_json::Value;
 use crate::error::{Error, ServiceError};
 use crate::info::{ExecutionInfo, OperationInfo};
 use crate::runner::{Core, Registered};
-use crate::service::{Outcome, Service};
+use crate::service::{OpenOptions, Outcome, Service};
 use crate::store::Durability;
 use crate::time::TimeControl;
 use crate::wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType};
@@ -67,7 +68,14 @@ impl DurableLocal {
     /// part, a failed `PRAGMA quick_check`) is refused with an error naming the file, unless
     /// `options.accept_data_loss` moves it aside.
     pub fn open(path: impl AsRef<Path>, options: DurableLocalOptions) -> Result<Self, Error> {
-        let service = Service::open_with(path.as_ref(), &options)?;
+        let service = Service::open_with(
+            path.as_ref(),
+            OpenOptions {
+                durability: options.durability,
+                time: options.time,
+                on_damage: OnDamage::accepting_data_loss(options.accept_data_loss),
+            },
+        )?;
         let core = Arc::new(Core::new(service));
         let router = crate::api::router();
         let client = crate::inproc::client(Arc::downgrade(&core), router.clone());

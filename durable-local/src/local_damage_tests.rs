@@ -23,7 +23,13 @@ fn options(accept_data_loss: bool) -> DurableLocalOptions {
 }
 
 fn open(path: &Path, accept_data_loss: bool) -> Result<Service, ServiceError> {
-    Service::open_with(path, &options(accept_data_loss))
+    Service::open_with(
+        path,
+        OpenOptions {
+            on_damage: OnDamage::accepting_data_loss(accept_data_loss),
+            ..OpenOptions::default()
+        },
+    )
 }
 
 /// Starts `count` more executions with a 2 KB input each (so the file spans many pages).

@@ -209,15 +209,17 @@ impl Store {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             migrate(conn, path)
         })?;
-        let store = Self::open_checked(path, durability).map_err(|error| match error {
-            // "Not a database" and "malformed" are damage; any other SQLite error names the file.
-            ServiceError::Storage(source) => sqlite::Error::sqlite(path, source).into(),
+        let store = Self::open_connection(path, durability).map_err(|error| match error {
+            // "Not a database" and "malformed" are damage.
+            ServiceError::Storage(source) if sqlite::damage_in(path, &source).is_some() => {
+                sqlite::Error::sqlite(path, source).into()
+            }
             other => other,
         })?;
         Ok((store, moved))
     }
 
-    fn open_checked(path: &Path, durability: Durability) -> ServiceResult<Self> {
+    fn open_connection(path: &Path, durability: Durability) -> ServiceResult<Self> {
         let mut conn = Connection::open(path)?;
         // One durable-local process owns the file: exclusive locking skips the per-transaction
         // file locks and makes a second server on the same file fail fast instead of racing.

@@ -194,7 +194,7 @@ impl fmt::Display for MovedAside {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the database {} was damaged ({}); {RECOVERY_FLAG}: moved",
+            "the database {} is damaged: {}. With {RECOVERY_FLAG} it was moved aside:",
             self.damage.path.display(),
             self.damage.problem
         )?;

@@ -23,7 +23,6 @@ use tokio::sync::Notify;
 use local_guard::sqlite::{MovedAside, OnDamage};
 
 use crate::error::{ServiceError, ServiceResult};
-use crate::local::DurableLocalOptions;
 use crate::model::{Execution, ExecutionHeader, StoredOp};
 use crate::store::{Durability, PendingWrite, Store};
 use crate::time::{TimeControl, now_ms};
@@ -83,6 +82,17 @@ pub(crate) struct InvokeRequest {
     pub(crate) function_name: String,
     /// Input payload (JSON text).
     pub(crate) input: String,
+}
+
+/// How [`Service::open_with`] opens the store.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenOptions {
+    /// How hard each commit is synced.
+    pub durability: Durability,
+    /// How waits, retry delays and callback timeouts pass.
+    pub time: TimeControl,
+    /// What to do with a damaged database: refuse it (the default) or move it aside.
+    pub on_damage: OnDamage,
 }
 
 /// The answer to a checkpoint.
@@ -157,19 +167,18 @@ impl Service {
     pub fn open(path: &Path, durability: Durability, time: TimeControl) -> ServiceResult<Self> {
         Self::open_with(
             path,
-            &DurableLocalOptions {
+            OpenOptions {
                 durability,
                 time,
-                ..DurableLocalOptions::default()
+                on_damage: OnDamage::Refuse,
             },
         )
     }
 
     /// Opens the store at `path` with `options` (durability, time, what to do with a damaged
     /// database) and loads every execution.
-    pub fn open_with(path: &Path, options: &DurableLocalOptions) -> ServiceResult<Self> {
-        let on_damage = OnDamage::accepting_data_loss(options.accept_data_loss);
-        let (store, moved_aside) = Store::open(path, options.durability, on_damage)?;
+    pub fn open_with(path: &Path, options: OpenOptions) -> ServiceResult<Self> {
+        let (store, moved_aside) = Store::open(path, options.durability, options.on_damage)?;
         let mut inner = Inner {
             pending: Vec::new(),
             next_seq: 0,
@@ -197,7 +206,7 @@ impl Service {
     }
 
     /// The damaged database moved aside when this one was opened (with
-    /// `DurableLocalOptions::accept_data_loss`), if any.
+    /// [`OnDamage::MoveAside`]), if any.
     pub fn moved_aside(&self) -> Option<&MovedAside> {
         self.moved_aside.as_ref()
     }
