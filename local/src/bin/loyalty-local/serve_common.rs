@@ -10,7 +10,7 @@ use loyalty_service::tier_workflow::config::{ServiceEndpoints, endpoints_from_se
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::cli::TierWorkflowArgs;
+use crate::cli::{ServeArgs, TierWorkflowArgs};
 
 pub(crate) const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -37,34 +37,49 @@ pub(crate) async fn shutdown_signal() {
     }
 }
 
-/// durable-local on `<data-dir>/durable.db`, its waits and timeouts scaled by `time_scale` (1.0: real time).
-pub(crate) fn open_durable_local(
-    data_dir: &std::path::Path,
-    time_scale: f64,
-) -> anyhow::Result<DurableLocal> {
+/// durable-local on `<data-dir>/durable.sqlite3`, its waits and timeouts scaled by `--tier-time-scale` (1.0: real
+/// time); a damaged database is refused, or moved aside with `--accept-data-loss` (printed on stderr).
+pub(crate) fn open_durable_local(args: &ServeArgs) -> anyhow::Result<DurableLocal> {
+    let time_scale = args.tier_workflow.tier_time_scale;
     let time = if time_scale == 1.0 {
         TimeControl::Real
     } else {
         TimeControl::Scaled(time_scale)
     };
-    let durable_path = data_dir.join(DURABLE_DATABASE_FILE);
-    DurableLocal::open(
+    let durable_path = args.data_dir.data_dir.join(DURABLE_DATABASE_FILE);
+    let local = DurableLocal::open(
         &durable_path,
         DurableLocalOptions {
             time,
+            accept_data_loss: args.accept_data_loss,
             ..DurableLocalOptions::default()
         },
     )
-    .with_context(|| format!("cannot open {}", durable_path.display()))
+    .with_context(|| format!("cannot open {}", durable_path.display()))?;
+    if let Some(moved) = local.moved_aside() {
+        eprintln!("{moved}");
+    }
+    Ok(local)
 }
 
-/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then cancels `stop` and waits for the workers `tasks`
-/// tracks to finish their work in progress.
+/// The clean stop of durable-local, if it runs: its write-ahead log goes into its database file.
+pub(crate) fn checkpoint_durable_local(local: Option<&DurableLocal>) -> anyhow::Result<()> {
+    match local {
+        Some(local) => local
+            .shutdown()
+            .context("cannot checkpoint durable-local's database"),
+        None => Ok(()),
+    }
+}
+
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then cancels `stop`, waits for the workers `tasks`
+/// tracks to finish their work in progress and runs `checkpoint` (the stores' clean stop).
 pub(crate) async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     stop: CancellationToken,
     tasks: TaskTracker,
+    checkpoint: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
@@ -73,12 +88,14 @@ pub(crate) async fn serve_until_stopped(
     stop.cancel();
     tasks.close();
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait()).await;
+    let checkpointed = checkpoint();
     served.context("the HTTP server failed")?;
     if drained.is_err() {
         anyhow::bail!(
             "workers did not stop within {DRAIN_TIMEOUT:?}; pending work stays queued for the next start"
         );
     }
+    checkpointed?;
     println!("stopped cleanly");
     Ok(())
 }
