@@ -13,11 +13,12 @@
 //!   needs a valid header (magic number, version, page size, checksum); a frame carrying the log's salts must pass
 //!   its cumulative checksum. Frames with other salts are leftovers of an earlier generation of the log (normal
 //!   after a checkpoint restarted it); valid frames after the last commit are a transaction that never committed
-//!   (normal after a crash). A bad frame after which the log commits nothing belongs to a transaction that never
-//!   committed, torn by a crash while it was written; SQLite rightly drops it, and so does the check (the one frame
-//!   a damage there could cost is the commit frame of the log's last transaction: SQLite cannot tell it from a torn
-//!   write either). Then the database is opened read-only
-//!   and `PRAGMA quick_check` must answer `ok`. Whatever is wrong comes back as a [`Damage`] naming the file, the
+//!   (normal after a crash). A bad frame after which the log commits nothing belongs to such a transaction, torn by
+//!   a crash while it was written (a frame header without its page, or a page rewritten in place before the commit
+//!   fixed the checksums): SQLite drops it, and the check lets it pass. The one frame of committed data whose damage
+//!   looks the same is the commit frame of the log's last transaction; SQLite cannot tell the two apart either. A
+//!   frame with one salt of the log and not the other is damage. Then the database is opened read-only and
+//!   `PRAGMA quick_check` must answer `ok`. Whatever is wrong comes back as a [`Damage`] naming the file, the
 //!   problem and the ways to recover.
 //! - [`ensure_intact`] runs the check and, with [`OnDamage::MoveAside`] (the servers' `--accept-data-loss`), moves
 //!   a damaged database aside with [`move_aside`] (the main file, `-wal` and `-shm` become
