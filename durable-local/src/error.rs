@@ -23,6 +23,9 @@ pub enum ServiceError {
     /// `ServiceException` (500): the store failed.
     #[error("storage failure: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// `ServiceException` (500): the database file is damaged, or could not be checked, created or moved aside.
+    #[error(transparent)]
+    Database(#[from] local_guard::sqlite::Error),
     /// `ServiceException` (500): anything else that is our fault.
     #[error("{0}")]
     Internal(String),
@@ -37,7 +40,7 @@ impl ServiceError {
             Self::AlreadyStarted(_) => "DurableExecutionAlreadyStartedException",
             Self::CallbackTimeout(_) => "CallbackTimeoutException",
             Self::RequestTooLarge(_) => "RequestTooLargeException",
-            Self::Storage(_) | Self::Internal(_) => "ServiceException",
+            Self::Storage(_) | Self::Database(_) | Self::Internal(_) => "ServiceException",
         }
     }
 
@@ -48,7 +51,7 @@ impl ServiceError {
             Self::ResourceNotFound(_) => 404,
             Self::AlreadyStarted(_) => 409,
             Self::RequestTooLarge(_) => 413,
-            Self::Storage(_) | Self::Internal(_) => 500,
+            Self::Storage(_) | Self::Database(_) | Self::Internal(_) => 500,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_durable_execution_sdk::{BoxError, DurableContext};
+use local_guard::sqlite::OnDamage;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -13,7 +14,7 @@ use serde_json::Value;
 use crate::error::{Error, ServiceError};
 use crate::info::{ExecutionInfo, OperationInfo};
 use crate::runner::{Core, Registered};
-use crate::service::{Outcome, Service};
+use crate::service::{OpenOptions, Outcome, Service};
 use crate::store::Durability;
 use crate::time::TimeControl;
 use crate::wire::{ErrorObject, ExecutionStatus, OperationStatus, OperationType};
@@ -31,6 +32,11 @@ pub struct DurableLocalOptions {
     /// invocation (parallel branches, map items) share one CheckpointDurableExecution call.
     /// Off by default, as in the SDK.
     pub checkpoint_batching: bool,
+    /// What to do when the database file is damaged (see `local_guard::sqlite`): `false` (the
+    /// default) refuses to open it; `true` moves the damaged files aside (to
+    /// `<name>.damaged-<UTC time>`, never deleted; see [`DurableLocal::moved_aside`]) and starts
+    /// with an empty store. An intact database opens the same either way.
+    pub accept_data_loss: bool,
 }
 
 impl Default for DurableLocalOptions {
@@ -40,6 +46,7 @@ impl Default for DurableLocalOptions {
             durability: Durability::ProcessCrash,
             default_execution_timeout: Duration::from_secs(86_400),
             checkpoint_batching: false,
+            accept_data_loss: false,
         }
     }
 }
@@ -56,9 +63,19 @@ pub struct DurableLocal {
 
 impl DurableLocal {
     /// Opens (or creates) the service's SQLite database at `path`. Must be called inside a
-    /// Tokio runtime. Running executions resume when their function is registered.
+    /// Tokio runtime. Running executions resume when their function is registered. A damaged
+    /// database (a truncated or foreign file, a write-ahead log SQLite would silently ignore in
+    /// part, a failed `PRAGMA quick_check`) is refused with an error naming the file, unless
+    /// `options.accept_data_loss` moves it aside.
     pub fn open(path: impl AsRef<Path>, options: DurableLocalOptions) -> Result<Self, Error> {
-        let service = Service::open(path.as_ref(), options.durability, options.time)?;
+        let service = Service::open_with(
+            path.as_ref(),
+            OpenOptions {
+                durability: options.durability,
+                time: options.time,
+                on_damage: OnDamage::accepting_data_loss(options.accept_data_loss),
+            },
+        )?;
         let core = Arc::new(Core::new(service));
         let router = crate::api::router();
         let client = crate::inproc::client(Arc::downgrade(&core), router.clone());
@@ -68,6 +85,19 @@ impl DurableLocal {
             client,
             options,
         })
+    }
+
+    /// The damaged database moved aside when this one was opened with
+    /// [`DurableLocalOptions::accept_data_loss`], if any: what was wrong and where the files went.
+    pub fn moved_aside(&self) -> Option<&local_guard::sqlite::MovedAside> {
+        self.core.service.moved_aside()
+    }
+
+    /// A clean stop: commits every queued change and checkpoints the write-ahead log into the
+    /// database file, leaving the log empty (the file alone is then a complete copy). Call it once
+    /// the work in flight has drained; the last clone to be dropped checkpoints again.
+    pub fn shutdown(&self) -> Result<(), Error> {
+        Ok(self.core.service.checkpoint_wal()?)
     }
 
     /// An `aws_sdk_lambda::Client` served in-process by this service (no socket). The client holds the service
@@ -328,3 +358,7 @@ impl DurableLocal {
         crate::http_server::serve(router, addr, limits).await
     }
 }
+
+#[cfg(test)]
+#[path = "local_damage_tests.rs"]
+mod damage_tests;

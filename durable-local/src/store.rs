@@ -1,9 +1,15 @@
 //! SQLite persistence. Every change is written in one transaction and committed before the
 //! service acknowledges it; WAL mode keeps commits cheap and readers unblocked.
+//!
+//! The file is checked before it is opened (`local_guard::sqlite`): a damaged database is refused
+//! (or moved aside on request) instead of starting empty. A fresh one is built under another
+//! name and renamed into place with its schema. Dropping the store checkpoints the write-ahead
+//! log into the main file.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use local_guard::sqlite::{self, MovedAside, OnDamage};
 use rusqlite::{Connection, params};
 use rusqlite_migration::{M, Migrations, SchemaVersion};
 use serde_json::Value;
@@ -190,8 +196,30 @@ fn json_err(e: serde_json::Error) -> ServiceError {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`.
-    pub(crate) fn open(path: &Path, durability: Durability) -> ServiceResult<Self> {
+    /// Opens (creating if needed) the database at `path`, after checking it: a damaged one is
+    /// refused, or with [`OnDamage::MoveAside`] moved aside (what moved is returned) and replaced
+    /// by an empty one.
+    pub(crate) fn open(
+        path: &Path,
+        durability: Durability,
+        on_damage: OnDamage,
+    ) -> ServiceResult<(Self, Option<MovedAside>)> {
+        let moved = sqlite::ensure_intact(path, on_damage)?;
+        sqlite::create(path, |conn| -> ServiceResult<()> {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            migrate(conn, path)
+        })?;
+        let store = Self::open_connection(path, durability).map_err(|error| match error {
+            // "Not a database" and "malformed" are damage.
+            ServiceError::Storage(source) if sqlite::damage_in(path, &source).is_some() => {
+                sqlite::Error::sqlite(path, source).into()
+            }
+            other => other,
+        })?;
+        Ok((store, moved))
+    }
+
+    fn open_connection(path: &Path, durability: Durability) -> ServiceResult<Self> {
         let mut conn = Connection::open(path)?;
         // One durable-local process owns the file: exclusive locking skips the per-transaction
         // file locks and makes a second server on the same file fail fast instead of racing.
@@ -215,6 +243,12 @@ impl Store {
             conn,
             keys: HashMap::new(),
         })
+    }
+
+    /// Copies the write-ahead log into the database file and empties it (`PRAGMA
+    /// wal_checkpoint(TRUNCATE)`): after it, the database file alone holds every commit.
+    pub(crate) fn checkpoint_wal(&self) -> ServiceResult<()> {
+        Ok(sqlite::checkpoint(&self.conn)?)
     }
 
     /// Serializes one change of `exec` for [`Store::write_batch`]; remembers the header it
@@ -372,6 +406,15 @@ impl Store {
     }
 }
 
+impl Drop for Store {
+    /// A clean stop: the log goes into the database file before the connection closes.
+    fn drop(&mut self) {
+        if let Err(error) = self.checkpoint_wal() {
+            tracing::warn!(%error, "the write-ahead log could not be checkpointed on close");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,7 +517,9 @@ CREATE TABLE IF NOT EXISTS execution_events (
             }
         }
 
-        let store = Store::open(&path, Durability::ProcessCrash).unwrap();
+        let store = Store::open(&path, Durability::ProcessCrash, OnDamage::Refuse)
+            .unwrap()
+            .0;
 
         assert_eq!(user_version(&store), 2);
         let execs = store.load_all().unwrap();
@@ -511,10 +556,14 @@ CREATE TABLE IF NOT EXISTS execution_events (
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new.db");
 
-        let created = Store::open(&path, Durability::ProcessCrash).unwrap();
+        let created = Store::open(&path, Durability::ProcessCrash, OnDamage::Refuse)
+            .unwrap()
+            .0;
         assert_eq!(user_version(&created), SCHEMA_VERSION as i64);
         drop(created);
-        let reopened = Store::open(&path, Durability::ProcessCrash).unwrap();
+        let reopened = Store::open(&path, Durability::ProcessCrash, OnDamage::Refuse)
+            .unwrap()
+            .0;
 
         assert_eq!(user_version(&reopened), SCHEMA_VERSION as i64);
         assert!(reopened.load_all().unwrap().is_empty());
@@ -546,7 +595,9 @@ CREATE TABLE IF NOT EXISTS execution_events (
             .unwrap();
         }
 
-        let mut store = Store::open(&path, Durability::ProcessCrash).unwrap();
+        let mut store = Store::open(&path, Durability::ProcessCrash, OnDamage::Refuse)
+            .unwrap()
+            .0;
 
         assert_eq!(user_version(&store), 2);
         let mut execs = store.load_all().unwrap();
@@ -578,7 +629,7 @@ CREATE TABLE IF NOT EXISTS execution_events (
             conn.pragma_update(None, "user_version", 7).unwrap();
         }
 
-        let refused = Store::open(&path, Durability::ProcessCrash).unwrap_err();
+        let refused = Store::open(&path, Durability::ProcessCrash, OnDamage::Refuse).unwrap_err();
 
         assert_eq!(
             refused.to_string(),
@@ -610,7 +661,9 @@ CREATE TABLE IF NOT EXISTS execution_events (
             .unwrap();
         }
 
-        let store = Store::open(&path, Durability::ProcessCrash).unwrap();
+        let store = Store::open(&path, Durability::ProcessCrash, OnDamage::Refuse)
+            .unwrap()
+            .0;
 
         assert_eq!(user_version(&store), 2);
         let execs = store.load_all().unwrap();

@@ -17,6 +17,8 @@ pub use service::{EmbeddedService, ServiceConfig};
 #[cfg(test)]
 mod api_tests;
 #[cfg(test)]
+mod damage_tests;
+#[cfg(test)]
 mod http_tests;
 #[cfg(test)]
 mod service_tests;

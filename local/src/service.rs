@@ -18,6 +18,7 @@ use crate::embedded::queues::DEFAULT_VISIBILITY_TIMEOUT_MS;
 use crate::embedded::stream_processor::StreamProcessor;
 use crate::embedded::topology::{ORDER_COMPLETED, USER_CREATED};
 use crate::embedded::{Database, EmbeddedError, Queues, SqliteAccountStore, Topology};
+use local_guard::sqlite::OnDamage;
 use loyalty_service::handlers::{CreditEventHandler, CreditEventKind};
 use loyalty_service::http::{ApiState, JwtSecret, api_routes, with_gateway_fallback};
 use loyalty_service::ports::{Clock, SystemClock};
@@ -40,6 +41,9 @@ pub struct ServiceConfig {
     /// Whether the tier workflow runs: without it the TierUpgradeTrigger and NotificationAcknowledger rules are
     /// not installed (nothing would consume their queues).
     pub tier_workflow: bool,
+    /// What to do when the database file is damaged (see `local_guard::sqlite`): `false` (the default) refuses to
+    /// open it; `true` (`serve --accept-data-loss`) moves it aside, never deleted, and starts with an empty store.
+    pub accept_data_loss: bool,
 }
 
 impl ServiceConfig {
@@ -51,6 +55,7 @@ impl ServiceConfig {
             jwt_secret,
             visibility_timeout_ms: DEFAULT_VISIBILITY_TIMEOUT_MS,
             tier_workflow: true,
+            accept_data_loss: false,
         }
     }
 }
@@ -70,15 +75,24 @@ pub struct EmbeddedService {
     outbox_signal: Arc<Notify>,
 }
 
-/// Opens the database of a data directory.
-pub fn open_database(data_dir: &Path) -> Result<Arc<Database>, EmbeddedError> {
-    Ok(Arc::new(Database::open(&data_dir.join(DATABASE_FILE))?))
+/// Opens the database of a data directory after checking it; a damaged one is refused or, with
+/// [`OnDamage::MoveAside`], moved aside.
+pub fn open_database(data_dir: &Path, on_damage: OnDamage) -> Result<Arc<Database>, EmbeddedError> {
+    Ok(Arc::new(Database::open_checked(
+        &data_dir.join(DATABASE_FILE),
+        on_damage,
+    )?))
 }
 
 impl EmbeddedService {
     /// Opens (or creates) the service's data; messages left in flight by a previous process become visible again.
+    /// A damaged database is refused ([`EmbeddedError::Database`]) unless `config.accept_data_loss` moves it aside
+    /// (see [`Database::moved_aside`]).
     pub fn open(config: ServiceConfig) -> Result<Self, EmbeddedError> {
-        let db = open_database(&config.data_dir)?;
+        let db = open_database(
+            &config.data_dir,
+            OnDamage::accepting_data_loss(config.accept_data_loss),
+        )?;
         let topology = if config.tier_workflow {
             Topology::for_env(&config.env)
         } else {
@@ -112,6 +126,11 @@ impl EmbeddedService {
             store,
             outbox_signal,
         })
+    }
+
+    /// A clean stop, once the workers have drained: the write-ahead log goes into the database file and is emptied.
+    pub fn checkpoint(&self) -> Result<(), EmbeddedError> {
+        self.db.checkpoint()
     }
 
     /// The configuration.

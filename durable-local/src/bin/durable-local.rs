@@ -50,7 +50,30 @@ enum Command {
         /// Connection limits of the HTTP listener.
         #[command(flatten)]
         limits: LimitArgs,
+        /// Start even if the database is damaged: move it aside (to <db>.damaged-<UTC time>, with its -wal and
+        /// -shm; never deleted) and start with an empty store. Without damage it changes nothing.
+        #[arg(long)]
+        accept_data_loss: bool,
     },
+}
+
+/// Resolves on Ctrl-C (SIGINT). The handler is installed by this call, not on the first poll: a
+/// Ctrl-C right after the address is announced still stops the server cleanly.
+fn interrupted() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle Ctrl-C")?;
+        Ok(async move {
+            interrupt.recv().await;
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 #[tokio::main]
@@ -67,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
         demo,
         side_effects,
         limits,
+        accept_data_loss,
     } = Cli::parse().command;
     if !listen.ip().is_loopback() {
         anyhow::bail!(
@@ -80,14 +104,19 @@ async fn main() -> anyhow::Result<()> {
     };
     let options = DurableLocalOptions {
         time,
+        accept_data_loss,
         ..DurableLocalOptions::default()
     };
     let local = DurableLocal::open(&db, options)
         .with_context(|| format!("cannot open {}", db.display()))?;
+    if let Some(moved) = local.moved_aside() {
+        eprintln!("{moved}");
+    }
     let server = local
         .serve_http_with(listen, limits.limits())
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
+    let stop = interrupted()?;
     if demo {
         durable_local::demo::register(&local, durable_local::demo::SideEffects::new(side_effects))?;
     }
@@ -96,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
         server.endpoint_url(),
         db.display()
     );
-    tokio::signal::ctrl_c().await?;
+    stop.await;
     // Requests in flight get a moment to be answered. Nothing more is at stake: every change
     // is committed before it is acknowledged, and running executions resume on the next start.
     server.shutdown();
@@ -108,5 +137,9 @@ async fn main() -> anyhow::Result<()> {
             "requests still in flight after {DRAIN_TIMEOUT:?}: stopping without answering them"
         );
     }
+    // A clean stop leaves the data in the database file and an empty write-ahead log.
+    local
+        .shutdown()
+        .with_context(|| format!("cannot checkpoint {}", db.display()))?;
     Ok(())
 }

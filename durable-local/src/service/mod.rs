@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
+use local_guard::sqlite::{MovedAside, OnDamage};
+
 use crate::error::{ServiceError, ServiceResult};
 use crate::model::{Execution, ExecutionHeader, StoredOp};
 use crate::store::{Durability, PendingWrite, Store};
@@ -82,6 +84,17 @@ pub(crate) struct InvokeRequest {
     pub(crate) input: String,
 }
 
+/// How [`Service::open_with`] opens the store.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenOptions {
+    /// How hard each commit is synced.
+    pub durability: Durability,
+    /// How waits, retry delays and callback timeouts pass.
+    pub time: TimeControl,
+    /// What to do with a damaged database: refuse it (the default) or move it aside.
+    pub on_damage: OnDamage,
+}
+
 /// The answer to a checkpoint.
 #[derive(Debug)]
 pub struct CheckpointResult {
@@ -115,6 +128,8 @@ pub struct Service {
     committed: Notify,
     time: TimeControl,
     token_epoch: String,
+    /// The damaged database moved aside when this one was opened.
+    moved_aside: Option<MovedAside>,
 }
 
 impl std::fmt::Debug for Service {
@@ -148,9 +163,22 @@ pub(crate) fn function_arn(function_name: &str) -> String {
 }
 
 impl Service {
-    /// Opens the store at `path` and loads every execution.
+    /// Opens the store at `path` and loads every execution; a damaged database is refused.
     pub fn open(path: &Path, durability: Durability, time: TimeControl) -> ServiceResult<Self> {
-        let store = Store::open(path, durability)?;
+        Self::open_with(
+            path,
+            OpenOptions {
+                durability,
+                time,
+                on_damage: OnDamage::Refuse,
+            },
+        )
+    }
+
+    /// Opens the store at `path` with `options` (durability, time, what to do with a damaged
+    /// database) and loads every execution.
+    pub fn open_with(path: &Path, options: OpenOptions) -> ServiceResult<Self> {
+        let (store, moved_aside) = Store::open(path, options.durability, options.on_damage)?;
         let mut inner = Inner {
             pending: Vec::new(),
             next_seq: 0,
@@ -171,9 +199,24 @@ impl Service {
             durable_seq: AtomicU64::new(0),
             failed: Mutex::new(Vec::new()),
             committed: Notify::new(),
-            time,
+            time: options.time,
             token_epoch: uuid::Uuid::new_v4().simple().to_string(),
+            moved_aside,
         })
+    }
+
+    /// The damaged database moved aside when this one was opened (with
+    /// [`OnDamage::MoveAside`]), if any.
+    pub fn moved_aside(&self) -> Option<&MovedAside> {
+        self.moved_aside.as_ref()
+    }
+
+    /// A clean stop: commits every queued change, then copies the write-ahead log into the
+    /// database file and empties it. Changes after it start a new log, checkpointed again when
+    /// the service is dropped.
+    pub fn checkpoint_wal(&self) -> ServiceResult<()> {
+        self.flush()?;
+        self.reader().checkpoint_wal()
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {

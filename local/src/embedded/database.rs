@@ -4,11 +4,17 @@
 //! a process crash (`kill -9`), losing at most the last ones on a power cut. SQLite has one writer at a time anyway,
 //! so a single writer connection behind a mutex is the fastest arrangement; reads come from a small pool and never
 //! wait for it.
+//!
+//! A server opens the file with [`Database::open_checked`]: a damaged database (see `local_guard::sqlite`) is refused,
+//! or moved aside on request, instead of starting empty. A fresh file is built under another name and renamed into
+//! place with its schema, so an existing file always has one. A clean stop ([`Database::checkpoint`], and dropping
+//! a database opened with [`Database::open_checked`]) copies the write-ahead log into the main file and empties it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use local_guard::sqlite::{self, MovedAside, OnDamage};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
@@ -109,12 +115,26 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![M::up(SCHEMA_V1)])
 }
 
+/// Brings the schema of `connection` to the latest version.
+fn migrate(connection: &mut Connection, path: &Path) -> Result<(), EmbeddedError> {
+    migrations()
+        .to_latest(connection)
+        .map_err(|error| EmbeddedError::Schema {
+            path: path.display().to_string(),
+            reason: error.to_string(),
+        })
+}
+
 /// The database file and its connections.
 #[derive(Debug)]
 pub struct Database {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    moved_aside: Option<MovedAside>,
+    /// Opened by the server that owns the file ([`Database::open_checked`]): dropping it checkpoints the log. A
+    /// command reading beside a running server does not (a checkpoint would hold up the server's writes).
+    owner: bool,
 }
 
 fn configure(connection: &Connection) -> Result<(), rusqlite::Error> {
@@ -125,29 +145,71 @@ fn configure(connection: &Connection) -> Result<(), rusqlite::Error> {
 }
 
 impl Database {
-    /// Opens (creating if needed) the database at `path`, in WAL mode, with the schema.
+    /// Opens (creating if needed) the database at `path`, in WAL mode, with the schema, without the start-up check:
+    /// for the commands that read a data directory a server may be writing (`dlq`, `events`) and for tests.
     pub fn open(path: &Path) -> Result<Self, EmbeddedError> {
+        Self::open_with(path, None)
+    }
+
+    /// Like [`Database::open`], after checking the file (`local_guard::sqlite::check`): a damaged database is
+    /// refused ([`EmbeddedError::Database`], naming the file and how to recover), or with [`OnDamage::MoveAside`]
+    /// moved aside ([`Database::moved_aside`]) and replaced by an empty one.
+    pub fn open_checked(path: &Path, on_damage: OnDamage) -> Result<Self, EmbeddedError> {
+        Self::open_with(path, Some(on_damage))
+    }
+
+    fn open_with(path: &Path, check: Option<OnDamage>) -> Result<Self, EmbeddedError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| EmbeddedError::Io {
                 context: format!("creating {}", parent.display()),
                 source,
             })?;
         }
-        let writer = Connection::open(path)?;
-        writer.pragma_update(None, "journal_mode", "WAL")?;
-        configure(&writer)?;
-        let mut writer = writer;
-        migrations()
-            .to_latest(&mut writer)
-            .map_err(|error| EmbeddedError::Schema {
-                path: path.display().to_string(),
-                reason: error.to_string(),
-            })?;
+        let moved_aside = match check {
+            Some(on_damage) => sqlite::ensure_intact(path, on_damage)?,
+            None => None,
+        };
+        sqlite::create(path, |connection| -> Result<(), EmbeddedError> {
+            connection.pragma_update(None, "journal_mode", "WAL")?;
+            migrate(connection, path)
+        })?;
+        let writer = Self::open_writer(path).map_err(|error| match error {
+            // "Not a database" and "malformed" are damage.
+            EmbeddedError::Sqlite(source) if sqlite::damage_in(path, &source).is_some() => {
+                sqlite::Error::sqlite(path, source).into()
+            }
+            other => other,
+        })?;
         Ok(Self {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            moved_aside,
+            owner: check.is_some(),
         })
+    }
+
+    fn open_writer(path: &Path) -> Result<Connection, EmbeddedError> {
+        let mut writer = Connection::open(path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        configure(&writer)?;
+        migrate(&mut writer, path)?;
+        Ok(writer)
+    }
+
+    /// The damaged database moved aside when this one was opened, if any.
+    pub fn moved_aside(&self) -> Option<&MovedAside> {
+        self.moved_aside.as_ref()
+    }
+
+    /// A clean stop: copies the write-ahead log into the database file and empties it (`PRAGMA
+    /// wal_checkpoint(TRUNCATE)`), so the file alone holds every commit. Later writes start a new log.
+    pub fn checkpoint(&self) -> Result<(), EmbeddedError> {
+        let connection = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(sqlite::checkpoint(&connection)?)
     }
 
     /// Where the file is.
@@ -196,6 +258,28 @@ impl Database {
             .unwrap_or_else(|p| p.into_inner())
             .push(connection);
         result
+    }
+}
+
+impl Drop for Database {
+    /// The owner's clean stop: closes the readers first (a read-only connection cannot checkpoint, and while one is
+    /// open the writer's close cannot either), checkpoints the log, and the writer closes last (removing the empty
+    /// log).
+    fn drop(&mut self) {
+        if !self.owner {
+            return;
+        }
+        self.readers
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+        let writer = self
+            .writer
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Err(error) = sqlite::checkpoint(writer) {
+            tracing::warn!(path = %self.path.display(), %error, "the write-ahead log could not be checkpointed on close");
+        }
     }
 }
 

@@ -24,6 +24,9 @@ pub enum EmbeddedError {
         /// What the migration reported.
         reason: String,
     },
+    /// The database file is damaged, or could not be checked, created or moved aside.
+    #[error(transparent)]
+    Database(#[from] local_guard::sqlite::Error),
     /// Stored data that cannot be read back.
     #[error("corrupt data: {0}")]
     Corrupt(String),

@@ -62,6 +62,10 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub data_dir: DataDirArg,
+    /// Start even if a database in the data directory is damaged: move it aside (to `<file>.damaged-<UTC time>`,
+    /// with its -wal and -shm; never deleted) and start with an empty store. Without damage it changes nothing.
+    #[arg(long)]
+    pub accept_data_loss: bool,
     /// The JWT secret (default: a random secret generated once and kept in the data directory).
     #[arg(long, env = "JWT_SECRET", value_name = "S", hide_env_values = true)]
     pub jwt_secret: Option<String>,

@@ -19,7 +19,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::cli::ServeArgs;
-use crate::serve_common::{Ingress, open_durable_local, serve_until_stopped, tier_endpoints};
+use crate::serve_common::{
+    Ingress, checkpoint_durable_local, open_durable_local, serve_until_stopped, tier_endpoints,
+};
 
 fn print_components(
     service: &EmbeddedService,
@@ -97,8 +99,17 @@ pub async fn serve_embedded(args: ServeArgs) -> anyhow::Result<()> {
         JwtSecret::new(&secret).with_max_lifetime(Duration::from_secs(args.max_token_lifetime));
     let mut config = ServiceConfig::new(&data_dir, &args.env, jwt_secret);
     config.tier_workflow = endpoints.is_some();
+    config.accept_data_loss = args.accept_data_loss;
     let service = EmbeddedService::open(config)
         .with_context(|| format!("cannot open the data in {}", data_dir.display()))?;
+    if let Some(moved) = service.db.moved_aside() {
+        eprintln!("{moved}");
+    }
+    // Both stores are checked before anything is announced.
+    let local = match &endpoints {
+        Some(_) => Some(open_durable_local(&args)?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -115,11 +126,18 @@ pub async fn serve_embedded(args: ServeArgs) -> anyhow::Result<()> {
 
     let (stop, tasks) = (CancellationToken::new(), TaskTracker::new());
     service.start_workers(&tasks, &stop);
-    if let Some(endpoints) = &endpoints {
-        let local = open_durable_local(&data_dir, tier.tier_time_scale)?;
+    if let (Some(endpoints), Some(local)) = (&endpoints, &local) {
         service
-            .start_tier_workflow(&local, endpoints, &tasks, &stop)
+            .start_tier_workflow(local, endpoints, &tasks, &stop)
             .context("cannot register the tier workflow on durable-local")?;
     }
-    serve_until_stopped(listener, service.router(), &ingress, stop, tasks).await
+    serve_until_stopped(listener, service.router(), &ingress, stop, tasks, || {
+        // A clean stop: each database file alone holds its data, its write-ahead log is empty.
+        let embedded = service
+            .checkpoint()
+            .with_context(|| format!("cannot checkpoint {}", service.db.path().display()));
+        let durable = checkpoint_durable_local(local.as_ref());
+        embedded.and(durable)
+    })
+    .await
 }

@@ -16,7 +16,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::cli::ServeArgs;
-use crate::serve_common::{Ingress, open_durable_local, serve_until_stopped, tier_endpoints};
+use crate::serve_common::{
+    Ingress, checkpoint_durable_local, open_durable_local, serve_until_stopped, tier_endpoints,
+};
 
 fn print_components(
     backend: &AwsBackend,
@@ -75,6 +77,11 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
     let _lock = DataDirLock::acquire(&data_dir)?;
     let (secret, origin) = resolve_secret(args.jwt_secret.as_deref(), &data_dir)
         .context("cannot read or create the JWT secret")?;
+    // durable-local's database is the only one in the data directory on this backend: checked first.
+    let local = match &endpoints {
+        Some(_) => Some(open_durable_local(&args)?),
+        None => None,
+    };
     let endpoint =
         std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "the default AWS endpoints".into());
     let table_name = args
@@ -116,11 +123,13 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
 
     let (stop, tasks) = (CancellationToken::new(), TaskTracker::new());
     backend.start_workers(&tasks, &stop)?;
-    if let Some(endpoints) = &endpoints {
-        let local = open_durable_local(&data_dir, tier.tier_time_scale)?;
+    if let (Some(endpoints), Some(local)) = (&endpoints, &local) {
         backend
-            .start_tier_workflow(&local, endpoints, &tasks, &stop)
+            .start_tier_workflow(local, endpoints, &tasks, &stop)
             .context("cannot register the tier workflow on durable-local")?;
     }
-    serve_until_stopped(listener, backend.router(), &ingress, stop, tasks).await
+    serve_until_stopped(listener, backend.router(), &ingress, stop, tasks, || {
+        checkpoint_durable_local(local.as_ref())
+    })
+    .await
 }

@@ -41,25 +41,29 @@ pub(crate) async fn shutdown_signal() {
     }
 }
 
-/// durable-local on `<data-dir>/durable.db`, its waits and timeouts scaled by `time_scale` (1.0: real time).
-pub(crate) fn open_durable_local(
-    data_dir: &std::path::Path,
-    time_scale: f64,
-) -> anyhow::Result<DurableLocal> {
+/// durable-local on `<data-dir>/durable.sqlite3`, its waits and timeouts scaled by `--tier-time-scale` (1.0: real
+/// time); a damaged database is refused, or moved aside with `--accept-data-loss` (printed on stderr).
+pub(crate) fn open_durable_local(args: &ServeArgs) -> anyhow::Result<DurableLocal> {
+    let time_scale = args.tier_workflow.tier_time_scale;
     let time = if time_scale == 1.0 {
         TimeControl::Real
     } else {
         TimeControl::Scaled(time_scale)
     };
-    let durable_path = data_dir.join(DURABLE_DATABASE_FILE);
-    DurableLocal::open(
+    let durable_path = args.data_dir.data_dir.join(DURABLE_DATABASE_FILE);
+    let local = DurableLocal::open(
         &durable_path,
         DurableLocalOptions {
             time,
+            accept_data_loss: args.accept_data_loss,
             ..DurableLocalOptions::default()
         },
     )
-    .with_context(|| format!("cannot open {}", durable_path.display()))
+    .with_context(|| format!("cannot open {}", durable_path.display()))?;
+    if let Some(moved) = local.moved_aside() {
+        eprintln!("{moved}");
+    }
+    Ok(local)
 }
 
 /// How the listener lets clients in: its connection limits and the key pair PutEvents calls must be signed with.
@@ -114,14 +118,25 @@ impl Ingress {
 /// PutEvents request (whose entries may total 256 KiB); a larger body is answered 413 unread.
 pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-/// Serves `router` on `listener` within `limits` until Ctrl-C or SIGTERM, then cancels `stop` and waits for the
-/// workers `tasks` tracks to finish their work in progress.
+/// The clean stop of durable-local, if it runs: its write-ahead log goes into its database file.
+pub(crate) fn checkpoint_durable_local(local: Option<&DurableLocal>) -> anyhow::Result<()> {
+    match local {
+        Some(local) => local
+            .shutdown()
+            .context("cannot checkpoint durable-local's database"),
+        None => Ok(()),
+    }
+}
+
+/// Serves `router` on `listener` within the `ingress` limits until Ctrl-C or SIGTERM, then cancels `stop`, waits for
+/// the workers `tasks` tracks to finish their work in progress and runs `checkpoint` (the stores' clean stop).
 pub(crate) async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     ingress: &Ingress,
     stop: CancellationToken,
     tasks: TaskTracker,
+    checkpoint: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let router = match &ingress.put_events_key {
         Some(credentials) => require_signatures(router, credentials.clone()),
@@ -144,12 +159,14 @@ pub(crate) async fn serve_until_stopped(
     stop.cancel();
     tasks.close();
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, tasks.wait()).await;
+    let checkpointed = checkpoint();
     served.context("the HTTP server failed")?;
     if drained.is_err() {
         anyhow::bail!(
             "workers did not stop within {DRAIN_TIMEOUT:?}; pending work stays queued for the next start"
         );
     }
+    checkpointed?;
     println!("stopped cleanly");
     Ok(())
 }
