@@ -171,4 +171,36 @@ async fn a_function_without_its_table_setting_fails_its_cold_start_naming_it() {
         stderr.contains("cold start failed: environment variable TABLE_NAME is not set"),
         "{stderr}"
     );
+    // The cause also reached the Runtime API, as AWS reports it.
+    let Answer::Error(reported) = runtime.answer("init", Duration::from_secs(1)).await else {
+        panic!("no init error reported")
+    };
+    assert_eq!(reported["errorType"], "Runtime.InitError");
+    assert_eq!(
+        reported["errorMessage"],
+        "cold start failed: environment variable TABLE_NAME is not set"
+    );
+}
+
+#[tokio::test]
+async fn an_api_function_whose_secret_cannot_be_read_reports_its_init_error_with_the_cause() {
+    // SSM has no such parameter: the API functions read it before the runtime starts.
+    let moto = Moto::start().await;
+    moto.create_table(TABLE).await;
+    let runtime = RuntimeApi::start().await;
+    let output = function_command(env!("CARGO_BIN_EXE_get-loyalty-account"), &moto, &runtime)
+        .env("TABLE_NAME", TABLE)
+        .env("JWT_SECRET_PARAM_NAME", "/dev/shared/no-such-secret")
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+
+    let Answer::Error(reported) = runtime.answer("init", Duration::from_secs(1)).await else {
+        panic!("no init error reported")
+    };
+    assert!(!output.status.success());
+    assert_eq!(reported["errorType"], "Runtime.InitError");
+    let message = reported["errorMessage"].as_str().unwrap();
+    assert!(message.starts_with("cold start failed: "), "{message}");
+    assert!(message.contains("/dev/shared/no-such-secret"), "{message}");
 }
