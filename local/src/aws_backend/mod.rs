@@ -5,6 +5,7 @@
 pub mod provision;
 pub mod put_events_forwarder;
 pub mod sqs_poller;
+pub mod ssm_contract;
 pub mod stream_poller;
 pub mod tier_workflow;
 

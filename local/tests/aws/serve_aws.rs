@@ -40,16 +40,14 @@ impl Serve {
     }
 
     fn start_with(moto: &Moto, data_dir: &Path, secret: &str, extra: &[&str]) -> Self {
+        let mut args = vec!["--jwt-secret", secret];
+        args.extend_from_slice(extra);
+        Self::start_args(moto, data_dir, &args)
+    }
+
+    fn start_args(moto: &Moto, data_dir: &Path, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-local"))
-            .args([
-                "serve",
-                "--backend",
-                "aws",
-                "--listen",
-                "127.0.0.1:0",
-                "--jwt-secret",
-                secret,
-            ])
+            .args(["serve", "--backend", "aws", "--listen", "127.0.0.1:0"])
             .args(extra)
             .arg("--data-dir")
             .arg(data_dir)
@@ -59,6 +57,7 @@ impl Serve {
             .env("AWS_REGION", "us-east-1")
             .env_remove("ENV")
             .env_remove("TABLE_NAME")
+            .env_remove("JWT_SECRET")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -147,6 +146,30 @@ async fn serve_on_moto_credits_published_events_once_and_publishes_each_balance_
         .await;
     let data = tempfile::tempdir().unwrap();
     let serve = Serve::start(&moto, data.path());
+    // dev is integrated: the given secret goes to the shared parameter, and the bus is the shared one's business.
+    let ssm = aws_sdk_ssm::Client::new(&moto.config);
+    let value = |name: &'static str| {
+        let ssm = ssm.clone();
+        async move {
+            ssm.get_parameter()
+                .name(name)
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.parameter)
+                .and_then(|p| p.value)
+        }
+    };
+    assert_eq!(
+        value("/dev/LoyaltyService/api-endpoint").await,
+        Some(format!("http://{}", serve.address))
+    );
+    assert_eq!(
+        value("/dev/shared/secret-access-key").await.as_deref(),
+        Some(SECRET)
+    );
+    assert_eq!(value("/dev/LoyaltyService/event-bus-name").await, None);
+    assert_eq!(value("/dev/LoyaltyService/secret-access-key").await, None);
 
     let now = SystemClock.now_ms();
     let bus = EventBridgeClient::new(&format!("http://{}", serve.address), BUS).unwrap();
@@ -286,4 +309,211 @@ async fn serve_on_moto_with_the_tier_workflow_upgrades_the_dynamodb_tier_item_at
         1
     );
     serve.stop();
+}
+
+/// A client that knows only `ENV` and the AWS endpoint: everything else it reads from SSM, as the earlier service's
+/// integration suite did.
+struct SsmClient {
+    ssm: aws_sdk_ssm::Client,
+    dynamodb: aws_sdk_dynamodb::Client,
+    events: aws_sdk_eventbridge::Client,
+    env: &'static str,
+}
+
+impl SsmClient {
+    async fn parameter(&self, key: &str) -> String {
+        let name = format!("/{}/LoyaltyService/{key}", self.env);
+        self.ssm
+            .get_parameter()
+            .name(&name)
+            .with_decryption(false)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetParameter {name}: {e:?}"))
+            .parameter
+            .and_then(|p| p.value)
+            .unwrap_or_else(|| panic!("{name} has no value"))
+    }
+
+    async fn put(&self, bus: &str, events: &[loyalty_service::core::outgoing::OutgoingEvent]) {
+        let entries = events
+            .iter()
+            .map(|e| {
+                aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+                    .event_bus_name(bus)
+                    .source(&e.source)
+                    .detail_type(&e.detail_type)
+                    .detail(&e.detail)
+                    .build()
+            })
+            .collect();
+        let output = self
+            .events
+            .put_events()
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(output.failed_entry_count(), 0);
+    }
+
+    async fn points(&self, api: &str, token: &str) -> Value {
+        let response = reqwest::Client::new()
+            .get(format!("{api}/loyalty"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        body["data"]["currentPoints"].clone()
+    }
+
+    async fn wait_for_points(&self, api: &str, token: &str, expected: i64) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let points = self.points(api, token).await;
+            if points == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{points} points after 30 s, expected {expected}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn tier_item(
+        &self,
+        table: &str,
+        user: &str,
+    ) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        self.dynamodb
+            .get_item()
+            .table_name(table)
+            .key(
+                "PK",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("TIER#{user}")),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_knows_only_env_and_the_aws_endpoint_finds_everything_through_ssm() {
+    let moto = Moto::start().await;
+    let services = std::sync::Arc::new(crate::support::Services::default());
+    let (endpoints, _stand_ins) = crate::support::serve_stand_ins(services.clone()).await;
+    let data = tempfile::tempdir().unwrap();
+    // No secret given: the service creates one in SSM, where the client reads it.
+    let serve = Serve::start_args(
+        &moto,
+        data.path(),
+        &[
+            "--env",
+            "ci",
+            "--tier-time-scale",
+            "0.01",
+            "--product-service-endpoint",
+            &endpoints.product_service,
+            "--product-search-endpoint",
+            &endpoints.product_search,
+            "--order-service-endpoint",
+            &endpoints.order_service,
+        ],
+    );
+    let client = SsmClient {
+        ssm: aws_sdk_ssm::Client::new(&moto.config),
+        dynamodb: moto.dynamodb(),
+        events: aws_sdk_eventbridge::Client::new(&moto.config),
+        env: "ci",
+    };
+
+    let api = client.parameter("api-endpoint").await;
+    let bus = client.parameter("event-bus-name").await;
+    let table = client.parameter("table-name").await;
+    let secret = client.parameter("secret-access-key").await;
+    assert_eq!(api, format!("http://{}", serve.address));
+    assert!(!api.ends_with('/'));
+    assert_eq!(bus, "LoyaltyService-bus-ci");
+    assert_eq!(table, "LoyaltyService-Points-ci");
+    assert_eq!(secret.len(), 64, "a random secret: {secret}");
+
+    let now = SystemClock.now_ms();
+    let token = |user: &str| mint_hs256(user, secret.as_bytes(), now / 1000, 3600).unwrap();
+    let (u1, u2) = (token("u1"), token("u2"));
+    client
+        .put(&bus, &[producers::user_created("ci", "u1", now)])
+        .await;
+    client.wait_for_points(&api, &u1, 100).await;
+    client
+        .put(
+            &bus,
+            &[producers::order_completed("ci", "u1", "o-1", false, now)],
+        )
+        .await;
+    client.wait_for_points(&api, &u1, 150).await;
+    // The same order again, then through v2: credited once in all.
+    client
+        .put(
+            &bus,
+            &[
+                producers::order_completed("ci", "u1", "o-1", false, now),
+                producers::order_completed("ci", "u1", "o-1", true, now),
+            ],
+        )
+        .await;
+    // 250 points make no tier.
+    client
+        .put(
+            &bus,
+            &[
+                producers::user_created("ci", "u2", now),
+                producers::order_completed("ci", "u2", "p-1", true, now),
+                producers::order_completed("ci", "u2", "p-2", true, now),
+                producers::order_completed("ci", "u2", "p-3", false, now),
+            ],
+        )
+        .await;
+    client.wait_for_points(&api, &u2, 250).await;
+    assert_eq!(client.points(&api, &u1).await, 150);
+    // Seven more orders: 100 + 8 x 50 = 500, Silver.
+    let orders: Vec<_> = (2..=8)
+        .map(|i| producers::order_completed("ci", "u1", &format!("o-{i}"), i % 2 == 0, now))
+        .collect();
+    client.put(&bus, &orders).await;
+    client.wait_for_points(&api, &u1, 500).await;
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let item = loop {
+        if let Some(item) = client.tier_item(&table, "u1").await
+            && item.contains_key("NotifiedAt")
+        {
+            break item;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no acknowledged tier item after 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let number = |key: &str| item[key].as_n().unwrap().parse::<i64>().unwrap();
+    assert_eq!(item["Tier"].as_s().unwrap(), "Silver");
+    assert_eq!(number("TierVersion"), 1);
+    assert_eq!(number("PointsAtUpgrade"), 500);
+    assert!(client.tier_item(&table, "u2").await.is_none());
+    serve.stop();
+
+    // Restarted without a secret, the service reads the one in SSM (the client's token still works) and writes its
+    // new address.
+    let restarted = Serve::start_args(&moto, data.path(), &["--env", "ci"]);
+    let api_after = client.parameter("api-endpoint").await;
+    assert_eq!(api_after, format!("http://{}", restarted.address));
+    assert_eq!(client.parameter("secret-access-key").await, secret);
+    assert_eq!(client.points(&api_after, &u1).await, 500);
+    restarted.stop();
 }

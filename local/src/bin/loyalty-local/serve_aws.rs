@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use loyalty_lambdas::aws::load_sdk_config;
+use loyalty_lambdas::aws::{ParameterStore, load_sdk_config};
 use loyalty_local::aws_backend::stream_poller::CHECKPOINT_FILE;
-use loyalty_local::aws_backend::{AwsBackend, AwsBackendConfig};
+use loyalty_local::aws_backend::{AwsBackend, AwsBackendConfig, ssm_contract};
 use loyalty_local::data_dir_lock::DataDirLock;
-use loyalty_local::secret::resolve_secret;
 use loyalty_service::http::JwtSecret;
 use loyalty_service::tier_workflow::config::ENDPOINT_SETTINGS;
 use loyalty_service::tier_workflow::config::{ORCHESTRATOR_FUNCTION, ServiceEndpoints};
@@ -75,8 +74,6 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let _lock = DataDirLock::acquire(&data_dir)?;
-    let (secret, origin) = resolve_secret(args.jwt_secret.as_deref(), &data_dir)
-        .context("cannot read or create the JWT secret")?;
     // durable-local's database is the only one in the data directory on this backend: checked first.
     let local = match &endpoints {
         Some(_) => Some(open_durable_local(&args)?),
@@ -89,6 +86,12 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("LoyaltyService-Points-{}", args.env));
     let sdk = load_sdk_config().await;
+    // The secret is where the Lambda functions read it (SSM); clients find everything else there too.
+    let parameters = ParameterStore::new(aws_sdk_ssm::Client::new(&sdk));
+    let (secret, origin) =
+        ssm_contract::resolve_secret(&parameters, &args.env, args.jwt_secret.as_deref())
+            .await
+            .with_context(|| format!("cannot read or create the JWT secret at {endpoint}"))?;
     let config = AwsBackendConfig {
         env: args.env.clone(),
         table_name: table_name.clone(),
@@ -106,7 +109,19 @@ pub async fn serve_aws(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener
         .local_addr()
         .context("cannot read the bound address")?;
+    let written = ssm_contract::publish(
+        &parameters,
+        &args.env,
+        &ssm_contract::Published {
+            api_endpoint: format!("http://{address}"),
+            table_name: table_name.clone(),
+            bus_name: backend.topology().bus_name.clone(),
+        },
+    )
+    .await
+    .with_context(|| format!("cannot write the service's SSM parameters at {endpoint}"))?;
     ingress.announce(address);
+    println!("ssm: wrote {}", written.join(", "));
     print_components(
         &backend,
         &endpoint,
