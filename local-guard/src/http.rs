@@ -463,14 +463,14 @@ impl hyper::service::Service<Request<Incoming>> for GuardedService {
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let in_flight = InFlight::start(&self.connection, &self.shared);
-        let deadline = tokio::time::sleep(self.shared.limits.body_read_timeout);
         let (mut parts, body) = request.into_parts();
         parts.extensions.insert(ConnectInfo(self.peer));
         let request = Request::from_parts(
             parts,
             Body::new(TimedBody {
                 inner: body,
-                deadline: Box::pin(deadline),
+                deadline: tokio::time::Instant::now() + self.shared.limits.body_read_timeout,
+                timer: None,
                 ended: false,
             }),
         );
@@ -488,10 +488,12 @@ impl hyper::service::Service<Request<Incoming>> for GuardedService {
     }
 }
 
-/// A request body that fails once its deadline passes before its end.
+/// A request body that fails once its deadline passes before its end. The timer is armed only when the body is
+/// first waited for, so a request whose body is never read (or arrives with its head) costs no timer.
 struct TimedBody {
     inner: Incoming,
-    deadline: Pin<Box<Sleep>>,
+    deadline: tokio::time::Instant,
+    timer: Option<Pin<Box<Sleep>>>,
     ended: bool,
 }
 
@@ -517,13 +519,19 @@ impl http_body::Body for TimedBody {
                 Poll::Ready(None)
             }
             Poll::Ready(Some(frame)) => Poll::Ready(Some(frame.map_err(Into::into))),
-            Poll::Pending => match self.deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => {
-                    self.ended = true;
-                    Poll::Ready(Some(Err(Box::new(BodyReadTimeout))))
+            Poll::Pending => {
+                let deadline = self.deadline;
+                let timer = self
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        self.ended = true;
+                        Poll::Ready(Some(Err(Box::new(BodyReadTimeout))))
+                    }
+                    Poll::Pending => Poll::Pending,
                 }
-                Poll::Pending => Poll::Pending,
-            },
+            }
         }
     }
 
