@@ -33,8 +33,11 @@ cargo-test:
 run:
 	$(CARGO) run --release --bin loyalty-local
 
-## bench: every benchmark, in release mode; each prints its figures
-bench:
+## bench: every benchmark, in release mode; each prints its figures (the load and cold-start benchmarks run the
+## release binaries, built first; the cold-start one uses moto server from .venv)
+bench: python-tools
+	$(CARGO) build --release -p loyalty-local --bin loyalty-local
+	$(CARGO) build --release -p loyalty-lambdas --bins
 	$(CARGO) bench --workspace
 
 ## infra-check: every deployment flavour (SAM, CDK, Serverless, Terraform) validated offline and checked against

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -29,6 +29,10 @@ pub enum Answer {
 struct Inner {
     pending: Mutex<VecDeque<(String, Value)>>,
     answers: Mutex<HashMap<String, Answer>>,
+    /// When the first `GET /next` arrived (the function finished its cold start).
+    first_next: Mutex<Option<Instant>>,
+    /// When each answer arrived.
+    answered_at: Mutex<HashMap<String, Instant>>,
     queued: Notify,
     answered: Notify,
 }
@@ -48,6 +52,11 @@ impl Drop for RuntimeApi {
 }
 
 async fn next(State(inner): State<Arc<Inner>>) -> Response {
+    inner
+        .first_next
+        .lock()
+        .unwrap()
+        .get_or_insert_with(Instant::now);
     loop {
         let notified = inner.queued.notified();
         if let Some((id, event)) = inner.pending.lock().unwrap().pop_front() {
@@ -78,6 +87,11 @@ async fn next(State(inner): State<Arc<Inner>>) -> Response {
 }
 
 fn record(inner: &Inner, id: String, answer: Answer) -> Response {
+    inner
+        .answered_at
+        .lock()
+        .unwrap()
+        .insert(id.clone(), Instant::now());
     inner.answers.lock().unwrap().insert(id, answer);
     inner.answered.notify_waiters();
     StatusCode::ACCEPTED.into_response()
@@ -149,5 +163,15 @@ impl RuntimeApi {
                 panic!("no answer to invocation {id} within {limit:?}");
             }
         }
+    }
+
+    /// When the function first asked for an invocation (`GET /next`), if it has.
+    pub fn first_next(&self) -> Option<Instant> {
+        *self.inner.first_next.lock().unwrap()
+    }
+
+    /// When the answer of invocation `id` arrived, if it has.
+    pub fn answered_at(&self, id: &str) -> Option<Instant> {
+        self.inner.answered_at.lock().unwrap().get(id).copied()
     }
 }
