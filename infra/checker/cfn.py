@@ -73,9 +73,23 @@ class CloudFormationReader:
             if role_name in policy.get("Roles", []):
                 yield from _as_list(policy["PolicyDocument"].get("Statement", []))
 
+    def published(self):
+        """Function name -> {"versions": how many version resources, "aliases": alias name -> its version}."""
+        out = {}
+        for kind in ("AWS::Lambda::Version", "AWS::Lambda::Alias"):
+            for logical, p in self.of_type(kind):
+                name = _function_name(str(p.get("FunctionName", "")))
+                entry = out.setdefault(name, {"versions": 0, "aliases": {}})
+                if kind == "AWS::Lambda::Version":
+                    entry["versions"] += 1
+                else:
+                    entry["aliases"][p.get("Name", logical)] = p.get("FunctionVersion")
+        return out
+
     def functions(self):
         """Functions by name: runtime settings, environment, durable config, permissions of their role."""
         out = {}
+        published = self.published()
         for logical, p in self.of_type("AWS::Lambda::Function"):
             name = p.get("FunctionName", logical)
             role_logical = self._role_logical(p.get("Role"), name)
@@ -98,9 +112,12 @@ class CloudFormationReader:
                     "executionTimeout": int(durable.get("ExecutionTimeout")),
                     "retentionPeriodInDays": int(durable.get("RetentionPeriodInDays", 14)),
                 },
+                "published": published.pop(name, {"versions": 0, "aliases": {}}),
                 "permissions": sorted(pairs),
                 "managedPolicies": sorted(role.get("ManagedPolicyArns", [])),
             }
+        if published:
+            raise TemplateError(f"versions or aliases of {sorted(published)}, which are not functions of this template")
         return out
 
     def event_source_mappings(self):

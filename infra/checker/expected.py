@@ -13,6 +13,10 @@ NAMES_PATH = pathlib.Path(__file__).resolve().parent.parent / "names.json"
 # with the same values (cfn.py maps AWS::Region etc. to them), so ARNs compare as plain strings.
 PSEUDO = {"partition": "aws", "region": "us-east-1", "account": "123456789012"}
 
+# What the checker writes for the number of the version a deployment publishes (unknown before it is deployed): a
+# flavour's reference to its version resource resolves to it (intrinsics.py, terraform.py), `$LATEST` never does.
+VERSION = "<version>"
+
 
 class NamesError(Exception):
     """names.json is inconsistent (an unknown reference, a missing key)."""
@@ -49,6 +53,25 @@ class Renderer:
             return self.env(self.names["functions"][key]["name"])
         except KeyError as missing:
             raise NamesError(f"names.json: unknown function {missing}") from None
+
+    def alias(self, key):
+        """The alias of published function `key`."""
+        publish = self.names["functions"][key].get("publish") if key in self.names["functions"] else None
+        if not publish or not publish.get("alias"):
+            raise NamesError(f"names.json: {key} is not published with an alias (no 'publish')")
+        return publish["alias"]
+
+    def alias_arn(self, key):
+        """The ARN of function `key`'s alias."""
+        return self.arn("lambda", f"function:{self.function_name(key)}:{self.alias(key)}")
+
+    def version_arn(self, key):
+        """The ARN of the version of function `key` this deployment publishes (a placeholder may stand for it)."""
+        self.alias(key)
+        version = self.p.get("version", VERSION)
+        if callable(version):
+            return version(key)
+        return self.arn("lambda", f"function:{self.function_name(key)}:{version}")
 
     def queue_name(self, key):
         """The physical name of queue `key` (or of the stream's failure queue)."""
@@ -91,10 +114,18 @@ class Renderer:
             return self.arn("lambda", f"function:{self.function_name(ref)}")
         if kind == "function-qualified":
             return self.arn("lambda", f"function:{self.function_name(ref)}:*")
+        if kind == "function-alias":
+            return self.alias_arn(ref)
+        if kind == "function-version":
+            return self.version_arn(ref)
         raise NamesError(f"names.json: unknown resource token {token!r} (in {function_key})")
 
     def value(self, template):
-        """An environment-variable value: `{env}`, `{domain}`, `{table}`, `{bus}`, `{param:K}`, `{function-arn:K}`."""
+        """An environment-variable value: `{env}`, `{domain}`, `{table}`, `{bus}`, `{param:K}`, `{function-arn:K}`,
+        `{function-alias-arn:K}`, `{function-version-arn:K}` (a value that is only a reference may render to a
+        non-string, e.g. SAM's reference to a version)."""
+        if template.startswith("{") and template.endswith("}") and template.count("{") == 1:
+            return self._reference(template[1:-1], template)
         out, rest = [], template
         while "{" in rest:
             before, _, after = rest.partition("{")
@@ -120,6 +151,10 @@ class Renderer:
             return self.parameter_name(key)
         if kind == "function-arn":
             return self.arn("lambda", f"function:{self.function_name(key)}")
+        if kind == "function-alias-arn":
+            return self.alias_arn(key)
+        if kind == "function-version-arn":
+            return self.version_arn(key)
         raise NamesError(f"names.json: unknown reference {{{ref}}} in {template!r}")
 
     def permissions(self, key):
@@ -136,9 +171,37 @@ class Renderer:
         return pairs
 
 
+def published(fn):
+    """What a function publishes: how many versions (one per deployment) and its aliases -> their version."""
+    alias = (fn.get("publish") or {}).get("alias")
+    return {"versions": 1, "aliases": {alias: VERSION}} if alias else {"versions": 0, "aliases": {}}
+
+
+def check_publishing(names):
+    """names.json's own rule: a published or durable function is invoked only through its alias or a version."""
+    pinned = {k for k, f in names["functions"].items() if f.get("publish") or f.get("durable")}
+    for key, fn in names["functions"].items():
+        for var, value in fn["environment"].items():
+            if "$LATEST" in value or any(f"{{function-arn:{k}}}" in value for k in pinned):
+                raise NamesError(f"names.json: {key}.{var} names a durable or published function without its "
+                                 f"alias or version: {value!r}")
+        for grant in fn["permissions"]:
+            if "lambda:InvokeFunction" in grant.get("actions", []):
+                for token in grant["resources"]:
+                    kind, _, ref = token.partition(":")
+                    if ref in pinned and kind not in ("function-alias", "function-version"):
+                        raise NamesError(f"names.json: {key} may invoke {ref} through {token!r}, not only its "
+                                         f"alias or version")
+        for token in [t for g in fn["permissions"] for t in g.get("resources", [])]:
+            kind, _, ref = token.partition(":")
+            if kind in ("function-alias", "function-version") and not (names["functions"].get(ref) or {}).get("publish"):
+                raise NamesError(f"names.json: {key} uses {token!r} but {ref} is not published")
+
+
 def expected_facts(env, names=None):
     """The facts every flavour must produce for environment `env`."""
     names = names if names is not None else load_names()
+    check_publishing(names)
     r = Renderer(names, {**PSEUDO, "env": env})
     lam, qd = names["lambda"], names["queueDefaults"]
     functions, mappings, http = {}, [], set()
@@ -152,6 +215,7 @@ def expected_facts(env, names=None):
             "timeout": lam["timeout"],
             "environment": {k: r.value(v) for k, v in fn["environment"].items()},
             "durable": fn.get("durable"),
+            "published": published(fn),
             "permissions": sorted(r.permissions(key)),
             "managedPolicies": [f"arn:{r.p['partition']}:iam::aws:policy/{lam['managedPolicy']}"],
         }

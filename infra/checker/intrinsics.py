@@ -7,7 +7,7 @@ does not understand is an error naming it, never a silent guess.
 
 import json
 
-from .expected import PSEUDO
+from .expected import PSEUDO, VERSION
 
 
 class TemplateError(Exception):
@@ -87,7 +87,7 @@ class Resolver:
             return f"https://sqs.{PSEUDO['region']}.amazonaws.com/{PSEUDO['account']}/{self.physical_name(name)}"
         if kind == "AWS::Lambda::Version":
             fn = self.resolve(resource["Properties"]["FunctionName"])
-            return f"{self._function_arn(fn)}:1"
+            return f"{self._function_arn(fn)}:{VERSION}"
         if kind == "AWS::Lambda::Alias":
             fn = self.resolve(resource["Properties"]["FunctionName"])
             return f"{self._function_arn(fn)}:{self.resolve(resource['Properties']['Name'])}"
@@ -113,6 +113,9 @@ class Resolver:
             ("AWS::Events::EventBus", "Name"): lambda: name,
             ("AWS::Events::Rule", "Arn"): lambda: self.arn("events", f"rule/{name}"),
             ("AWS::IAM::Role", "Arn"): lambda: self.arn("iam", f"role/{name}", region=False),
+            ("AWS::Lambda::Version", "Version"): lambda: VERSION,
+            ("AWS::Lambda::Version", "FunctionArn"): lambda: self.ref(logical),
+            ("AWS::Lambda::Alias", "AliasArn"): lambda: self.ref(logical),
             ("AWS::ApiGateway::RestApi", "RootResourceId"): lambda: f"{logical}/root",
         }
         if (kind, attribute) in table:

@@ -12,7 +12,7 @@ import json
 import pathlib
 
 from . import hcl
-from .expected import PSEUDO
+from .expected import PSEUDO, VERSION
 
 # (block path, attribute, expected expression). A block path is (kind, *labels) steps from the file root.
 R = "resource"
@@ -68,22 +68,33 @@ WIRING = [
     (((R, "aws_iam_role_policy", "fn"),), "for_each", "module.names.functions"),
     (((R, "aws_iam_role_policy", "fn"),), "role", "aws_iam_role.fn[each.key].id"),
     (((R, "aws_iam_role_policy", "fn"),), "policy",
-     'jsonencode({ Version = "2012-10-17", Statement = each.value.statements })'),
-    (((R, "aws_lambda_function", "fn"),), "for_each", "module.names.functions"),
-    (((R, "aws_lambda_function", "fn"),), "function_name", "each.value.name"),
-    (((R, "aws_lambda_function", "fn"),), "role", "aws_iam_role.fn[each.key].arn"),
-    (((R, "aws_lambda_function", "fn"),), "runtime", "each.value.runtime"),
-    (((R, "aws_lambda_function", "fn"),), "architectures", "[each.value.architecture]"),
-    (((R, "aws_lambda_function", "fn"),), "handler", "each.value.handler"),
-    (((R, "aws_lambda_function", "fn"),), "memory_size", "each.value.memory_size"),
-    (((R, "aws_lambda_function", "fn"),), "timeout", "each.value.timeout"),
-    (((R, "aws_lambda_function", "fn"), ("environment",)), "variables", "each.value.environment"),
-    (((R, "aws_lambda_function", "fn"), ("dynamic", "durable_config")), "for_each",
-     "each.value.durable == null ? [] : [each.value.durable]"),
-    (((R, "aws_lambda_function", "fn"), ("dynamic", "durable_config"), ("content",)), "execution_timeout",
-     "durable_config.value.executionTimeout"),
-    (((R, "aws_lambda_function", "fn"), ("dynamic", "durable_config"), ("content",)), "retention_period",
-     "durable_config.value.retentionPeriodInDays"),
+     'jsonencode({ Version = "2012-10-17", Statement = [for s in each.value.statements : merge(s, '
+     '{ Resource = [for r in s.Resource : lookup(local.version_arns, r, r)] })] })'),
+    (((R, "aws_lambda_function", "fn"),), "for_each", "module.names.other_functions"),
+    (((R, "aws_lambda_function", "fn"),), "publish", "each.value.publish"),
+    (((R, "aws_lambda_function", "fn"), ("environment",)), "variables",
+     "{ for name, value in each.value.environment : name => lookup(local.version_arns, value, value) }"),
+    (((R, "aws_lambda_function", "pinned"),), "for_each", "module.names.pinned_functions"),
+    (((R, "aws_lambda_function", "pinned"),), "publish", "true"),
+    (((R, "aws_lambda_function", "pinned"), ("environment",)), "variables", "each.value.environment"),
+    *[(((R, "aws_lambda_function", block),) + steps, attribute, expected)
+      for block in ("fn", "pinned") for steps, attribute, expected in [
+          ((), "function_name", "each.value.name"),
+          ((), "role", "aws_iam_role.fn[each.key].arn"),
+          ((), "runtime", "each.value.runtime"),
+          ((), "architectures", "[each.value.architecture]"),
+          ((), "handler", "each.value.handler"),
+          ((), "memory_size", "each.value.memory_size"),
+          ((), "timeout", "each.value.timeout"),
+          ((("dynamic", "durable_config"),), "for_each", "each.value.durable == null ? [] : [each.value.durable]"),
+          ((("dynamic", "durable_config"), ("content",)), "execution_timeout", "durable_config.value.executionTimeout"),
+          ((("dynamic", "durable_config"), ("content",)), "retention_period",
+           "durable_config.value.retentionPeriodInDays"),
+      ]],
+    (((R, "aws_lambda_alias", "published"),), "for_each", "module.names.aliases"),
+    (((R, "aws_lambda_alias", "published"),), "name", "each.value"),
+    (((R, "aws_lambda_alias", "published"),), "function_name", "local.lambda[each.key].function_name"),
+    (((R, "aws_lambda_alias", "published"),), "function_version", "local.lambda[each.key].version"),
     (((R, "aws_lambda_event_source_mapping", "sqs"),), "for_each", "module.names.sqs_mappings"),
     (((R, "aws_lambda_event_source_mapping", "sqs"),), "function_name", "aws_lambda_function.fn[each.key].arn"),
     (((R, "aws_lambda_event_source_mapping", "sqs"),), "event_source_arn", "aws_sqs_queue.queue[each.value.queue].arn"),
@@ -118,6 +129,12 @@ WIRING = [
     (((R, "aws_api_gateway_integration_response", "options"),), "response_parameters",
      "module.names.cors_response_parameters"),
 ]
+
+# Locals of the root module (in any `locals` block): name -> expected expression.
+LOCALS = {
+    "lambda": "merge(aws_lambda_function.pinned, aws_lambda_function.fn)",
+    "version_arns": '{ for k, f in aws_lambda_function.pinned : "{function-version-arn:${k}}" => f.qualified_arn }',
+}
 
 # Attributes that may be absent (their default is what names.json wants) but, when present, must have this value.
 DEFAULTS = [
@@ -174,6 +191,14 @@ class TerraformReader:
                 problems.append(f"{where}: missing (expected {expected!r})")
             elif blocks[0].attributes[attribute] != normalise(expected):
                 problems.append(f"{where}: is {blocks[0].attributes[attribute]!r}, expected {normalise(expected)!r}")
+        locals_ = {}
+        for block in root.children("locals"):
+            locals_.update(block.attributes)
+        for name, expected in LOCALS.items():
+            if name not in locals_:
+                problems.append(f"locals.{name}: missing (expected {expected!r})")
+            elif locals_[name] != normalise(expected):
+                problems.append(f"locals.{name}: is {locals_[name]!r}, expected {normalise(expected)!r}")
         for steps, attribute, expected in DEFAULTS:
             for block in _find(root, steps):
                 value = block.attributes.get(attribute)
@@ -189,13 +214,28 @@ class TerraformReader:
     def facts(self):
         """Facts in the shape of checker.expected.expected_facts."""
         out = self.out
+        # The root module replaces each version marker with the qualified ARN of the version the `pinned` block
+        # published (checked in the wiring): in the policies of every function, in the environment of the others.
+        versions = {f"{{function-version-arn:{k}}}": f"{_arn('lambda', 'function:' + f['name'])}:{VERSION}"
+                    for k, f in out["pinned_functions"].items()}
         functions = {}
-        for f in out["functions"].values():
-            pairs = {(a, r) for s in f["statements"] for a in s["Action"] for r in s["Resource"]}
+        for key, f in out["functions"].items():
+            pairs = {(a, versions.get(r, r)) for s in f["statements"] for a in s["Action"] for r in s["Resource"]}
+            pinned = key in out["pinned_functions"]
+            if pinned and key in out["other_functions"]:
+                raise ValueError(f"names module: {key} is both a pinned and an other function")
+            if not pinned and key not in out["other_functions"]:
+                raise ValueError(f"names module: {key} is in no block of aws_lambda_function")
+            alias = out["aliases"].get(key)
             functions[f["name"]] = {
                 "runtime": f["runtime"], "architecture": f["architecture"], "handler": f["handler"],
-                "memorySize": f["memory_size"], "timeout": f["timeout"], "environment": f["environment"],
-                "durable": f["durable"], "permissions": sorted(pairs), "managedPolicies": [f["managed"]],
+                "memorySize": f["memory_size"], "timeout": f["timeout"],
+                "environment": f["environment"] if pinned else {k: versions.get(v, v) for k, v in f["environment"].items()},
+                "durable": f["durable"],
+                "published": {"versions": 1 if pinned or f["publish"] else 0,
+                              # An alias of an unpublished function could only point at $LATEST.
+                              "aliases": {alias: VERSION if pinned or f["publish"] else "$LATEST"} if alias else {}},
+                "permissions": sorted(pairs), "managedPolicies": [f["managed"]],
             }
         queue_arn = {k: _arn("sqs", q["name"]) for k, q in out["queues"].items()}
         table = out["table"]

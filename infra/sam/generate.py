@@ -19,11 +19,15 @@ from checker.expected import Renderer, load_names  # noqa: E402
 HERE = pathlib.Path(__file__).resolve().parent
 TEMPLATE = HERE / "template.yaml"
 CFN_PLACEHOLDERS = {"env": "${Env}", "partition": "${AWS::Partition}", "region": "${AWS::Region}",
-                    "account": "${AWS::AccountId}"}
+                    "account": "${AWS::AccountId}",
+                    # The version AutoPublishAlias publishes (SAM resolves `Function.Version` to its ARN).
+                    "version": lambda key: {"Ref": f"{pascal(key)}Function.Version"}}
 
 
 def sub(text):
-    """`text` as Fn::Sub when it holds a substitution."""
+    """`text` as Fn::Sub when it holds a substitution (a value that is already an intrinsic is kept)."""
+    if not isinstance(text, str):
+        return text
     return {"Fn::Sub": text} if "${" in text else text
 
 
@@ -144,6 +148,9 @@ def template(names):
             "Role": {"Fn::GetAtt": [f"{pascal(key)}Role", "Arn"]},
             "Environment": {"Variables": {k: sub(r.value(v)) for k, v in fn["environment"].items()}},
         }
+        if fn.get("publish"):
+            # A version per deployment that changes the function, and the alias on it.
+            props["AutoPublishAlias"] = fn["publish"]["alias"]
         if fn.get("durable"):
             props["DurableConfig"] = {"ExecutionTimeout": fn["durable"]["executionTimeout"],
                                       "RetentionPeriodInDays": fn["durable"]["retentionPeriodInDays"]}

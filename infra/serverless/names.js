@@ -1,16 +1,29 @@
 // Renders ../names.json into Serverless Framework v3 `functions` and `resources` (CloudFormation) for one stage.
 'use strict';
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 
 const names = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'names.json'), 'utf8'));
 const pascal = (key) => key.split('-').map((p) => p[0].toUpperCase() + p.slice(1)).join('');
 const camel = (key) => { const p = pascal(key); return p[0].toLowerCase() + p.slice(1); };
-const sub = (text) => (text.includes('${') ? { 'Fn::Sub': text } : text);
+const sub = (text) => (typeof text === 'string' && text.includes('${') ? { 'Fn::Sub': text } : text);
 const queueLogical = (key) => (key === 'stream-failure-queue' ? 'StreamFailureQueue' : `${pascal(key)}Queue`);
 const arn = (service, resource) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
 
-function renderer(env) {
+// Published functions (names.json `publish`): Serverless's own versions are off (versionFunctions: false), so each
+// gets one AWS::Lambda::Version whose logical id hashes its artifact and its configuration: a deployment that changes
+// either publishes a new version, and the alias moves to it.
+function versionLogical(key, env, artifactsDir) {
+  const fn = names.functions[key];
+  if (!fn || !fn.publish) throw new Error(`names.json: ${key} is not published with an alias (no 'publish')`);
+  const hash = crypto.createHash('sha256');
+  hash.update(fs.readFileSync(path.join(artifactsDir, fn.binary, 'bootstrap.zip')));
+  hash.update(JSON.stringify({ env, lambda: names.lambda, fn }));
+  return `${pascal(key)}Version${hash.digest('hex').slice(0, 16)}`;
+}
+
+function renderer(env, artifactsDir) {
   const r = {
     env: (t) => t.split('{env}').join(env),
     functionName(key) {
@@ -39,15 +52,25 @@ function renderer(env) {
       if (kind === 'param') return arn('ssm', `parameter${r.parameterName(ref)}`);
       if (kind === 'function') return arn('lambda', `function:${r.functionName(ref)}`);
       if (kind === 'function-qualified') return arn('lambda', `function:${r.functionName(ref)}:*`);
+      if (kind === 'function-alias') return r.aliasArn(ref);
+      if (kind === 'function-version') return { Ref: versionLogical(ref, env, artifactsDir) };
       throw new Error(`names.json: unknown resource token ${token} (in ${fnKey})`);
     },
+    aliasArn(key) {
+      const fn = names.functions[key];
+      if (!fn || !fn.publish) throw new Error(`names.json: ${key} is not published with an alias (no 'publish')`);
+      return arn('lambda', `function:${r.functionName(key)}:${fn.publish.alias}`);
+    },
     value(template) {
+      const whole = /^\{function-version-arn:([^}]*)\}$/.exec(template);
+      if (whole) return { Ref: versionLogical(whole[1], env, artifactsDir) };
       return template.replace(/\{([^}]*)\}/g, (_, ref) => {
         const [kind, key] = ref.split(':');
         const simple = { env, domain: names.domain, table: r.env(names.table.name), bus: r.env(names.bus) };
         if (ref in simple) return simple[ref];
         if (kind === 'param') return r.parameterName(key);
         if (kind === 'function-arn') return arn('lambda', `function:${r.functionName(key)}`);
+        if (kind === 'function-alias-arn') return r.aliasArn(key);
         throw new Error(`names.json: unknown reference {${ref}} in ${template}`);
       });
     },
@@ -89,10 +112,14 @@ async function stageOf(resolveVariable) {
   return stage;
 }
 
-module.exports.functions = async ({ resolveVariable }) => {
-  const r = renderer(await stageOf(resolveVariable));
+async function artifactsDirOf(resolveVariable) {
   const params = await resolveVariable('param:artifactsDir, null');
-  const artifactsDir = params || path.join(__dirname, '..', '..', 'target', 'lambda');
+  return params || path.join(__dirname, '..', '..', 'target', 'lambda');
+}
+
+module.exports.functions = async ({ resolveVariable }) => {
+  const artifactsDir = await artifactsDirOf(resolveVariable);
+  const r = renderer(await stageOf(resolveVariable), artifactsDir);
   const lam = names.lambda;
   const out = {};
   for (const [key, fn] of Object.entries(names.functions)) {
@@ -116,7 +143,8 @@ module.exports.functions = async ({ resolveVariable }) => {
 
 module.exports.resources = async ({ resolveVariable }) => {
   const env = await stageOf(resolveVariable);
-  const r = renderer(env);
+  const artifactsDir = await artifactsDirOf(resolveVariable);
+  const r = renderer(env, artifactsDir);
   const qd = names.queueDefaults;
   const res = {
     EventBus: { Type: 'AWS::Events::EventBus', Properties: { Name: r.env(names.bus) } },
@@ -197,6 +225,22 @@ module.exports.resources = async ({ resolveVariable }) => {
         Policies: [{ PolicyName: 'permissions', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
       },
     };
+    if (fn.publish) {
+      const version = versionLogical(key, env, artifactsDir);
+      res[version] = {
+        Type: 'AWS::Lambda::Version',
+        DeletionPolicy: 'Retain',
+        Properties: { FunctionName: { Ref: `${pascal(key)}LambdaFunction` } },
+      };
+      res[`${pascal(key)}Alias`] = {
+        Type: 'AWS::Lambda::Alias',
+        Properties: {
+          FunctionName: { Ref: `${pascal(key)}LambdaFunction` },
+          FunctionVersion: { 'Fn::GetAtt': [version, 'Version'] },
+          Name: fn.publish.alias,
+        },
+      };
+    }
     if (fn.durable) {
       // Serverless v3 has no durable setting: the property is added to the function it generates.
       extensions[`${pascal(key)}LambdaFunction`] = {

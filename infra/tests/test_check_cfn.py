@@ -192,3 +192,81 @@ class NamesJsonMistakes(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def _function_props(resources, logical):
+    return resources[logical]["Properties"]
+
+
+class DurableFunctionsAreNeverInvokedThroughLatest(unittest.TestCase):
+    ORCH = "LoyaltyService-tier-upgrade-orchestrator-ci"
+    ACTIVITY = "arn:aws:lambda:us-east-1:123456789012:function:LoyaltyService-fetch-order-history-activity-ci"
+
+    def test_the_trigger_starting_the_orchestrator_through_latest(self):
+        def change(r):
+            _function_props(r, "TierUpgradeTriggerFunction")["Environment"]["Variables"][
+                "ORCHESTRATOR_FUNCTION_NAME"] = {"Fn::Sub": "${TierUpgradeOrchestratorFunction.Arn}:$LATEST"}
+        self.assertEqual(problems_of(mutated(change)), [
+            "sam: functions.LoyaltyService-tier-upgrade-trigger-ci.environment.ORCHESTRATOR_FUNCTION_NAME: flavour "
+            f'has "arn:aws:lambda:us-east-1:123456789012:function:{self.ORCH}:$LATEST", names.json says '
+            f'"arn:aws:lambda:us-east-1:123456789012:function:{self.ORCH}:live"'])
+
+    def test_the_orchestrator_without_its_alias(self):
+        self.assertEqual(problems_of(mutated(lambda r: r.pop("TierUpgradeOrchestratorFunctionAliaslive"))), [
+            f'sam: functions.{self.ORCH}.published.aliases.live: missing (names.json: "<version>")'])
+
+    def test_an_alias_on_latest(self):
+        def change(r):
+            _function_props(r, "TierUpgradeOrchestratorFunctionAliaslive")["FunctionVersion"] = "$LATEST"
+        self.assertEqual(problems_of(mutated(change)), [
+            f'sam: functions.{self.ORCH}.published.aliases.live: flavour has "$LATEST", names.json says "<version>"'])
+
+    def test_the_activity_without_a_published_version_invoked_through_latest(self):
+        latest = {"Fn::Sub": "${FetchOrderHistoryActivityFunction.Arn}:$LATEST"}
+
+        def change(r):
+            version = next(k for k in r if k.startswith("FetchOrderHistoryActivityFunctionVersion"))
+            r.pop(version)
+            r.pop("FetchOrderHistoryActivityFunctionAliaslive")
+            _function_props(r, "TierUpgradeOrchestratorFunction")["Environment"]["Variables"][
+                "FETCH_ORDER_HISTORY_ACTIVITY_ARN"] = latest
+            for statement in _function_props(r, "TierUpgradeOrchestratorRole")["Policies"][0]["PolicyDocument"][
+                    "Statement"]:
+                if statement["Action"] == ["lambda:InvokeFunction"]:
+                    statement["Resource"] = [latest]
+        activity = "LoyaltyService-fetch-order-history-activity-ci"
+        self.assertEqual(problems_of(mutated(change)), [
+            f'sam: functions.{activity}.published.aliases.live: missing (names.json: "<version>")',
+            f"sam: functions.{activity}.published.versions: flavour has 0, names.json says 1",
+            f"sam: functions.{self.ORCH}.environment.FETCH_ORDER_HISTORY_ACTIVITY_ARN: flavour has "
+            f'"{self.ACTIVITY}:$LATEST", names.json says "{self.ACTIVITY}:<version>"',
+            f'sam: functions.{self.ORCH}.permissions: missing ["lambda:InvokeFunction", "{self.ACTIVITY}:<version>"]',
+            f'sam: functions.{self.ORCH}.permissions: not in names.json: ["lambda:InvokeFunction", '
+            f'"{self.ACTIVITY}:$LATEST"]'])
+
+    def test_the_activity_invoked_unqualified(self):
+        def change(r):
+            _function_props(r, "TierUpgradeOrchestratorFunction")["Environment"]["Variables"][
+                "FETCH_ORDER_HISTORY_ACTIVITY_ARN"] = {"Fn::GetAtt": ["FetchOrderHistoryActivityFunction", "Arn"]}
+            for statement in _function_props(r, "TierUpgradeOrchestratorRole")["Policies"][0]["PolicyDocument"][
+                    "Statement"]:
+                if statement["Action"] == ["lambda:InvokeFunction"]:
+                    statement["Resource"] = [{"Fn::GetAtt": ["FetchOrderHistoryActivityFunction", "Arn"]}]
+        self.assertEqual(problems_of(mutated(change)), [
+            f"sam: functions.{self.ORCH}.environment.FETCH_ORDER_HISTORY_ACTIVITY_ARN: flavour has "
+            f'"{self.ACTIVITY}", names.json says "{self.ACTIVITY}:<version>"',
+            f'sam: functions.{self.ORCH}.permissions: missing ["lambda:InvokeFunction", "{self.ACTIVITY}:<version>"]',
+            f'sam: functions.{self.ORCH}.permissions: not in names.json: ["lambda:InvokeFunction", '
+            f'"{self.ACTIVITY}"]'])
+
+    def test_names_json_itself_may_not_name_latest_or_the_unqualified_function(self):
+        names = load_names()
+        names["functions"]["tier-upgrade-trigger"]["environment"]["ORCHESTRATOR_FUNCTION_NAME"] = \
+            "{function-arn:tier-upgrade-orchestrator}:$LATEST"
+        with self.assertRaisesRegex(NamesError, "ORCHESTRATOR_FUNCTION_NAME names a durable or published"):
+            check.expected_facts(ENV, names)
+        names = load_names()
+        names["functions"]["tier-upgrade-orchestrator"]["permissions"][3]["resources"] = [
+            "function:fetch-order-history-activity"]
+        with self.assertRaisesRegex(NamesError, "may invoke fetch-order-history-activity through"):
+            check.expected_facts(ENV, names)

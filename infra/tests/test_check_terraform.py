@@ -80,7 +80,21 @@ class WithACopyOfTheRootModule(unittest.TestCase):
         self.edit("functions.tf", "for_each = each.value.durable == null ? [] : [each.value.durable]", "for_each = []")
         self.assertEqual(problems_of(self.dir, OUTPUT), [
             "resource.aws_lambda_function.fn.dynamic.durable_config.for_each: is '[]', expected "
+            "'each.value.durable == null ? [] : [each.value.durable]'",
+            "resource.aws_lambda_function.pinned.dynamic.durable_config.for_each: is '[]', expected "
             "'each.value.durable == null ? [] : [each.value.durable]'"])
+
+    def test_the_pinned_activity_not_published(self):
+        self.edit("functions.tf", "  publish          = true\n", "")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_lambda_function.pinned.publish: missing (expected 'true')"])
+
+    def test_the_orchestrator_given_the_unqualified_activity(self):
+        self.edit("functions.tf", "lookup(local.version_arns, value, value)", "value")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_lambda_function.fn.environment.variables: is "
+            "'{for name, value in each.value.environment : name => value}', expected "
+            "'{for name, value in each.value.environment : name => lookup(local.version_arns, value, value)}'"])
 
     def test_a_hard_coded_batch_size(self):
         self.edit("functions.tf", "  batch_size                     = each.value.batch_size",

@@ -107,6 +107,12 @@ export class LoyaltyStack extends Stack {
           retentionPeriod: Duration.days(fn.durable.retentionPeriodInDays),
         } : undefined,
       });
+      if (fn.publish) {
+        // A version whenever the function changes (currentVersion's logical id hashes its configuration and code),
+        // and the alias on it.
+        r.versionArns[key] = func.currentVersion.functionArn;
+        new lambda.Alias(this, `${pascal(key)}Alias`, { aliasName: fn.publish.alias, version: func.currentVersion });
+      }
       const t = fn.trigger;
       if (t.type === 'http') {
         const resource = api.root.resourceForPath(t.path ?? '/');

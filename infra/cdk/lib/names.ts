@@ -1,6 +1,6 @@
 // Renders infra/names.json for one environment: physical names, ARNs, environment values, permissions.
 // An implementation separate from the Python checker's, so a mistake in either shows up as a difference.
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Lazy } from 'aws-cdk-lib';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -14,6 +14,7 @@ export interface Trigger {
 export interface FunctionSpec {
   name: string; binary: string; trigger: Trigger; environment: Record<string, string>;
   durable?: { executionTimeout: number; retentionPeriodInDays: number }; permissions: Grant[];
+  publish?: { alias: string };
 }
 export interface Names {
   service: string; domain: string;
@@ -38,7 +39,30 @@ export function loadNames(file = path.join(__dirname, '..', '..', '..', '..', 'n
 }
 
 export class Rendered {
+  /** The ARN of the version each published function's deployment publishes, set once the version exists. */
+  readonly versionArns: Record<string, string> = {};
+
   constructor(readonly names: Names, readonly env: string) {}
+
+  alias(key: string): string {
+    const alias = this.names.functions[key]?.publish?.alias;
+    if (!alias) throw new Error(`names.json: ${key} is not published with an alias (no 'publish')`);
+    return alias;
+  }
+
+  aliasArn(key: string): string { return this.arn('lambda', `function:${this.functionName(key)}:${this.alias(key)}`); }
+
+  /** Resolved at synth time (the version is made after every function's environment is written). */
+  versionArn(key: string): string {
+    this.alias(key);
+    return Lazy.string({
+      produce: () => {
+        const arn = this.versionArns[key];
+        if (!arn) throw new Error(`no version was published for ${key}`);
+        return arn;
+      },
+    });
+  }
 
   sub(template: string): string { return template.split('{env}').join(this.env); }
 
@@ -84,6 +108,8 @@ export class Rendered {
       case 'param': return this.arn('ssm', `parameter${this.parameterName(ref)}`);
       case 'function': return this.arn('lambda', `function:${this.functionName(ref)}`);
       case 'function-qualified': return this.arn('lambda', `function:${this.functionName(ref)}:*`);
+      case 'function-alias': return this.aliasArn(ref);
+      case 'function-version': return this.versionArn(ref);
     }
     throw new Error(`names.json: unknown resource token ${token} (in ${functionKey})`);
   }
@@ -99,6 +125,8 @@ export class Rendered {
       }
       if (kind === 'param') return this.parameterName(key);
       if (kind === 'function-arn') return this.arn('lambda', `function:${this.functionName(key)}`);
+      if (kind === 'function-alias-arn') return this.aliasArn(key);
+      if (kind === 'function-version-arn') return this.versionArn(key);
       throw new Error(`names.json: unknown reference {${ref}} in ${template}`);
     });
   }
