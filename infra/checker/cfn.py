@@ -35,7 +35,9 @@ class CloudFormationReader:
             raise TemplateError("the template still has a Transform: read the transformed template")
         self.template = template
         self.r = Resolver(template, parameters or {})
-        self.resources = template.get("Resources", {})
+        # Only the resources this environment creates (a resource whose Condition is false is not deployed).
+        self.resources = {logical: resource for logical, resource in template.get("Resources", {}).items()
+                          if self.r.created(resource)}
 
     def of_type(self, kind):
         """(logical id, resolved properties) of every resource of `kind`."""
@@ -177,10 +179,14 @@ class CloudFormationReader:
     def rules(self):
         """Rules by name: bus, pattern, target ARNs."""
         out = {}
+        own = {p.get("Name") for _, p in self.of_type("AWS::Events::EventBus")}
         for logical, p in self.of_type("AWS::Events::Rule"):
             bus = p.get("EventBusName", "default")
-            out[p.get("Name", logical)] = {
-                "bus": bus.split("event-bus/", 1)[1] if bus.startswith("arn:") else bus,
+            bus = bus.split("event-bus/", 1)[1] if bus.startswith("arn:") else bus
+            name = p.get("Name", logical)
+            # A rule on a bus of this stack by its name; on another bus (the shared one), "<name> on <bus>".
+            out[name if bus in own else f"{name} on {bus}"] = {
+                "bus": bus,
                 "enabled": p.get("State", "ENABLED") == "ENABLED",
                 "pattern": _as_json(p.get("EventPattern"), f"{logical} EventPattern"),
                 "targets": sorted(t.get("Arn") for t in p.get("Targets", [])),

@@ -82,12 +82,32 @@ class Renderer:
         except KeyError as missing:
             raise NamesError(f"names.json: unknown queue {missing}") from None
 
+    def by_integration(self, render):
+        """`render(integrated)` for this environment. When the environment is not known (the SAM template), the
+        placeholder `integrated` is a function of (own, shared) that writes the condition."""
+        mode = self.p.get("integrated", False)
+        if callable(mode):
+            own, shared = render(False), render(True)
+            return own if own == shared else mode(own, shared)
+        return render(bool(mode))
+
     def parameter_name(self, key):
-        """The name of SSM parameter `key` (read or written)."""
+        """The name of SSM parameter `key` (read or written); an integrated environment's own where it has one."""
         both = {**self.names["parameters"], **self.names["writtenParameters"]}
         if key not in both:
             raise NamesError(f"names.json: unknown parameter {key!r}")
-        return self.env(both[key])
+        shared = self.names.get("integrated", {}).get("parameters", {})
+        return self.by_integration(lambda integrated: self.env(shared[key] if integrated and key in shared
+                                                               else both[key]))
+
+    def parameter_arn(self, key):
+        """The ARN of SSM parameter `key`."""
+        both = {**self.names["parameters"], **self.names["writtenParameters"]}
+        if key not in both:
+            raise NamesError(f"names.json: unknown parameter {key!r}")
+        shared = self.names.get("integrated", {}).get("parameters", {})
+        return self.by_integration(lambda integrated: self.arn(
+            "ssm", "parameter" + self.env(shared[key] if integrated and key in shared else both[key])))
 
     def resource_arn(self, token, function_key):
         """The ARN of a permission's resource token (`table`, `param:jwtSecret`, `function:X`, ...)."""
@@ -109,7 +129,7 @@ class Renderer:
         if kind == "queue":
             return self.arn("sqs", self.queue_name(ref))
         if kind == "param":
-            return self.arn("ssm", f"parameter{self.parameter_name(ref)}")
+            return self.parameter_arn(ref)
         if kind == "function":
             return self.arn("lambda", f"function:{self.function_name(ref)}")
         if kind == "function-qualified":
@@ -198,11 +218,23 @@ def check_publishing(names):
                 raise NamesError(f"names.json: {key} uses {token!r} but {ref} is not published")
 
 
+def is_integrated(names, env):
+    """Whether `env` is one of the integrated environments (shared secret, shared bus)."""
+    return env in names.get("integrated", {}).get("environments", [])
+
+
+def ssm_value(name):
+    """How the checker writes the value of SSM parameter `name` read at deploy time (a CloudFormation dynamic
+    reference, an SSM-typed template parameter, a Terraform data source: all read as this)."""
+    return "{{resolve:ssm:" + name + "}}"
+
+
 def expected_facts(env, names=None):
     """The facts every flavour must produce for environment `env`."""
     names = names if names is not None else load_names()
     check_publishing(names)
-    r = Renderer(names, {**PSEUDO, "env": env})
+    integrated = is_integrated(names, env)
+    r = Renderer(names, {**PSEUDO, "env": env, "integrated": integrated})
     lam, qd = names["lambda"], names["queueDefaults"]
     functions, mappings, http = {}, [], set()
     for key, fn in names["functions"].items():
@@ -266,6 +298,10 @@ def expected_facts(env, names=None):
         pattern = {k: [r.env(v) for v in vs] for k, vs in rule["pattern"].items()}
         queue_arn = r.arn("sqs", r.queue_name(rule["queue"]))
         rules[rule["name"]] = {"bus": bus, "enabled": True, "pattern": pattern, "targets": [queue_arn]}
+        if integrated:
+            shared_bus = ssm_value(r.env(names["integrated"]["sharedBusParameter"]))
+            rules[f"{rule['name']} on {shared_bus}"] = {"bus": shared_bus, "enabled": True, "pattern": pattern,
+                                                         "targets": [queue_arn]}
     table = names["table"]
     return {
         "functions": functions,

@@ -12,7 +12,7 @@ import json
 import pathlib
 
 from . import hcl
-from .expected import PSEUDO, VERSION
+from .expected import PSEUDO, VERSION, ssm_value
 
 # (block path, attribute, expected expression). A block path is (kind, *labels) steps from the file root.
 R = "resource"
@@ -59,6 +59,17 @@ WIRING = [
     (((R, "aws_cloudwatch_event_target", "rule"),), "rule", "aws_cloudwatch_event_rule.rule[each.key].name"),
     (((R, "aws_cloudwatch_event_target", "rule"),), "event_bus_name", "aws_cloudwatch_event_bus.bus.name"),
     (((R, "aws_cloudwatch_event_target", "rule"),), "arn", "aws_sqs_queue.queue[each.value.queue].arn"),
+    ((("data", "aws_ssm_parameter", "shared_bus"),), "count", "module.names.shared_bus_parameter == null ? 0 : 1"),
+    ((("data", "aws_ssm_parameter", "shared_bus"),), "name", "module.names.shared_bus_parameter"),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "for_each", "module.names.shared_rules"),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "name", "each.value.name"),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "event_bus_name", "data.aws_ssm_parameter.shared_bus[0].insecure_value"),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "event_pattern", "jsonencode(each.value.pattern)"),
+    (((R, "aws_cloudwatch_event_target", "shared"),), "for_each", "module.names.shared_rules"),
+    (((R, "aws_cloudwatch_event_target", "shared"),), "rule", "aws_cloudwatch_event_rule.shared[each.key].name"),
+    (((R, "aws_cloudwatch_event_target", "shared"),), "event_bus_name",
+     "aws_cloudwatch_event_rule.shared[each.key].event_bus_name"),
+    (((R, "aws_cloudwatch_event_target", "shared"),), "arn", "aws_sqs_queue.queue[each.value.queue].arn"),
     (((R, "aws_sqs_queue_policy", "events"),), "for_each", "module.names.rules"),
     (((R, "aws_sqs_queue_policy", "events"),), "queue_url", "aws_sqs_queue.queue[each.value.queue].id"),
     (((R, "aws_iam_role", "fn"),), "for_each", "module.names.functions"),
@@ -142,12 +153,17 @@ DEFAULTS = [
     (((R, "aws_lambda_event_source_mapping", "stream"),), "enabled", "true"),
     (((R, "aws_cloudwatch_event_rule", "rule"),), "state", '"ENABLED"'),
     (((R, "aws_cloudwatch_event_rule", "rule"),), "is_enabled", "true"),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "state", '"ENABLED"'),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "is_enabled", "true"),
 ]
 
 # Text that must appear in an attribute (for policies written out in full).
 CONTAINS = [
     (((R, "aws_sqs_queue_policy", "events"),), "policy", ['"events.amazonaws.com"', '"sqs:SendMessage"',
-                                                        "aws_sqs_queue.queue[each.value.queue].arn"]),
+                                                        "aws_sqs_queue.queue[each.value.queue].arn",
+                                                        "aws_cloudwatch_event_rule.rule[each.key].arn",
+                                                        "[for k, rule in aws_cloudwatch_event_rule.shared : rule.arn "
+                                                        "if k == each.key]"]),
 ]
 
 
@@ -280,8 +296,14 @@ class TerraformReader:
             "queues": queues,
             "queuesWritableByEventBridge": sorted(queue_arn[r["queue"]] for r in out["rules"].values()),
             "buses": [out["bus_name"]],
-            "rules": {r["name"]: {"bus": out["bus_name"], "enabled": True, "pattern": r["pattern"], "targets": [queue_arn[r["queue"]]]}
-                      for r in out["rules"].values()},
+            "rules": {
+                **{r["name"]: {"bus": out["bus_name"], "enabled": True, "pattern": r["pattern"],
+                               "targets": [queue_arn[r["queue"]]]} for r in out["rules"].values()},
+                # The shared bus's name is the parameter's value, read at apply time (checked in the wiring).
+                **{f"{r['name']} on {ssm_value(out['shared_bus_parameter'])}": {
+                    "bus": ssm_value(out["shared_bus_parameter"]), "enabled": True, "pattern": r["pattern"],
+                    "targets": [queue_arn[r["queue"]]]} for r in out["shared_rules"].values()},
+            },
             "table": {"name": table["name"], "hashKey": table["hash_key"], "billingMode": table["billing_mode"],
                       "streamViewType": table["stream_view_type"], "ttlAttribute": table["ttl_attribute"],
                       "pointInTimeRecovery": table["point_in_time_recovery"]},

@@ -21,7 +21,9 @@ TEMPLATE = HERE / "template.yaml"
 CFN_PLACEHOLDERS = {"env": "${Env}", "partition": "${AWS::Partition}", "region": "${AWS::Region}",
                     "account": "${AWS::AccountId}",
                     # The version AutoPublishAlias publishes (SAM resolves `Function.Version` to its ARN).
-                    "version": lambda key: {"Ref": f"{pascal(key)}Function.Version"}}
+                    "version": lambda key: {"Ref": f"{pascal(key)}Function.Version"},
+                    # Integrated environments (names.json `integrated`): the template's condition.
+                    "integrated": lambda own, shared: {"Fn::If": ["IsIntegrated", sub(shared), sub(own)]}}
 
 
 def sub(text):
@@ -90,6 +92,12 @@ def events_of(trigger):
     return {}
 
 
+def integrated_condition(names):
+    """Env is one of names.json's integrated environments."""
+    equals = [{"Fn::Equals": [{"Ref": "Env"}, env]} for env in names["integrated"]["environments"]]
+    return equals[0] if len(equals) == 1 else {"Fn::Or": equals}
+
+
 def template(names):
     """The SAM template as a dict."""
     r = Renderer(names, CFN_PLACEHOLDERS)
@@ -128,12 +136,21 @@ def template(names):
             "Name": rule["name"], "EventBusName": {"Ref": "EventBus"}, "State": "ENABLED", "EventPattern": pattern,
             "Targets": [{"Id": "queue", "Arn": {"Fn::GetAtt": [queue_logical(rule["queue"]), "Arn"]}}],
         }}
+        # In an integrated environment the same rule on the shared bus, whose name is read at deploy time.
+        shared = f"Shared{pascal(key)}Rule"
+        res[shared] = {"Type": "AWS::Events::Rule", "Condition": "IsIntegrated", "Properties": {
+            **res[logical]["Properties"],
+            "EventBusName": sub("{{resolve:ssm:" + r.env(names["integrated"]["sharedBusParameter"]) + "}}"),
+        }}
         res[f"{pascal(key)}QueuePolicy"] = {"Type": "AWS::SQS::QueuePolicy", "Properties": {
             "Queues": [{"Ref": queue_logical(rule["queue"])}],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
                 "Resource": {"Fn::GetAtt": [queue_logical(rule["queue"]), "Arn"]},
-                "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [logical, "Arn"]}}}}]},
+                "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::If": [
+                    "IsIntegrated",
+                    [{"Fn::GetAtt": [logical, "Arn"]}, {"Fn::GetAtt": [shared, "Arn"]}],
+                    [{"Fn::GetAtt": [logical, "Arn"]}]]}}}}]},
         }}
     for key, fn in names["functions"].items():
         res[f"{pascal(key)}Role"] = role(names, r, key)
@@ -182,6 +199,7 @@ def template(names):
         }}},
         "Parameters": {"Env": {"Type": "String", "Default": "dev", "AllowedPattern": "^[a-z0-9-]{1,16}$",
                                "Description": "The environment (ENV): dev, prod or an ephemeral name"}},
+        "Conditions": {"IsIntegrated": integrated_condition(names)},
         "Resources": res,
         "Outputs": {"ApiEndpoint": {"Value": written["apiEndpoint"]}},
     }

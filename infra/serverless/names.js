@@ -24,7 +24,10 @@ function versionLogical(key, env, artifactsDir) {
 }
 
 function renderer(env, artifactsDir) {
+  // An integrated environment (names.json `integrated`) reads the shared secret and gets the rules on the shared bus.
+  const integrated = names.integrated.environments.includes(env);
   const r = {
+    integrated,
     env: (t) => t.split('{env}').join(env),
     functionName(key) {
       if (!names.functions[key]) throw new Error(`names.json: unknown function ${key}`);
@@ -38,7 +41,8 @@ function renderer(env, artifactsDir) {
     parameterName(key) {
       const all = { ...names.parameters, ...names.writtenParameters };
       if (!(key in all)) throw new Error(`names.json: unknown parameter ${key}`);
-      return r.env(all[key]);
+      const shared = names.integrated.parameters;
+      return r.env(integrated && key in shared ? shared[key] : all[key]);
     },
     resourceArn(token, fnKey) {
       const table = r.env(names.table.name);
@@ -186,13 +190,20 @@ module.exports.resources = async ({ resolveVariable }) => {
     const logical = `${pascal(key)}Rule`;
     const pattern = {};
     for (const [k, vs] of Object.entries(rule.pattern)) pattern[k] = vs.map((v) => r.env(v));
-    res[logical] = {
-      Type: 'AWS::Events::Rule',
-      Properties: {
-        Name: rule.name, EventBusName: { Ref: 'EventBus' }, State: 'ENABLED', EventPattern: pattern,
-        Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': [queueLogical(rule.queue), 'Arn'] } }],
-      },
-    };
+    const ruleProps = (bus) => ({
+      Name: rule.name, EventBusName: bus, State: 'ENABLED', EventPattern: pattern,
+      Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': [queueLogical(rule.queue), 'Arn'] } }],
+    });
+    res[logical] = { Type: 'AWS::Events::Rule', Properties: ruleProps({ Ref: 'EventBus' }) };
+    const sources = [{ 'Fn::GetAtt': [logical, 'Arn'] }];
+    if (r.integrated) {
+      // The same rule on the shared bus, whose name is read from SSM at deploy time (a dynamic reference).
+      res[`Shared${logical}`] = {
+        Type: 'AWS::Events::Rule',
+        Properties: ruleProps(`{{resolve:ssm:${r.env(names.integrated.sharedBusParameter)}}}`),
+      };
+      sources.push({ 'Fn::GetAtt': [`Shared${logical}`, 'Arn'] });
+    }
     res[`${pascal(key)}QueuePolicy`] = {
       Type: 'AWS::SQS::QueuePolicy',
       Properties: {
@@ -202,7 +213,7 @@ module.exports.resources = async ({ resolveVariable }) => {
           Statement: [{
             Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage',
             Resource: { 'Fn::GetAtt': [queueLogical(rule.queue), 'Arn'] },
-            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logical, 'Arn'] } } },
+            Condition: { ArnEquals: { 'aws:SourceArn': sources } },
           }],
         },
       },

@@ -160,8 +160,14 @@ class MutationsAreReported(unittest.TestCase):
 
     def test_an_unsupported_intrinsic_function_is_an_error_not_a_guess(self):
         def conditional(r):
+            r["GetLoyaltyAccountFunction"]["Properties"]["Timeout"] = {"Fn::FindInMap": ["Sizes", "ci", "Timeout"]}
+        with self.assertRaisesRegex(TemplateError, "unsupported intrinsic function Fn::FindInMap"):
+            problems_of(mutated(conditional))
+
+    def test_an_unknown_condition_is_an_error_not_a_guess(self):
+        def conditional(r):
             r["GetLoyaltyAccountFunction"]["Properties"]["Timeout"] = {"Fn::If": ["IsProd", 29, 10]}
-        with self.assertRaisesRegex(TemplateError, "unsupported intrinsic function Fn::If"):
+        with self.assertRaisesRegex(TemplateError, "unknown condition 'IsProd'"):
             problems_of(mutated(conditional))
 
     def test_the_command_line_exits_1_and_names_the_flavour(self):
@@ -270,3 +276,55 @@ class DurableFunctionsAreNeverInvokedThroughLatest(unittest.TestCase):
             "function:fetch-order-history-activity"]
         with self.assertRaisesRegex(NamesError, "may invoke fetch-order-history-activity through"):
             check.expected_facts(ENV, names)
+
+
+class IntegratedEnvironments(unittest.TestCase):
+    """dev and prod read the shared secret and get every rule on the shared bus too; the others do not."""
+
+    DEV = transform.transform(generate.template(load_names()), "dev")
+    SHARED = "{{resolve:ssm:/dev/shared/event-bus-name}}"
+
+    def problems(self, template, env="dev"):
+        return check.check_facts("sam", env, CloudFormationReader(template, {"Env": env}).facts())
+
+    def test_the_template_matches_names_json_for_dev_and_its_shared_rules_exist_only_there(self):
+        self.assertEqual(self.problems(self.DEV), [])
+        dev = CloudFormationReader(self.DEV, {"Env": "dev"}).facts()
+        self.assertEqual(dev["rules"][f"LoyaltyService_UserCreated_Rule on {self.SHARED}"]["bus"], self.SHARED)
+        self.assertEqual(len(dev["rules"]), 8)
+        self.assertEqual(dev["functions"]["LoyaltyService-get-loyalty-account-dev"]["environment"][
+            "JWT_SECRET_PARAM_NAME"], "/dev/shared/secret-access-key")
+        ci = CloudFormationReader(GOOD, {"Env": ENV}).facts()
+        self.assertEqual(len(ci["rules"]), 4)
+        self.assertEqual(ci["functions"]["LoyaltyService-get-loyalty-account-ci"]["environment"][
+            "JWT_SECRET_PARAM_NAME"], "/ci/LoyaltyService/secret-access-key")
+
+    def test_a_shared_rule_left_out_is_reported(self):
+        template = copy.deepcopy(self.DEV)
+        template["Resources"].pop("SharedOrderCompletedRule")
+        template["Resources"]["OrderCompletedQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0][
+            "Condition"]["ArnEquals"]["aws:SourceArn"] = {"Fn::GetAtt": ["OrderCompletedRule", "Arn"]}
+        lines = self.problems(template)
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].startswith(f"sam: rules.LoyaltyService_OrderCompleted_Rule on {self.SHARED}: "
+                                            "missing"), lines)
+
+    def test_a_condition_that_never_holds_is_reported_for_dev(self):
+        template = copy.deepcopy(self.DEV)
+        template["Conditions"]["IsIntegrated"] = {"Fn::Equals": [{"Ref": "Env"}, "never"]}
+        lines = self.problems(template)
+        self.assertIn("sam: functions.LoyaltyService-get-loyalty-account-dev.environment.JWT_SECRET_PARAM_NAME: "
+                      'flavour has "/dev/LoyaltyService/secret-access-key", names.json says '
+                      '"/dev/shared/secret-access-key"', lines)
+        self.assertTrue(any(line.startswith("sam: rules.LoyaltyService_UserCreated_Rule on {{resolve:ssm:")
+                            for line in lines), lines)
+
+    def test_a_shared_rule_in_an_environment_that_owns_its_bus_is_reported(self):
+        template = copy.deepcopy(GOOD)
+        template["Conditions"]["IsIntegrated"] = {"Fn::Equals": ["1", "1"]}
+        lines = problems_of(template)
+        self.assertIn("sam: functions.LoyaltyService-get-loyalty-account-ci.environment.JWT_SECRET_PARAM_NAME: "
+                      'flavour has "/ci/shared/secret-access-key", names.json says '
+                      '"/ci/LoyaltyService/secret-access-key"', lines)
+        self.assertTrue(any("rules.LoyaltyService_UserCreated_Rule on {{resolve:ssm:/ci/shared/event-bus-name}}: "
+                            "not in names.json" in line for line in lines), lines)

@@ -96,6 +96,13 @@ class WithACopyOfTheRootModule(unittest.TestCase):
             "'{for name, value in each.value.environment : name => value}', expected "
             "'{for name, value in each.value.environment : name => lookup(local.version_arns, value, value)}'"])
 
+    def test_shared_rules_on_the_service_bus(self):
+        self.edit("queues.tf", "  event_bus_name = data.aws_ssm_parameter.shared_bus[0].insecure_value",
+                  "  event_bus_name = aws_cloudwatch_event_bus.bus.name")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_cloudwatch_event_rule.shared.event_bus_name: is 'aws_cloudwatch_event_bus.bus.name', "
+            "expected 'data.aws_ssm_parameter.shared_bus[0].insecure_value'"])
+
     def test_a_hard_coded_batch_size(self):
         self.edit("functions.tf", "  batch_size                     = each.value.batch_size",
                   "  batch_size                     = 100")

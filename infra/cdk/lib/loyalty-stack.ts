@@ -62,6 +62,10 @@ export class LoyaltyStack extends Stack {
       retentionPeriod: Duration.seconds(qd.dlqMessageRetentionPeriod),
     });
 
+    // In an integrated environment every rule also exists on the shared bus, whose name is read from SSM at deploy
+    // time (an SSM-typed stack parameter).
+    const sharedBus = r.integrated ? events.EventBus.fromEventBusName(this, 'SharedBus',
+      ssm.StringParameter.valueForStringParameter(this, r.sub(names.integrated.sharedBusParameter))) : undefined;
     for (const [key, rule] of Object.entries(names.rules)) {
       const pattern: events.EventPattern = {
         source: rule.pattern['source'].map((v) => r.sub(v)),
@@ -73,6 +77,14 @@ export class LoyaltyStack extends Stack {
         eventPattern: pattern,
         targets: [new targets.SqsQueue(queues[rule.queue])],
       });
+      if (sharedBus) {
+        new events.Rule(this, `Shared${pascal(key)}Rule`, {
+          ruleName: rule.name,
+          eventBus: sharedBus,
+          eventPattern: pattern,
+          targets: [new targets.SqsQueue(queues[rule.queue])],
+        });
+      }
     }
 
     const api = new apigateway.RestApi(this, 'Api', {

@@ -25,6 +25,7 @@ export interface Names {
   table: { name: string; hashKey: string; billingMode: string; streamViewType: string; ttlAttribute: string;
     pointInTimeRecovery: boolean };
   parameters: Record<string, string>; writtenParameters: Record<string, string>;
+  integrated: { environments: string[]; parameters: Record<string, string>; sharedBusParameter: string };
   queueDefaults: { visibilityTimeout: number; messageRetentionPeriod: number; dlqMessageRetentionPeriod: number;
     maxReceiveCount: number; sqsManagedSse: boolean };
   queues: Record<string, { name: string; dlq: string }>;
@@ -42,7 +43,12 @@ export class Rendered {
   /** The ARN of the version each published function's deployment publishes, set once the version exists. */
   readonly versionArns: Record<string, string> = {};
 
-  constructor(readonly names: Names, readonly env: string) {}
+  /** Whether ENV is an integrated environment: the shared JWT secret, and the rules on the shared bus too. */
+  readonly integrated: boolean;
+
+  constructor(readonly names: Names, readonly env: string) {
+    this.integrated = names.integrated.environments.includes(env);
+  }
 
   alias(key: string): string {
     const alias = this.names.functions[key]?.publish?.alias;
@@ -86,7 +92,8 @@ export class Rendered {
   parameterName(key: string): string {
     const all = { ...this.names.parameters, ...this.names.writtenParameters };
     if (!(key in all)) throw new Error(`names.json: unknown parameter ${key}`);
-    return this.sub(all[key]);
+    const shared = this.names.integrated.parameters;
+    return this.sub(this.integrated && key in shared ? shared[key] : all[key]);
   }
 
   resourceArn(token: string, functionKey: string): string {

@@ -32,7 +32,12 @@ locals {
   table_name = replace(local.names.table.name, "{env}", var.env)
   bus_name   = replace(local.names.bus, "{env}", var.env)
 
-  parameter_names = { for k, v in merge(local.names.parameters, local.names.writtenParameters) : k => replace(v, "{env}", var.env) }
+  # An integrated environment (names.json `integrated`) reads the shared secret and gets the rules on the shared bus.
+  integrated           = contains(local.names.integrated.environments, var.env)
+  shared_parameters    = local.integrated ? local.names.integrated.parameters : {}
+  shared_bus_parameter = local.integrated ? replace(local.names.integrated.sharedBusParameter, "{env}", var.env) : null
+
+  parameter_names = { for k, v in merge(local.names.parameters, local.names.writtenParameters) : k => replace(lookup(local.shared_parameters, k, v), "{env}", var.env) }
   function_names  = { for k, f in local.names.functions : k => replace(f.name, "{env}", var.env) }
   queue_names = merge(
     { for k, q in local.names.queues : k => replace(q.name, "{env}", var.env) },
@@ -152,6 +157,8 @@ locals {
     queue   = r.queue
     pattern = { for field, values in r.pattern : field => [for v in values : replace(v, "{env}", var.env)] }
   } }
+
+  shared_rules = local.integrated ? local.rules : {}
 
   table = {
     name                   = local.table_name

@@ -11,5 +11,7 @@ output "http_routes" { value = local.http_routes }
 output "queues" { value = local.queues }
 output "stream_failure_queue" { value = local.stream_failure_queue }
 output "rules" { value = local.rules }
+output "shared_rules" { value = local.shared_rules }
+output "shared_bus_parameter" { value = local.shared_bus_parameter }
 output "written_parameters" { value = local.written_parameters }
 output "cors_response_parameters" { value = local.cors_response_parameters }
