@@ -8,7 +8,7 @@ It compares functions (runtime, architecture, memory, timeout, environment varia
 versions published and the aliases on them (never `$LATEST`), the exact IAM actions and resources of each function's role), event source mappings (batch size, partial batch
 responses, stream filter, starting position, bisect, retries, failure destination), HTTP routes, queues (DLQ,
 receive count, visibility, retention), which queues EventBridge may write to, the bus, the rules (bus, pattern,
-target), the table and the SSM parameters the stack writes. Exit 0 when equal; exit 1 with one line per difference,
+target), the table and the SSM parameters the stack writes (name, type, value). Exit 0 when equal; exit 1 with one line per difference,
 each naming the flavour.
 """
 

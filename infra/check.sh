@@ -124,8 +124,10 @@ serverless_flavour() {
   rm -rf serverless/.serverless "$BUILD/serverless"
   local env template
   for env in "${ENVS[@]}"; do
+    # The JWT secret a non-integrated stage writes comes from --param jwtSecret; here a stand-in, which the checker
+    # reads as "the deploy parameter JwtSecret" (how it reads the NoEcho parameter of SAM and CDK).
     (cd serverless && ../node_modules/.bin/serverless package --stage "$env" --param="artifactsDir=$ASSETS" \
-      --package "$BUILD/serverless/$env")
+      --param="jwtSecret=<parameter JwtSecret>" --package "$BUILD/serverless/$env")
     template="$BUILD/serverless/$env/cloudformation-template-update-stack.json"
     # W3005: Serverless adds DependsOn on a function's role, as CDK does.
     cfn_lint "$template" --ignore-checks W3005

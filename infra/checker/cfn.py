@@ -1,7 +1,9 @@
 """Reads a plain CloudFormation template (SAM after its transform, CDK's synth, Serverless's package) into facts."""
 
 import json
+import re
 
+from .expected import API_URL, PSEUDO
 from .intrinsics import Resolver, TemplateError
 
 LAMBDA_DEFAULTS = {"MemorySize": 128, "Timeout": 3}
@@ -18,6 +20,15 @@ def _as_json(value, where):
         except json.JSONDecodeError as error:
             raise TemplateError(f"{where}: not JSON ({error})") from None
     return value
+
+
+API_URL_SHAPE = re.compile(r"https://[A-Za-z0-9]+\.execute-api\." + re.escape(PSEUDO["region"])
+                           + r"\.amazonaws\.com/[A-Za-z0-9_-]+")
+
+
+def written_value(value):
+    """An SSM parameter's value; the API's URL, when it has exactly that shape (no trailing slash), as API_URL."""
+    return API_URL if isinstance(value, str) and API_URL_SHAPE.fullmatch(value) else value
 
 
 def _function_name(value):
@@ -57,7 +68,8 @@ class CloudFormationReader:
             "buses": sorted(p.get("Name") for _, p in self.of_type("AWS::Events::EventBus")),
             "rules": self.rules(),
             "table": self.table(),
-            "writtenParameters": sorted(p.get("Name") for _, p in self.of_type("AWS::SSM::Parameter")),
+            "writtenParameters": {p.get("Name"): {"type": p.get("Type"), "value": written_value(p.get("Value"))}
+                                  for _, p in self.of_type("AWS::SSM::Parameter")},
         }
 
     def _role_logical(self, role_arn, function):

@@ -16,6 +16,15 @@ PSEUDO = {"partition": "aws", "region": "us-east-1", "account": "123456789012"}
 # What the checker writes for the number of the version a deployment publishes (unknown before it is deployed): a
 # flavour's reference to its version resource resolves to it (intrinsics.py, terraform.py), `$LATEST` never does.
 VERSION = "<version>"
+# What the checker writes for the API's URL: `https://<api id>.execute-api.<region>.<url suffix>/<stage>`, exactly
+# (no trailing slash); a flavour's value is read as this when it has that shape (cfn.py, terraform.py).
+API_URL = "<api url>"
+
+
+def deploy_parameter(name):
+    """How the checker writes the value of deploy parameter `name` (a NoEcho template parameter, a Terraform
+    variable): never its value."""
+    return f"<parameter {name}>"
 
 
 class NamesError(Exception):
@@ -171,6 +180,12 @@ class Renderer:
             return self.parameter_name(key)
         if kind == "function-arn":
             return self.arn("lambda", f"function:{self.function_name(key)}")
+        if ref == "bus-arn":
+            return self.arn("events", f"event-bus/{self.env(self.names['bus'])}")
+        if ref == "api-url":
+            return API_URL
+        if kind == "deploy-parameter":
+            return deploy_parameter(key)
         if kind == "function-alias-arn":
             return self.alias_arn(key)
         if kind == "function-version-arn":
@@ -321,5 +336,8 @@ def expected_facts(env, names=None):
             "ttlAttribute": table["ttlAttribute"],
             "pointInTimeRecovery": table["pointInTimeRecovery"],
         },
-        "writtenParameters": sorted(r.parameter_name(k) for k in names["writtenParameters"]),
+        "writtenParameters": {
+            r.parameter_name(k): {"type": "String", "value": r.value(names["writtenValues"][k])}
+            for k in names["writtenParameters"]
+            if not (integrated and k in names["integrated"].get("notWritten", []))},
     }

@@ -7,7 +7,7 @@ does not understand is an error naming it, never a silent guess.
 
 import json
 
-from .expected import PSEUDO, VERSION
+from .expected import PSEUDO, VERSION, deploy_parameter
 
 
 class TemplateError(Exception):
@@ -37,6 +37,10 @@ class Resolver:
         self._condition_values = {}
         self.parameters = {}
         for name, spec in template.get("Parameters", {}).items():
+            if str(spec.get("NoEcho", "")).lower() == "true":
+                # A secret given at deploy time: the checker only sees that it comes from this parameter.
+                self.parameters[name] = deploy_parameter(name)
+                continue
             if name in parameters:
                 value = parameters[name]
             elif "Default" in spec:

@@ -12,7 +12,7 @@ import json
 import pathlib
 
 from . import hcl
-from .expected import PSEUDO, VERSION, ssm_value
+from .expected import API_URL, PSEUDO, VERSION, deploy_parameter, ssm_value
 
 # (block path, attribute, expected expression). A block path is (kind, *labels) steps from the file root.
 R = "resource"
@@ -35,6 +35,8 @@ WIRING = [
      "module.names.stream_failure_queue.sqs_managed_sse_enabled"),
     (((R, "aws_ssm_parameter", "written"),), "for_each", "module.names.written_parameters"),
     (((R, "aws_ssm_parameter", "written"),), "name", "each.value"),
+    (((R, "aws_ssm_parameter", "written"),), "type", '"String"'),
+    (((R, "aws_ssm_parameter", "written"),), "value", "local.written_values[each.key]"),
     (((R, "aws_sqs_queue", "dlq"),), "for_each", "module.names.queues"),
     (((R, "aws_sqs_queue", "dlq"),), "name", "each.value.dlq"),
     (((R, "aws_sqs_queue", "dlq"),), "visibility_timeout_seconds", "each.value.visibility_timeout_seconds"),
@@ -143,6 +145,10 @@ WIRING = [
 
 # Locals of the root module (in any `locals` block): name -> expected expression.
 LOCALS = {
+    "written_values": "{apiEndpoint = trimsuffix(aws_api_gateway_stage.env.invoke_url, \"/\"), "
+                      "tableName = aws_dynamodb_table.table.name, eventBusName = aws_cloudwatch_event_bus.bus.name, "
+                      "eventBusArn = aws_cloudwatch_event_bus.bus.arn, "
+                      "jwtSecret = var.jwt_secret}",
     "lambda": "merge(aws_lambda_function.pinned, aws_lambda_function.fn)",
     "version_arns": '{ for k, f in aws_lambda_function.pinned : "{function-version-arn:${k}}" => f.qualified_arn }',
 }
@@ -165,6 +171,16 @@ CONTAINS = [
                                                         "[for k, rule in aws_cloudwatch_event_rule.shared : rule.arn "
                                                         "if k == each.key]"]),
 ]
+
+
+# What each expression of locals.written_values (checked in the wiring) makes of the names module's outputs.
+WRITTEN_VALUES = {
+    "apiEndpoint": lambda out: API_URL,  # the stage's invoke URL, trailing slash trimmed
+    "tableName": lambda out: out["table"]["name"],
+    "eventBusName": lambda out: out["bus_name"],
+    "eventBusArn": lambda out: _arn("events", f"event-bus/{out['bus_name']}"),
+    "jwtSecret": lambda out: deploy_parameter("JwtSecret"),  # var.jwt_secret
+}
 
 
 def normalise(expression):
@@ -307,5 +323,7 @@ class TerraformReader:
             "table": {"name": table["name"], "hashKey": table["hash_key"], "billingMode": table["billing_mode"],
                       "streamViewType": table["stream_view_type"], "ttlAttribute": table["ttl_attribute"],
                       "pointInTimeRecovery": table["point_in_time_recovery"]},
-            "writtenParameters": sorted(out["written_parameters"].values()),
+            # Each value as the wiring (locals.written_values) makes it.
+            "writtenParameters": {name: {"type": "String", "value": WRITTEN_VALUES[key](out)}
+                                  for key, name in out["written_parameters"].items()},
         }

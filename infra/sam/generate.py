@@ -179,15 +179,20 @@ def template(names):
             "Metadata": {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": fn["binary"]}},
             "Properties": props,
         }
+    # The SSM contract (behaviour keep-config): plain Strings; the URL has no trailing slash.
     written = {
         "apiEndpoint": sub("https://${ServerlessRestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/Prod"),
+        "tableName": {"Ref": "Table"},
         "eventBusName": {"Ref": "EventBus"},
         "eventBusArn": {"Fn::GetAtt": ["EventBus", "Arn"]},
-        "tableName": {"Ref": "Table"},
+        "jwtSecret": {"Ref": "JwtSecret"},
     }
+    not_written = names["integrated"].get("notWritten", [])
     for key in names["writtenParameters"]:
         res[f"{pascal(key)}Parameter"] = {"Type": "AWS::SSM::Parameter", "Properties": {
-            "Name": sub(r.parameter_name(key)), "Type": "String", "Value": written[key]}}
+            "Name": sub(r.env(names["writtenParameters"][key])), "Type": "String", "Value": written[key]}}
+        if key in not_written:
+            res[f"{pascal(key)}Parameter"] = {"Condition": "IsNotIntegrated", **res[f"{pascal(key)}Parameter"]}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
@@ -198,8 +203,13 @@ def template(names):
             "AllowMethods": f"'{names['api']['cors']['allowMethods']}'",
         }}},
         "Parameters": {"Env": {"Type": "String", "Default": "dev", "AllowedPattern": "^[a-z0-9-]{1,16}$",
-                               "Description": "The environment (ENV): dev, prod or an ephemeral name"}},
-        "Conditions": {"IsIntegrated": integrated_condition(names)},
+                               "Description": "The environment (ENV): dev, prod or an ephemeral name"},
+                       "JwtSecret": {"Type": "String", "NoEcho": True, "Default": "",
+                                     "Description": "The JWT secret written to /<ENV>/LoyaltyService/secret-access-key "
+                                                    "(required outside the integrated environments dev and prod, "
+                                                    "which read /<ENV>/shared/secret-access-key)"}},
+        "Conditions": {"IsIntegrated": integrated_condition(names),
+                       "IsNotIntegrated": {"Fn::Not": [{"Condition": "IsIntegrated"}]}},
         "Resources": res,
         "Outputs": {"ApiEndpoint": {"Value": written["apiEndpoint"]}},
     }

@@ -260,16 +260,25 @@ module.exports.resources = async ({ resolveVariable }) => {
       };
     }
   }
+  // The SSM contract (behaviour keep-config): plain Strings; the URL has no trailing slash. Outside the integrated
+  // environments the bus and the JWT secret too, the secret from the deploy parameter `--param="jwtSecret=..."`.
   const written = {
-    apiEndpoint: sub(`https://\${ApiGatewayRestApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${env}`),
-    eventBusName: { Ref: 'EventBus' },
-    eventBusArn: { 'Fn::GetAtt': ['EventBus', 'Arn'] },
-    tableName: { Ref: 'Table' },
+    apiEndpoint: () => sub(`https://\${ApiGatewayRestApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${env}`),
+    tableName: () => ({ Ref: 'Table' }),
+    eventBusName: () => ({ Ref: 'EventBus' }),
+    eventBusArn: () => ({ 'Fn::GetAtt': ['EventBus', 'Arn'] }),
+    jwtSecret: async () => {
+      const secret = await resolveVariable('param:jwtSecret, null');
+      if (!secret) throw new Error(`stage ${env} writes the JWT secret: pass --param="jwtSecret=<secret>"`);
+      return secret;
+    },
   };
   for (const key of Object.keys(names.writtenParameters)) {
+    if (r.integrated && names.integrated.notWritten.includes(key)) continue;
     res[`${pascal(key)}Parameter`] = {
-      Type: 'AWS::SSM::Parameter', Properties: { Name: r.parameterName(key), Type: 'String', Value: written[key] },
+      Type: 'AWS::SSM::Parameter',
+      Properties: { Name: r.env(names.writtenParameters[key]), Type: 'String', Value: await written[key]() },
     };
   }
-  return { Resources: res, extensions, Outputs: { ApiEndpoint: { Value: written.apiEndpoint } } };
+  return { Resources: res, extensions, Outputs: { ApiEndpoint: { Value: written.apiEndpoint() } } };
 };

@@ -328,3 +328,49 @@ class IntegratedEnvironments(unittest.TestCase):
                       '"/ci/LoyaltyService/secret-access-key"', lines)
         self.assertTrue(any("rules.LoyaltyService_UserCreated_Rule on {{resolve:ssm:/ci/shared/event-bus-name}}: "
                             "not in names.json" in line for line in lines), lines)
+
+
+class TheSsmContract(unittest.TestCase):
+    """api-endpoint (no trailing slash) and table-name everywhere; event-bus-name and the secret outside dev/prod."""
+
+    def test_the_parameters_written_for_ci_and_for_dev(self):
+        ci = CloudFormationReader(GOOD, {"Env": ENV}).facts()["writtenParameters"]
+        self.assertEqual(ci, {
+            "/ci/LoyaltyService/api-endpoint": {"type": "String", "value": "<api url>"},
+            "/ci/LoyaltyService/table-name": {"type": "String", "value": "LoyaltyService-Points-ci"},
+            "/ci/LoyaltyService/event-bus-name": {"type": "String", "value": "LoyaltyService-bus-ci"},
+            "/ci/LoyaltyService/event-bus-arn": {"type": "String",
+                                                 "value": "arn:aws:events:us-east-1:123456789012:event-bus/"
+                                                          "LoyaltyService-bus-ci"},
+            "/ci/LoyaltyService/secret-access-key": {"type": "String", "value": "<parameter JwtSecret>"}})
+        dev = CloudFormationReader(IntegratedEnvironments.DEV, {"Env": "dev"}).facts()["writtenParameters"]
+        self.assertEqual(sorted(dev), ["/dev/LoyaltyService/api-endpoint", "/dev/LoyaltyService/table-name"])
+
+    def test_an_api_endpoint_with_a_trailing_slash(self):
+        def change(r):
+            r["ApiendpointParameter"]["Properties"]["Value"]["Fn::Sub"] += "/"
+        self.assertEqual(problems_of(mutated(change)), [
+            'sam: writtenParameters./ci/LoyaltyService/api-endpoint.value: flavour has '
+            '"https://ServerlessRestApi.execute-api.us-east-1.amazonaws.com/Prod/", names.json says "<api url>"'])
+
+    def test_a_secret_written_as_secure_string_or_from_elsewhere(self):
+        def change(r):
+            r["JwtsecretParameter"]["Properties"]["Type"] = "SecureString"
+            r["JwtsecretParameter"]["Properties"]["Value"] = "hard-coded"
+        self.assertEqual(problems_of(mutated(change)), [
+            'sam: writtenParameters./ci/LoyaltyService/secret-access-key.type: flavour has "SecureString", '
+            'names.json says "String"',
+            'sam: writtenParameters./ci/LoyaltyService/secret-access-key.value: flavour has "hard-coded", '
+            'names.json says "<parameter JwtSecret>"'])
+
+    def test_the_bus_name_not_written_outside_dev_and_prod(self):
+        lines = problems_of(mutated(lambda r: r.pop("EventbusnameParameter")))
+        self.assertEqual(lines, ['sam: writtenParameters./ci/LoyaltyService/event-bus-name: missing '
+                                 '(names.json: {"type": "String", "value": "LoyaltyService-bus-ci"})'])
+
+    def test_the_secret_written_in_an_integrated_environment(self):
+        template = copy.deepcopy(IntegratedEnvironments.DEV)
+        template["Resources"]["JwtsecretParameter"].pop("Condition")
+        lines = check.check_facts("sam", "dev", CloudFormationReader(template, {"Env": "dev"}).facts())
+        self.assertEqual(lines, ['sam: writtenParameters./dev/LoyaltyService/secret-access-key: not in names.json '
+                                 '(flavour has {"type": "String", "value": "<parameter JwtSecret>"})'])

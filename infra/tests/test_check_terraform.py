@@ -103,6 +103,13 @@ class WithACopyOfTheRootModule(unittest.TestCase):
             "resource.aws_cloudwatch_event_rule.shared.event_bus_name: is 'aws_cloudwatch_event_bus.bus.name', "
             "expected 'data.aws_ssm_parameter.shared_bus[0].insecure_value'"])
 
+    def test_an_api_endpoint_with_its_trailing_slash(self):
+        self.edit("storage.tf", 'trimsuffix(aws_api_gateway_stage.env.invoke_url, "/")',
+                  "aws_api_gateway_stage.env.invoke_url")
+        lines = problems_of(self.dir, OUTPUT)
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].startswith("locals.written_values: is "), lines)
+
     def test_a_hard_coded_batch_size(self):
         self.edit("functions.tf", "  batch_size                     = each.value.batch_size",
                   "  batch_size                     = 100")

@@ -1,5 +1,5 @@
 // The loyalty service on AWS, every name and setting taken from infra/names.json (behaviour F15).
-import { Aws, CfnOutput, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnParameter, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -164,12 +164,23 @@ export class LoyaltyStack extends Stack {
 
     const apiEndpoint = Fn.join('', ['https://', api.restApiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX,
       '/', api.deploymentStage.stageName]);
-    const written: Record<string, string> = {
-      apiEndpoint, eventBusName: bus.eventBusName, eventBusArn: bus.eventBusArn, tableName: table.tableName,
+    // The SSM contract (behaviour keep-config): plain Strings; the URL has no trailing slash. Outside the integrated
+    // environments the bus and the JWT secret too, the secret from the deploy parameter JwtSecret
+    // (cdk deploy --parameters JwtSecret=...).
+    const written: Record<string, () => string> = {
+      apiEndpoint: () => apiEndpoint,
+      tableName: () => table.tableName,
+      eventBusName: () => bus.eventBusName,
+      eventBusArn: () => bus.eventBusArn,
+      jwtSecret: () => new CfnParameter(this, 'JwtSecret', {
+        type: 'String', noEcho: true, minLength: 1,
+        description: `The JWT secret written to ${r.parameterName('jwtSecret')}`,
+      }).valueAsString,
     };
     for (const key of Object.keys(names.writtenParameters)) {
+      if (r.integrated && names.integrated.notWritten.includes(key)) continue;
       new ssm.StringParameter(this, `${pascal(key)}Parameter`, {
-        parameterName: r.parameterName(key), stringValue: written[key],
+        parameterName: r.sub(names.writtenParameters[key]), stringValue: written[key](),
       });
     }
     new CfnOutput(this, 'ApiEndpoint', { value: apiEndpoint });

@@ -25,7 +25,8 @@ export interface Names {
   table: { name: string; hashKey: string; billingMode: string; streamViewType: string; ttlAttribute: string;
     pointInTimeRecovery: boolean };
   parameters: Record<string, string>; writtenParameters: Record<string, string>;
-  integrated: { environments: string[]; parameters: Record<string, string>; sharedBusParameter: string };
+  integrated: { environments: string[]; parameters: Record<string, string>; sharedBusParameter: string;
+    notWritten: string[] };
   queueDefaults: { visibilityTimeout: number; messageRetentionPeriod: number; dlqMessageRetentionPeriod: number;
     maxReceiveCount: number; sqsManagedSse: boolean };
   queues: Record<string, { name: string; dlq: string }>;

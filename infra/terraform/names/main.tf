@@ -168,7 +168,9 @@ locals {
     ttl_attribute          = local.names.table.ttlAttribute
     point_in_time_recovery = local.names.table.pointInTimeRecovery
   }
-  written_parameters = { for k, v in local.names.writtenParameters : k => local.parameter_names[k] }
+  # The SSM contract: outside the integrated environments the bus and the JWT secret too.
+  written_parameters = { for k, v in local.names.writtenParameters : k => replace(v, "{env}", var.env)
+  if !(local.integrated && contains(local.names.integrated.notWritten, k)) }
 
   cors_response_parameters = {
     "method.response.header.Access-Control-Allow-Origin"  = "'${local.names.api.cors.allowOrigin}'"
