@@ -124,14 +124,22 @@ serverless_flavour() {
   rm -rf serverless/.serverless "$BUILD/serverless"
   local env template
   for env in "${ENVS[@]}"; do
-    # The JWT secret a non-integrated stage writes comes from --param jwtSecret; here a stand-in, which the checker
-    # reads as "the deploy parameter JwtSecret" (how it reads the NoEcho parameter of SAM and CDK).
+    # The deploy-time inputs (the JWT secret a non-integrated stage writes, the Datadog API key's secret, site and
+    # version) are Serverless params, written into the template at package time; here stand-ins, which the checker
+    # reads as "the deploy parameter X" (--stand-in), as it reads the template parameters of SAM and CDK.
+    local stand_ins=(JwtSecret=stand-in-jwt-secret
+      DdApiKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:stand-in-dd-api-key
+      DdSite=stand-in.datadoghq.com DdVersion=stand-in-version) params=() checks=() s
+    for s in "${stand_ins[@]}"; do
+      params+=("--param=$(tr '[:upper:]' '[:lower:]' <<< "${s:0:1}")${s:1}")  # DdSite=... -> --param=ddSite=...
+      checks+=(--stand-in "$s")
+    done
     (cd serverless && ../node_modules/.bin/serverless package --stage "$env" --param="artifactsDir=$ASSETS" \
-      --param="jwtSecret=<parameter JwtSecret>" --package "$BUILD/serverless/$env")
+      "${params[@]}" --package "$BUILD/serverless/$env")
     template="$BUILD/serverless/$env/cloudformation-template-update-stack.json"
     # W3005: Serverless adds DependsOn on a function's role, as CDK does.
     cfn_lint "$template" --ignore-checks W3005
-    "$VENV/bin/python" check.py cfn --flavour serverless --env "$env" --template "$template"
+    "$VENV/bin/python" check.py cfn --flavour serverless --env "$env" --template "$template" "${checks[@]}"
   done
 }
 

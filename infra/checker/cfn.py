@@ -122,6 +122,7 @@ class CloudFormationReader:
                 "memorySize": int(p.get("MemorySize", LAMBDA_DEFAULTS["MemorySize"])),
                 "timeout": int(p.get("Timeout", LAMBDA_DEFAULTS["Timeout"])),
                 "environment": p.get("Environment", {}).get("Variables", {}),
+                "layers": list(p.get("Layers", [])),
                 "durable": None if durable is None else {
                     "executionTimeout": int(durable.get("ExecutionTimeout")),
                     "retentionPeriodInDays": int(durable.get("RetentionPeriodInDays", 14)),

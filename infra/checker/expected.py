@@ -63,6 +63,31 @@ class Renderer:
         except KeyError as missing:
             raise NamesError(f"names.json: unknown function {missing}") from None
 
+    def deploy_parameter(self, name):
+        """The value of deploy parameter `name` (a placeholder may say how a flavour writes it)."""
+        return self.p.get("deploy_parameter", deploy_parameter)(name)
+
+    def layer(self):
+        """The Datadog extension layer's ARN."""
+        return (self.names["datadog"]["layer"].replace("{partition}", self.p["partition"])
+                .replace("{region}", self.p["region"]))
+
+    def environment(self, key):
+        """Function `key`'s environment: the Datadog variables, then its own."""
+        both = {**self.names["datadog"]["environment"], **self.names["functions"][key]["environment"]}
+        return {k: self.value(v) for k, v in both.items()}
+
+    def grants(self, key):
+        """Function `key`'s grants (permission sets expanded), then the Datadog ones."""
+        out = []
+        for grant in self.names["functions"][key]["permissions"] + self.names["datadog"]["permissions"]:
+            if "set" in grant:
+                if grant["set"] not in self.names["permissionSets"]:
+                    raise NamesError(f"names.json: unknown permission set {grant['set']!r} (in {key})")
+                grant = self.names["permissionSets"][grant["set"]]
+            out.append(grant)
+        return out
+
     def alias(self, key):
         """The alias of published function `key`."""
         publish = self.names["functions"][key].get("publish") if key in self.names["functions"] else None
@@ -143,6 +168,8 @@ class Renderer:
             return self.arn("lambda", f"function:{self.function_name(ref)}")
         if kind == "function-qualified":
             return self.arn("lambda", f"function:{self.function_name(ref)}:*")
+        if kind == "deploy-parameter":
+            return self.deploy_parameter(ref)
         if kind == "function-alias":
             return self.alias_arn(ref)
         if kind == "function-version":
@@ -182,10 +209,12 @@ class Renderer:
             return self.arn("lambda", f"function:{self.function_name(key)}")
         if ref == "bus-arn":
             return self.arn("events", f"event-bus/{self.env(self.names['bus'])}")
+        if ref == "service":
+            return self.names["service"]
         if ref == "api-url":
             return API_URL
         if kind == "deploy-parameter":
-            return deploy_parameter(key)
+            return self.deploy_parameter(key)
         if kind == "function-alias-arn":
             return self.alias_arn(key)
         if kind == "function-version-arn":
@@ -195,11 +224,7 @@ class Renderer:
     def permissions(self, key):
         """The (action, resource ARN) pairs function `key` is granted."""
         pairs = set()
-        for grant in self.names["functions"][key]["permissions"]:
-            if "set" in grant:
-                if grant["set"] not in self.names["permissionSets"]:
-                    raise NamesError(f"names.json: unknown permission set {grant['set']!r} (in {key})")
-                grant = self.names["permissionSets"][grant["set"]]
+        for grant in self.grants(key):
             for action in grant["actions"]:
                 for token in grant["resources"]:
                     pairs.add((action, self.resource_arn(token, key)))
@@ -260,7 +285,8 @@ def expected_facts(env, names=None):
             "handler": lam["handler"],
             "memorySize": lam["memorySize"],
             "timeout": lam["timeout"],
-            "environment": {k: r.value(v) for k, v in fn["environment"].items()},
+            "environment": r.environment(key),
+            "layers": [r.layer()],
             "durable": fn.get("durable"),
             "published": published(fn),
             "permissions": sorted(r.permissions(key)),

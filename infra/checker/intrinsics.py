@@ -46,7 +46,8 @@ class Resolver:
             elif "Default" in spec:
                 value = spec["Default"]
             else:
-                continue
+                # A deploy-time input without a default: the checker only sees that it comes from this parameter.
+                value = deploy_parameter(name)
             # An SSM-typed parameter holds a parameter name; CloudFormation passes its value, read at deploy time.
             if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<"):
                 value = "{{resolve:ssm:" + value + "}}"

@@ -82,14 +82,15 @@ WIRING = [
     (((R, "aws_iam_role_policy", "fn"),), "role", "aws_iam_role.fn[each.key].id"),
     (((R, "aws_iam_role_policy", "fn"),), "policy",
      'jsonencode({ Version = "2012-10-17", Statement = [for s in each.value.statements : merge(s, '
-     '{ Resource = [for r in s.Resource : lookup(local.version_arns, r, r)] })] })'),
+     '{ Resource = [for r in s.Resource : lookup(local.substitutions, r, r)] })] })'),
     (((R, "aws_lambda_function", "fn"),), "for_each", "module.names.other_functions"),
     (((R, "aws_lambda_function", "fn"),), "publish", "each.value.publish"),
     (((R, "aws_lambda_function", "fn"), ("environment",)), "variables",
-     "{ for name, value in each.value.environment : name => lookup(local.version_arns, value, value) }"),
+     "{ for name, value in each.value.environment : name => lookup(local.substitutions, value, value) }"),
     (((R, "aws_lambda_function", "pinned"),), "for_each", "module.names.pinned_functions"),
     (((R, "aws_lambda_function", "pinned"),), "publish", "true"),
-    (((R, "aws_lambda_function", "pinned"), ("environment",)), "variables", "each.value.environment"),
+    (((R, "aws_lambda_function", "pinned"), ("environment",)), "variables",
+     "{ for name, value in each.value.environment : name => lookup(local.deploy_parameters, value, value) }"),
     *[(((R, "aws_lambda_function", block),) + steps, attribute, expected)
       for block in ("fn", "pinned") for steps, attribute, expected in [
           ((), "function_name", "each.value.name"),
@@ -99,6 +100,7 @@ WIRING = [
           ((), "handler", "each.value.handler"),
           ((), "memory_size", "each.value.memory_size"),
           ((), "timeout", "each.value.timeout"),
+          ((), "layers", "each.value.layers"),
           ((("dynamic", "durable_config"),), "for_each", "each.value.durable == null ? [] : [each.value.durable]"),
           ((("dynamic", "durable_config"), ("content",)), "execution_timeout", "durable_config.value.executionTimeout"),
           ((("dynamic", "durable_config"), ("content",)), "retention_period",
@@ -144,7 +146,14 @@ WIRING = [
 ]
 
 # Locals of the root module (in any `locals` block): name -> expected expression.
+# The root module's variables for the deploy-time inputs of names.json ({deploy-parameter:X} markers).
+DEPLOY_VARIABLES = {"DdApiKeySecretArn": "var.dd_api_key_secret_arn", "DdSite": "var.dd_site",
+                    "DdVersion": "var.dd_version"}
+
 LOCALS = {
+    "deploy_parameters": "{" + ", ".join(f'"{{deploy-parameter:{name}}}" = {variable}'
+                                         for name, variable in DEPLOY_VARIABLES.items()) + "}",
+    "substitutions": "merge(local.deploy_parameters, local.version_arns)",
     "written_values": "{apiEndpoint = trimsuffix(aws_api_gateway_stage.env.invoke_url, \"/\"), "
                       "tableName = aws_dynamodb_table.table.name, eventBusName = aws_cloudwatch_event_bus.bus.name, "
                       "eventBusArn = aws_cloudwatch_event_bus.bus.arn, "
@@ -248,8 +257,10 @@ class TerraformReader:
         out = self.out
         # The root module replaces each version marker with the qualified ARN of the version the `pinned` block
         # published (checked in the wiring): in the policies of every function, in the environment of the others.
+        deploy = {f"{{deploy-parameter:{name}}}": deploy_parameter(name) for name in DEPLOY_VARIABLES}
         versions = {f"{{function-version-arn:{k}}}": f"{_arn('lambda', 'function:' + f['name'])}:{VERSION}"
                     for k, f in out["pinned_functions"].items()}
+        versions.update(deploy)
         functions = {}
         for key, f in out["functions"].items():
             pairs = {(a, versions.get(r, r)) for s in f["statements"] for a in s["Action"] for r in s["Resource"]}
@@ -262,7 +273,8 @@ class TerraformReader:
             functions[f["name"]] = {
                 "runtime": f["runtime"], "architecture": f["architecture"], "handler": f["handler"],
                 "memorySize": f["memory_size"], "timeout": f["timeout"],
-                "environment": f["environment"] if pinned else {k: versions.get(v, v) for k, v in f["environment"].items()},
+                "environment": {k: (deploy if pinned else versions).get(v, v) for k, v in f["environment"].items()},
+                "layers": f["layers"],
                 "durable": f["durable"],
                 "published": {"versions": 1 if pinned or f["publish"] else 0,
                               # An alias of an unpublished function could only point at $LATEST.

@@ -23,7 +23,9 @@ CFN_PLACEHOLDERS = {"env": "${Env}", "partition": "${AWS::Partition}", "region":
                     # The version AutoPublishAlias publishes (SAM resolves `Function.Version` to its ARN).
                     "version": lambda key: {"Ref": f"{pascal(key)}Function.Version"},
                     # Integrated environments (names.json `integrated`): the template's condition.
-                    "integrated": lambda own, shared: {"Fn::If": ["IsIntegrated", sub(shared), sub(own)]}}
+                    "integrated": lambda own, shared: {"Fn::If": ["IsIntegrated", sub(shared), sub(own)]},
+                    # A deploy-time input is a template parameter of the same name.
+                    "deploy_parameter": lambda name: "${" + name + "}"}
 
 
 def sub(text):
@@ -46,8 +48,7 @@ def queue_logical(key):
 def role(names, r, key):
     """The function's own role: basic execution + exactly the permissions of names.json."""
     statements = []
-    for grant in names["functions"][key]["permissions"]:
-        grant = names["permissionSets"][grant["set"]] if "set" in grant else grant
+    for grant in r.grants(key):
         statements.append({
             "Effect": "Allow",
             "Action": list(grant["actions"]),
@@ -90,6 +91,13 @@ def events_of(trigger):
             props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
         return {"Stream": {"Type": "DynamoDB", "Properties": props}}
     return {}
+
+
+DATADOG_PARAMETERS = {
+    "DdApiKeySecretArn": "The ARN of the Secrets Manager secret holding the Datadog API key",
+    "DdSite": "The Datadog site (datadoghq.com, datadoghq.eu, ...)",
+    "DdVersion": "DD_VERSION: the version of the service deployed",
+}
 
 
 def integrated_condition(names):
@@ -163,7 +171,8 @@ def template(names):
             "MemorySize": lam["memorySize"],
             "Timeout": lam["timeout"],
             "Role": {"Fn::GetAtt": [f"{pascal(key)}Role", "Arn"]},
-            "Environment": {"Variables": {k: sub(r.value(v)) for k, v in fn["environment"].items()}},
+            "Environment": {"Variables": {k: sub(v) for k, v in r.environment(key).items()}},
+            "Layers": [sub(r.layer())],
         }
         if fn.get("publish"):
             # A version per deployment that changes the function, and the alias on it.
@@ -207,7 +216,9 @@ def template(names):
                        "JwtSecret": {"Type": "String", "NoEcho": True, "Default": "",
                                      "Description": "The JWT secret written to /<ENV>/LoyaltyService/secret-access-key "
                                                     "(required outside the integrated environments dev and prod, "
-                                                    "which read /<ENV>/shared/secret-access-key)"}},
+                                                    "which read /<ENV>/shared/secret-access-key)"},
+                       **{name: {"Type": "String", "Description": description}
+                          for name, description in DATADOG_PARAMETERS.items()}},
         "Conditions": {"IsIntegrated": integrated_condition(names),
                        "IsNotIntegrated": {"Fn::Not": [{"Condition": "IsIntegrated"}]}},
         "Resources": res,

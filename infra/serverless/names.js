@@ -23,7 +23,19 @@ function versionLogical(key, env, artifactsDir) {
   return `${pascal(key)}Version${hash.digest('hex').slice(0, 16)}`;
 }
 
-function renderer(env, artifactsDir) {
+// Deploy-time inputs ({deploy-parameter:X} in names.json) are Serverless params: --param="<x>=..." (X with a lower-case
+// first letter), resolved before rendering.
+const deployParameterNames = [...new Set([...JSON.stringify(names).matchAll(/\{deploy-parameter:([A-Za-z]+)\}/g)]
+  .map((m) => m[1]))];
+async function deployParametersOf(resolveVariable) {
+  const out = {};
+  for (const name of deployParameterNames) {
+    out[name] = await resolveVariable(`param:${name[0].toLowerCase()}${name.slice(1)}, null`);
+  }
+  return out;
+}
+
+function renderer(env, artifactsDir, deployParameters = {}) {
   // An integrated environment (names.json `integrated`) reads the shared secret and gets the rules on the shared bus.
   const integrated = names.integrated.environments.includes(env);
   const r = {
@@ -57,8 +69,25 @@ function renderer(env, artifactsDir) {
       if (kind === 'function') return arn('lambda', `function:${r.functionName(ref)}`);
       if (kind === 'function-qualified') return arn('lambda', `function:${r.functionName(ref)}:*`);
       if (kind === 'function-alias') return r.aliasArn(ref);
+      if (kind === 'deploy-parameter') return r.deployParameter(ref);
       if (kind === 'function-version') return { Ref: versionLogical(ref, env, artifactsDir) };
       throw new Error(`names.json: unknown resource token ${token} (in ${fnKey})`);
+    },
+    deployParameter(name) {
+      const value = deployParameters[name];
+      if (!value) throw new Error(`pass --param="${name[0].toLowerCase()}${name.slice(1)}=..."`);
+      return value;
+    },
+    layer: () => names.datadog.layer.split('{partition}').join('${AWS::Partition}').split('{region}').join('${AWS::Region}'),
+    environment(key) {
+      const out = {};
+      const both = { ...names.datadog.environment, ...names.functions[key].environment };
+      for (const [k, v] of Object.entries(both)) out[k] = sub(r.value(v));
+      return out;
+    },
+    grants(key) {
+      return [...names.functions[key].permissions, ...names.datadog.permissions]
+        .map((grant) => (grant.set ? names.permissionSets[grant.set] : grant));
     },
     aliasArn(key) {
       const fn = names.functions[key];
@@ -70,7 +99,10 @@ function renderer(env, artifactsDir) {
       if (whole) return { Ref: versionLogical(whole[1], env, artifactsDir) };
       return template.replace(/\{([^}]*)\}/g, (_, ref) => {
         const [kind, key] = ref.split(':');
-        const simple = { env, domain: names.domain, table: r.env(names.table.name), bus: r.env(names.bus) };
+        const simple = {
+          env, domain: names.domain, table: r.env(names.table.name), bus: r.env(names.bus), service: names.service,
+        };
+        if (kind === 'deploy-parameter') return r.deployParameter(key);
         if (ref in simple) return simple[ref];
         if (kind === 'param') return r.parameterName(key);
         if (kind === 'function-arn') return arn('lambda', `function:${r.functionName(key)}`);
@@ -123,12 +155,12 @@ async function artifactsDirOf(resolveVariable) {
 
 module.exports.functions = async ({ resolveVariable }) => {
   const artifactsDir = await artifactsDirOf(resolveVariable);
-  const r = renderer(await stageOf(resolveVariable), artifactsDir);
+  const r = renderer(await stageOf(resolveVariable), artifactsDir, await deployParametersOf(resolveVariable));
   const lam = names.lambda;
   const out = {};
   for (const [key, fn] of Object.entries(names.functions)) {
     const environment = {};
-    for (const [k, v] of Object.entries(fn.environment)) environment[k] = sub(r.value(v));
+    Object.assign(environment, r.environment(key));
     out[camel(key)] = {
       name: r.functionName(key),
       handler: lam.handler,
@@ -139,6 +171,7 @@ module.exports.functions = async ({ resolveVariable }) => {
       role: `${pascal(key)}Role`,
       environment,
       package: { artifact: path.join(artifactsDir, fn.binary, 'bootstrap.zip') },
+      layers: [sub(r.layer())],
       events: eventsOf(fn.trigger),
     };
   }
@@ -148,7 +181,7 @@ module.exports.functions = async ({ resolveVariable }) => {
 module.exports.resources = async ({ resolveVariable }) => {
   const env = await stageOf(resolveVariable);
   const artifactsDir = await artifactsDirOf(resolveVariable);
-  const r = renderer(env, artifactsDir);
+  const r = renderer(env, artifactsDir, await deployParametersOf(resolveVariable));
   const qd = names.queueDefaults;
   const res = {
     EventBus: { Type: 'AWS::Events::EventBus', Properties: { Name: r.env(names.bus) } },
@@ -221,8 +254,7 @@ module.exports.resources = async ({ resolveVariable }) => {
   }
   const extensions = {};
   for (const [key, fn] of Object.entries(names.functions)) {
-    const statements = fn.permissions.map((grant) => {
-      const g = grant.set ? names.permissionSets[grant.set] : grant;
+    const statements = r.grants(key).map((g) => {
       return { Effect: 'Allow', Action: g.actions, Resource: g.resources.map((t) => sub(r.resourceArn(t, key))) };
     });
     res[`${pascal(key)}Role`] = {

@@ -18,7 +18,7 @@ resource "aws_iam_role_policy" "fn" {
   name     = "permissions"
   role     = aws_iam_role.fn[each.key].id
   policy = jsonencode({ Version = "2012-10-17", Statement = [for s in each.value.statements : merge(s, {
-    Resource = [for r in s.Resource : lookup(local.version_arns, r, r)]
+    Resource = [for r in s.Resource : lookup(local.substitutions, r, r)]
   })] })
 }
 
@@ -34,12 +34,13 @@ resource "aws_lambda_function" "pinned" {
   handler          = each.value.handler
   memory_size      = each.value.memory_size
   timeout          = each.value.timeout
+  layers           = each.value.layers
   filename         = "${var.artifacts_dir}/${each.value.binary}/bootstrap.zip"
   source_code_hash = filebase64sha256("${var.artifacts_dir}/${each.value.binary}/bootstrap.zip")
   publish          = true
 
   environment {
-    variables = each.value.environment
+    variables = { for name, value in each.value.environment : name => lookup(local.deploy_parameters, value, value) }
   }
 
   dynamic "durable_config" {
@@ -55,6 +56,13 @@ locals {
   lambda = merge(aws_lambda_function.pinned, aws_lambda_function.fn)
   # The version markers of the names module -> the ARN of the version this deployment published.
   version_arns = { for k, f in aws_lambda_function.pinned : "{function-version-arn:${k}}" => f.qualified_arn }
+  # The deploy-time inputs of names.json, by the names module's markers.
+  deploy_parameters = {
+    "{deploy-parameter:DdApiKeySecretArn}" = var.dd_api_key_secret_arn
+    "{deploy-parameter:DdSite}"            = var.dd_site
+    "{deploy-parameter:DdVersion}"         = var.dd_version
+  }
+  substitutions = merge(local.deploy_parameters, local.version_arns)
 }
 
 resource "aws_lambda_function" "fn" {
@@ -66,12 +74,13 @@ resource "aws_lambda_function" "fn" {
   handler          = each.value.handler
   memory_size      = each.value.memory_size
   timeout          = each.value.timeout
+  layers           = each.value.layers
   filename         = "${var.artifacts_dir}/${each.value.binary}/bootstrap.zip"
   source_code_hash = filebase64sha256("${var.artifacts_dir}/${each.value.binary}/bootstrap.zip")
   publish          = each.value.publish
 
   environment {
-    variables = { for name, value in each.value.environment : name => lookup(local.version_arns, value, value) }
+    variables = { for name, value in each.value.environment : name => lookup(local.substitutions, value, value) }
   }
 
   dynamic "durable_config" {

@@ -374,3 +374,35 @@ class TheSsmContract(unittest.TestCase):
         lines = check.check_facts("sam", "dev", CloudFormationReader(template, {"Env": "dev"}).facts())
         self.assertEqual(lines, ['sam: writtenParameters./dev/LoyaltyService/secret-access-key: not in names.json '
                                  '(flavour has {"type": "String", "value": "<parameter JwtSecret>"})'])
+
+
+class DatadogWiring(unittest.TestCase):
+    """The extension layer, the DD_* variables, OTLP to the extension's local receiver, the API key's secret."""
+
+    FN = "LoyaltyService-get-loyalty-account-ci"
+
+    def test_every_function_has_the_arm64_extension_and_exports_otlp_to_it(self):
+        facts = CloudFormationReader(GOOD, {"Env": ENV}).facts()
+        for fn in facts["functions"].values():
+            self.assertEqual(fn["layers"], ["arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM:105"])
+            self.assertEqual(fn["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"], "http://localhost:4318")
+            self.assertEqual(fn["environment"]["DD_OTLP_CONFIG_RECEIVER_PROTOCOLS_HTTP_ENDPOINT"], "localhost:4318")
+            self.assertEqual(fn["environment"]["DD_API_KEY_SECRET_ARN"], "<parameter DdApiKeySecretArn>")
+            self.assertIn(["secretsmanager:GetSecretValue", "<parameter DdApiKeySecretArn>"],
+                          [list(p) for p in fn["permissions"]])
+
+    def test_a_function_without_the_layer(self):
+        self.assertEqual(problems_of(mutated(lambda r: r["GetLoyaltyAccountFunction"]["Properties"].pop("Layers"))), [
+            f"sam: functions.{self.FN}.layers: flavour has [], names.json says "
+            '["arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM:105"]'])
+
+    def test_otlp_sent_elsewhere_and_a_hard_coded_site(self):
+        def change(r):
+            variables = r["GetLoyaltyAccountFunction"]["Properties"]["Environment"]["Variables"]
+            variables["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318"
+            variables["DD_SITE"] = "datadoghq.com"
+        self.assertEqual(problems_of(mutated(change)), [
+            f'sam: functions.{self.FN}.environment.DD_SITE: flavour has "datadoghq.com", names.json says '
+            '"<parameter DdSite>"',
+            f'sam: functions.{self.FN}.environment.OTEL_EXPORTER_OTLP_ENDPOINT: flavour has "http://collector:4318", '
+            'names.json says "http://localhost:4318"'])

@@ -90,11 +90,11 @@ class WithACopyOfTheRootModule(unittest.TestCase):
             "resource.aws_lambda_function.pinned.publish: missing (expected 'true')"])
 
     def test_the_orchestrator_given_the_unqualified_activity(self):
-        self.edit("functions.tf", "lookup(local.version_arns, value, value)", "value")
+        self.edit("functions.tf", "name => lookup(local.substitutions, value, value)", "name => value")
         self.assertEqual(problems_of(self.dir, OUTPUT), [
             "resource.aws_lambda_function.fn.environment.variables: is "
             "'{for name, value in each.value.environment : name => value}', expected "
-            "'{for name, value in each.value.environment : name => lookup(local.version_arns, value, value)}'"])
+            "'{for name, value in each.value.environment : name => lookup(local.substitutions, value, value)}'"])
 
     def test_shared_rules_on_the_service_bus(self):
         self.edit("queues.tf", "  event_bus_name = data.aws_ssm_parameter.shared_bus[0].insecure_value",
@@ -109,6 +109,13 @@ class WithACopyOfTheRootModule(unittest.TestCase):
         lines = problems_of(self.dir, OUTPUT)
         self.assertEqual(len(lines), 1)
         self.assertTrue(lines[0].startswith("locals.written_values: is "), lines)
+
+    def test_a_site_not_from_its_variable(self):
+        self.edit("functions.tf", '"{deploy-parameter:DdSite}"            = var.dd_site',
+                  '"{deploy-parameter:DdSite}"            = "datadoghq.com"')
+        lines = problems_of(self.dir, OUTPUT)
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].startswith("locals.deploy_parameters: is "), lines)
 
     def test_a_hard_coded_batch_size(self):
         self.edit("functions.tf", "  batch_size                     = each.value.batch_size",

@@ -26,6 +26,11 @@ export class LoyaltyStack extends Stack {
     super(scope, id, props);
     const { names } = props;
     const r = new Rendered(names, props.env_);
+    const deployParameters: Record<string, CfnParameter> = {};
+    r.deployParameter = (name) => {
+      deployParameters[name] ??= new CfnParameter(this, name, { type: 'String', minLength: 1 });
+      return deployParameters[name].valueAsString;
+    };
     const qd = names.queueDefaults;
 
     const bus = new events.EventBus(this, 'EventBus', { eventBusName: r.sub(names.bus) });
@@ -102,8 +107,7 @@ export class LoyaltyStack extends Stack {
       for (const grant of r.grants(key)) {
         role.addToPolicy(new iam.PolicyStatement({ actions: grant.actions, resources: grant.resources }));
       }
-      const environment: Record<string, string> = {};
-      for (const [k, v] of Object.entries(fn.environment)) environment[k] = r.value(v);
+      const environment = r.environment(key);
       const func = new lambda.Function(this, `${pascal(key)}Function`, {
         functionName: r.functionName(key),
         runtime: lambda.Runtime.PROVIDED_AL2023,
@@ -114,6 +118,7 @@ export class LoyaltyStack extends Stack {
         timeout: Duration.seconds(names.lambda.timeout),
         role,
         environment,
+        layers: [lambda.LayerVersion.fromLayerVersionArn(this, `${pascal(key)}DatadogExtension`, r.layer())],
         durableConfig: fn.durable ? {
           executionTimeout: Duration.seconds(fn.durable.executionTimeout),
           retentionPeriod: Duration.days(fn.durable.retentionPeriodInDays),

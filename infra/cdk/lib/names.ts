@@ -20,6 +20,7 @@ export interface Names {
   service: string; domain: string;
   lambda: { runtime: string; architecture: string; handler: string; memorySize: number; timeout: number;
     managedPolicy: string; artifact: string; crate: string };
+  datadog: { layer: string; environment: Record<string, string>; permissions: Grant[] };
   bus: string;
   api: { cors: { allowOrigin: string; allowHeaders: string; allowMethods: string } };
   table: { name: string; hashKey: string; billingMode: string; streamViewType: string; ttlAttribute: string;
@@ -46,6 +47,22 @@ export class Rendered {
 
   /** Whether ENV is an integrated environment: the shared JWT secret, and the rules on the shared bus too. */
   readonly integrated: boolean;
+
+  /** A deploy-time input's value (the stack makes it a CfnParameter of the same name). */
+  deployParameter: (name: string) => string = (name) => { throw new Error(`no deploy parameter ${name}`); };
+
+  /** The Datadog extension layer's ARN. */
+  layer(): string {
+    return this.names.datadog.layer.split('{partition}').join(Aws.PARTITION).split('{region}').join(Aws.REGION);
+  }
+
+  /** A function's environment: the Datadog variables, then its own. */
+  environment(key: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const both = { ...this.names.datadog.environment, ...this.names.functions[key].environment };
+    for (const [k, v] of Object.entries(both)) out[k] = this.value(v);
+    return out;
+  }
 
   constructor(readonly names: Names, readonly env: string) {
     this.integrated = names.integrated.environments.includes(env);
@@ -117,6 +134,7 @@ export class Rendered {
       case 'function': return this.arn('lambda', `function:${this.functionName(ref)}`);
       case 'function-qualified': return this.arn('lambda', `function:${this.functionName(ref)}:*`);
       case 'function-alias': return this.aliasArn(ref);
+      case 'deploy-parameter': return this.deployParameter(ref);
       case 'function-version': return this.versionArn(ref);
     }
     throw new Error(`names.json: unknown resource token ${token} (in ${functionKey})`);
@@ -130,7 +148,9 @@ export class Rendered {
         case 'domain': return this.names.domain;
         case 'table': return this.sub(this.names.table.name);
         case 'bus': return this.sub(this.names.bus);
+        case 'service': return this.names.service;
       }
+      if (kind === 'deploy-parameter') return this.deployParameter(key);
       if (kind === 'param') return this.parameterName(key);
       if (kind === 'function-arn') return this.arn('lambda', `function:${this.functionName(key)}`);
       if (kind === 'function-alias-arn') return this.aliasArn(key);
@@ -140,7 +160,7 @@ export class Rendered {
   }
 
   grants(functionKey: string): { actions: string[]; resources: string[] }[] {
-    return this.names.functions[functionKey].permissions.map((grant) => {
+    return [...this.names.functions[functionKey].permissions, ...this.names.datadog.permissions].map((grant) => {
       const resolved = grant.set ? this.names.permissionSets[grant.set] : grant;
       if (!resolved || !resolved.actions || !resolved.resources) {
         throw new Error(`names.json: bad permission in ${functionKey}: ${JSON.stringify(grant)}`);

@@ -58,6 +58,10 @@ locals {
     flatten([for g in f.permissions : [for t in try(g.resources, []) : substr(t, 17, -1) if substr(t, 0, 17) == "function-version:"]]),
   )]))
 
+  # Deploy-time inputs ({deploy-parameter:X}) stay markers, which the root module replaces with its variables.
+  deploy_parameter_markers = toset(regexall("\\{deploy-parameter:[A-Za-z]+\\}", jsonencode(local.names)))
+  layer                    = replace(replace(local.names.datadog.layer, "{partition}", var.partition), "{region}", var.region)
+
   # Permission resource tokens of names.json -> ARNs, per function (trigger-queue depends on the function).
   static_arns = merge(
     {
@@ -72,12 +76,13 @@ locals {
     { for k, n in local.function_names : "function-qualified:${k}" => format(local.arn, "lambda", "function:${n}:*") },
     { for k, a in local.alias_arns : "function-alias:${k}" => a },
     { for k, m in local.version_markers : "function-version:${k}" => m },
+    { for m in local.deploy_parameter_markers : trim(m, "{}") => m },
   )
   token_arns = { for k, f in local.names.functions : k => merge(local.static_arns,
     f.trigger.type == "sqs" ? { "trigger-queue" = format(local.arn, "sqs", local.queue_names[f.trigger.queue]) } : {}
   ) }
 
-  grants = { for k, f in local.names.functions : k => [for g in f.permissions : {
+  grants = { for k, f in local.names.functions : k => [for g in concat(f.permissions, local.names.datadog.permissions) : {
     actions   = try(local.names.permissionSets[g.set].actions, g.actions)
     resources = [for t in try(local.names.permissionSets[g.set].resources, g.resources) : local.token_arns[k][t]]
   }] }
@@ -86,12 +91,15 @@ locals {
   # marker {function-version-arn:K} kept for the root module.
   references = merge(
     { "{env}" = var.env, "{domain}" = local.names.domain, "{table}" = local.table_name, "{bus}" = local.bus_name },
+    { "{service}" = local.names.service },
+    { for m in local.deploy_parameter_markers : m => m },
     { for k, n in local.parameter_names : "{param:${k}}" => n },
     { for k, n in local.function_names : "{function-arn:${k}}" => format(local.arn, "lambda", "function:${n}") },
     { for k, a in local.alias_arns : "{function-alias-arn:${k}}" => a },
     { for k, m in local.version_markers : m => m },
   )
-  environment = { for k, f in local.names.functions : k => { for var_name, template in f.environment : var_name => join("", [
+  # The Datadog variables, then the function's own.
+  environment = { for k, f in local.names.functions : k => { for var_name, template in merge(local.names.datadog.environment, f.environment) : var_name => join("", [
     for part in regexall("(\\{[^}]*\\}|[^{]+)", template) : substr(part[0], 0, 1) == "{" ? local.references[part[0]] : part[0]
   ]) } }
 
@@ -108,6 +116,7 @@ locals {
     publish      = can(f.publish.alias)
     statements   = [for g in local.grants[k] : { Effect = "Allow", Action = g.actions, Resource = g.resources }]
     managed      = "arn:${var.partition}:iam::aws:policy/${local.names.lambda.managedPolicy}"
+    layers       = [local.layer]
   } }
 
   pinned_functions = { for k, f in local.functions : k => f if contains(local.pinned_keys, k) }

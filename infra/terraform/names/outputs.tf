@@ -5,6 +5,7 @@ output "functions" { value = local.functions }
 output "pinned_functions" { value = local.pinned_functions }
 output "other_functions" { value = local.other_functions }
 output "aliases" { value = local.aliases }
+output "deploy_parameter_markers" { value = local.deploy_parameter_markers }
 output "sqs_mappings" { value = local.sqs_mappings }
 output "stream_mappings" { value = local.stream_mappings }
 output "http_routes" { value = local.http_routes }
