@@ -6,6 +6,10 @@ set -euo pipefail
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$INFRA"
 ENV_NAME="${INFRA_CHECK_ENV:-ci}"
+# Every flavour is synthesized twice: for an environment that owns its bus and its secret, and for an integrated one
+# (names.json `integrated`: the shared secret, the rules on the shared bus too).
+INTEGRATED_ENV="${INFRA_CHECK_INTEGRATED_ENV:-dev}"
+ENVS=("$ENV_NAME" "$INTEGRATED_ENV")
 PYTHON="${PYTHON:-python3}"
 VENV="$INFRA/.venv"
 BUILD="$INFRA/build"
@@ -92,44 +96,69 @@ sam_flavour() {
   "$VENV/bin/python" sam/generate.py --check
   cfn_lint sam/template.yaml
   "$VENV/bin/sam" validate --lint --template sam/template.yaml
-  "$VENV/bin/python" sam/transform.py --env "$ENV_NAME" --out "$BUILD/sam/transformed.json"
-  cfn_lint "$BUILD/sam/transformed.json"
-  "$VENV/bin/python" check.py cfn --flavour sam --env "$ENV_NAME" --template "$BUILD/sam/transformed.json" \
-    --parameter "Env=$ENV_NAME"
+  local env
+  for env in "${ENVS[@]}"; do
+    "$VENV/bin/python" sam/transform.py --env "$env" --out "$BUILD/sam/transformed-$env.json"
+    cfn_lint "$BUILD/sam/transformed-$env.json"
+    "$VENV/bin/python" check.py cfn --flavour sam --env "$env" --template "$BUILD/sam/transformed-$env.json" \
+      --parameter "Env=$env"
+  done
 }
 
 cdk_flavour() {
   node_modules/.bin/tsc -p cdk
   rm -rf cdk/cdk.out
-  (cd cdk && ../node_modules/.bin/cdk synth --quiet --no-notices -c "env=$ENV_NAME" -c "assetsDir=$ASSETS")
-  # W3005 (a DependsOn already implied by a GetAtt) is how CDK itself writes a function's dependency on its role.
-  cfn_lint "cdk/cdk.out/LoyaltyService-$ENV_NAME.template.json" --ignore-checks W3005
-  "$VENV/bin/python" check.py cfn --flavour cdk --env "$ENV_NAME" \
-    --template "cdk/cdk.out/LoyaltyService-$ENV_NAME.template.json"
+  local env template
+  # One synth makes both stacks (one per environment).
+  (cd cdk && ../node_modules/.bin/cdk synth --quiet --no-notices -c "env=$(IFS=,; echo "${ENVS[*]}")" \
+    -c "assetsDir=$ASSETS")
+  for env in "${ENVS[@]}"; do
+    template="cdk/cdk.out/LoyaltyService-$env.template.json"
+    # W3005 (a DependsOn already implied by a GetAtt) is how CDK itself writes a function's dependency on its role.
+    cfn_lint "$template" --ignore-checks W3005
+    "$VENV/bin/python" check.py cfn --flavour cdk --env "$env" --template "$template"
+  done
 }
 
 serverless_flavour() {
-  rm -rf serverless/.serverless
-  (cd serverless && ../node_modules/.bin/serverless package --stage "$ENV_NAME" --param="artifactsDir=$ASSETS")
-  # W3005: Serverless adds DependsOn on a function's role, as CDK does.
-  cfn_lint serverless/.serverless/cloudformation-template-update-stack.json --ignore-checks W3005
-  "$VENV/bin/python" check.py cfn --flavour serverless --env "$ENV_NAME" \
-    --template serverless/.serverless/cloudformation-template-update-stack.json
+  rm -rf serverless/.serverless "$BUILD/serverless"
+  local env template
+  for env in "${ENVS[@]}"; do
+    # The deploy-time inputs (the JWT secret a non-integrated stage writes, the Datadog API key's secret, site and
+    # version) are Serverless params, written into the template at package time; here stand-ins, which the checker
+    # reads as "the deploy parameter X" (--stand-in), as it reads the template parameters of SAM and CDK.
+    local stand_ins=(JwtSecret=stand-in-jwt-secret
+      DdApiKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:stand-in-dd-api-key
+      DdSite=stand-in.datadoghq.com DdVersion=stand-in-version) params=() checks=() s
+    for s in "${stand_ins[@]}"; do
+      params+=("--param=$(tr '[:upper:]' '[:lower:]' <<< "${s:0:1}")${s:1}")  # DdSite=... -> --param=ddSite=...
+      checks+=(--stand-in "$s")
+    done
+    (cd serverless && ../node_modules/.bin/serverless package --stage "$env" --param="artifactsDir=$ASSETS" \
+      "${params[@]}" --package "$BUILD/serverless/$env")
+    template="$BUILD/serverless/$env/cloudformation-template-update-stack.json"
+    # W3005: Serverless adds DependsOn on a function's role, as CDK does.
+    cfn_lint "$template" --ignore-checks W3005
+    "$VENV/bin/python" check.py cfn --flavour serverless --env "$env" --template "$template" "${checks[@]}"
+  done
 }
 
 terraform_flavour() {
-  local tf="$VENV/bin/terraform" data="$BUILD/terraform-names"
+  local tf="$VENV/bin/terraform" env data
   "$tf" fmt -check -recursive -diff terraform
   echo "terraform fmt: clean"
-  mkdir -p "$data"
-  # The names module has no provider: Terraform evaluates it offline (init downloads nothing).
-  TF_DATA_DIR="$data/.terraform" "$tf" -chdir=terraform/names init -input=false -backend=false >/dev/null
-  TF_DATA_DIR="$data/.terraform" "$tf" -chdir=terraform/names apply -input=false -auto-approve \
-    -state="$data/terraform.tfstate" -var "env=$ENV_NAME" -var partition=aws -var region=us-east-1 \
-    -var account=123456789012 >/dev/null
-  TF_DATA_DIR="$data/.terraform" "$tf" -chdir=terraform/names output -state="$data/terraform.tfstate" -json \
-    > "$data/names-output.json"
-  "$VENV/bin/python" check.py terraform --env "$ENV_NAME" --dir terraform --names-output "$data/names-output.json"
+  for env in "${ENVS[@]}"; do
+    data="$BUILD/terraform-names/$env"
+    mkdir -p "$data"
+    # The names module has no provider: Terraform evaluates it offline (init downloads nothing).
+    TF_DATA_DIR="$data/.terraform" "$tf" -chdir=terraform/names init -input=false -backend=false >/dev/null
+    TF_DATA_DIR="$data/.terraform" "$tf" -chdir=terraform/names apply -input=false -auto-approve \
+      -state="$data/terraform.tfstate" -var "env=$env" -var partition=aws -var region=us-east-1 \
+      -var account=123456789012 >/dev/null
+    TF_DATA_DIR="$data/.terraform" "$tf" -chdir=terraform/names output -state="$data/terraform.tfstate" -json \
+      > "$data/names-output.json"
+    "$VENV/bin/python" check.py terraform --env "$env" --dir terraform --names-output "$data/names-output.json"
+  done
 }
 
 checkov_all() {
@@ -140,13 +169,15 @@ checkov_all() {
   # A --skip-check on the command line replaces the file's list, so the file's list is passed explicitly.
   skips=$(sed -nE 's/^[[:space:]]*-[[:space:]]*(CKV[A-Z0-9_]+).*/\1/p' "$cfg" | paste -sd, -)
   "$ck" --config-file "$cfg" -d terraform --framework terraform --skip-check "$skips"
-  "$ck" --config-file "$cfg" -f "$BUILD/sam/transformed.json" --framework cloudformation --skip-check "$skips,CKV_AWS_27"
-  "$ck" --config-file "$cfg" -f "cdk/cdk.out/LoyaltyService-$ENV_NAME.template.json" --framework cloudformation \
-    --skip-check "$skips,CKV_AWS_27"
+  local cfn=() sls=() env
+  for env in "${ENVS[@]}"; do
+    cfn+=("$BUILD/sam/transformed-$env.json" "cdk/cdk.out/LoyaltyService-$env.template.json")
+    sls+=("$BUILD/serverless/$env/cloudformation-template-update-stack.json")
+  done
+  "$ck" --config-file "$cfg" -f "${cfn[@]}" --framework cloudformation --skip-check "$skips,CKV_AWS_27"
   # Serverless also creates its deployment bucket (CKV_AWS_18/21/53-56) and one log group per function without
   # retention or KMS (CKV_AWS_66/158); the other flavours let Lambda create the log groups.
-  "$ck" --config-file "$cfg" -f serverless/.serverless/cloudformation-template-update-stack.json \
-    --framework cloudformation \
+  "$ck" --config-file "$cfg" -f "${sls[@]}" --framework cloudformation \
     --skip-check "$skips,CKV_AWS_27,CKV_AWS_18,CKV_AWS_21,CKV_AWS_53,CKV_AWS_54,CKV_AWS_55,CKV_AWS_56,CKV_AWS_66,CKV_AWS_158"
 }
 
@@ -154,14 +185,14 @@ step "python tools (infra/.venv)" python_tools
 step "node tools (infra/node_modules)" node_tools
 step "checker tests" checker_tests
 step "placeholder artifacts" placeholder_assets
-step "SAM: generate --check, cfn-lint, sam validate --lint, transform, names check" sam_flavour
-step "CDK: tsc, cdk synth, cfn-lint, names check" cdk_flavour
-step "Serverless v3: serverless package, cfn-lint, names check" serverless_flavour
-step "Terraform: fmt -check, names module evaluated, wiring + names check" terraform_flavour
-step "checkov: Terraform, SAM, CDK, Serverless" checkov_all
+step "SAM: generate --check, cfn-lint, sam validate --lint, transform, names check (${ENVS[*]})" sam_flavour
+step "CDK: tsc, cdk synth, cfn-lint, names check (${ENVS[*]})" cdk_flavour
+step "Serverless v3: serverless package, cfn-lint, names check (${ENVS[*]})" serverless_flavour
+step "Terraform: fmt -check, names module evaluated, wiring + names check (${ENVS[*]})" terraform_flavour
+step "checkov: Terraform, SAM, CDK, Serverless (${ENVS[*]})" checkov_all
 
 echo
-echo "infra-check passed (env $ENV_NAME):"
+echo "infra-check passed (envs ${ENVS[*]}):"
 printf '  %s\n' "${STEPS[@]}"
 awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN { printf "  %6.1f s  total\n", b - a }'
 echo "infra-check: ${#STEPS[@]} passed, 0 failed"

@@ -1,7 +1,9 @@
 """Reads a plain CloudFormation template (SAM after its transform, CDK's synth, Serverless's package) into facts."""
 
 import json
+import re
 
+from .expected import API_URL, PSEUDO
 from .intrinsics import Resolver, TemplateError
 
 LAMBDA_DEFAULTS = {"MemorySize": 128, "Timeout": 3}
@@ -20,6 +22,15 @@ def _as_json(value, where):
     return value
 
 
+API_URL_SHAPE = re.compile(r"https://[A-Za-z0-9]+\.execute-api\." + re.escape(PSEUDO["region"])
+                           + r"\.amazonaws\.com/[A-Za-z0-9_-]+")
+
+
+def written_value(value):
+    """An SSM parameter's value; the API's URL, when it has exactly that shape (no trailing slash), as API_URL."""
+    return API_URL if isinstance(value, str) and API_URL_SHAPE.fullmatch(value) else value
+
+
 def _function_name(value):
     """A function name from a name or (qualified) ARN; a qualifier is kept as `name:qualifier`."""
     if value.startswith("arn:"):
@@ -35,7 +46,9 @@ class CloudFormationReader:
             raise TemplateError("the template still has a Transform: read the transformed template")
         self.template = template
         self.r = Resolver(template, parameters or {})
-        self.resources = template.get("Resources", {})
+        # Only the resources this environment creates (a resource whose Condition is false is not deployed).
+        self.resources = {logical: resource for logical, resource in template.get("Resources", {}).items()
+                          if self.r.created(resource)}
 
     def of_type(self, kind):
         """(logical id, resolved properties) of every resource of `kind`."""
@@ -55,7 +68,8 @@ class CloudFormationReader:
             "buses": sorted(p.get("Name") for _, p in self.of_type("AWS::Events::EventBus")),
             "rules": self.rules(),
             "table": self.table(),
-            "writtenParameters": sorted(p.get("Name") for _, p in self.of_type("AWS::SSM::Parameter")),
+            "writtenParameters": {p.get("Name"): {"type": p.get("Type"), "value": written_value(p.get("Value"))}
+                                  for _, p in self.of_type("AWS::SSM::Parameter")},
         }
 
     def _role_logical(self, role_arn, function):
@@ -73,9 +87,23 @@ class CloudFormationReader:
             if role_name in policy.get("Roles", []):
                 yield from _as_list(policy["PolicyDocument"].get("Statement", []))
 
+    def published(self):
+        """Function name -> {"versions": how many version resources, "aliases": alias name -> its version}."""
+        out = {}
+        for kind in ("AWS::Lambda::Version", "AWS::Lambda::Alias"):
+            for logical, p in self.of_type(kind):
+                name = _function_name(str(p.get("FunctionName", "")))
+                entry = out.setdefault(name, {"versions": 0, "aliases": {}})
+                if kind == "AWS::Lambda::Version":
+                    entry["versions"] += 1
+                else:
+                    entry["aliases"][p.get("Name", logical)] = p.get("FunctionVersion")
+        return out
+
     def functions(self):
         """Functions by name: runtime settings, environment, durable config, permissions of their role."""
         out = {}
+        published = self.published()
         for logical, p in self.of_type("AWS::Lambda::Function"):
             name = p.get("FunctionName", logical)
             role_logical = self._role_logical(p.get("Role"), name)
@@ -94,13 +122,17 @@ class CloudFormationReader:
                 "memorySize": int(p.get("MemorySize", LAMBDA_DEFAULTS["MemorySize"])),
                 "timeout": int(p.get("Timeout", LAMBDA_DEFAULTS["Timeout"])),
                 "environment": p.get("Environment", {}).get("Variables", {}),
+                "layers": list(p.get("Layers", [])),
                 "durable": None if durable is None else {
                     "executionTimeout": int(durable.get("ExecutionTimeout")),
                     "retentionPeriodInDays": int(durable.get("RetentionPeriodInDays", 14)),
                 },
+                "published": published.pop(name, {"versions": 0, "aliases": {}}),
                 "permissions": sorted(pairs),
                 "managedPolicies": sorted(role.get("ManagedPolicyArns", [])),
             }
+        if published:
+            raise TemplateError(f"versions or aliases of {sorted(published)}, which are not functions of this template")
         return out
 
     def event_source_mappings(self):
@@ -160,10 +192,14 @@ class CloudFormationReader:
     def rules(self):
         """Rules by name: bus, pattern, target ARNs."""
         out = {}
+        own = {p.get("Name") for _, p in self.of_type("AWS::Events::EventBus")}
         for logical, p in self.of_type("AWS::Events::Rule"):
             bus = p.get("EventBusName", "default")
-            out[p.get("Name", logical)] = {
-                "bus": bus.split("event-bus/", 1)[1] if bus.startswith("arn:") else bus,
+            bus = bus.split("event-bus/", 1)[1] if bus.startswith("arn:") else bus
+            name = p.get("Name", logical)
+            # A rule on a bus of this stack by its name; on another bus (the shared one), "<name> on <bus>".
+            out[name if bus in own else f"{name} on {bus}"] = {
+                "bus": bus,
                 "enabled": p.get("State", "ENABLED") == "ENABLED",
                 "pattern": _as_json(p.get("EventPattern"), f"{logical} EventPattern"),
                 "targets": sorted(t.get("Arn") for t in p.get("Targets", [])),

@@ -27,7 +27,7 @@ def differences(expected, actual, path=""):
                 out.extend(differences(expected[key], actual[key], where))
         return out
     if isinstance(expected, list) and isinstance(actual, list) and path.endswith(
-            ("permissions", "httpRoutes", "corsPreflightPaths", "writtenParameters", "queuesWritableByEventBridge", "buses", "targets",
+            ("permissions", "httpRoutes", "corsPreflightPaths", "queuesWritableByEventBridge", "buses", "targets",
              "managedPolicies")):
         exp = {_show(v) for v in expected}
         act = {_show(v) for v in actual}

@@ -13,6 +13,19 @@ NAMES_PATH = pathlib.Path(__file__).resolve().parent.parent / "names.json"
 # with the same values (cfn.py maps AWS::Region etc. to them), so ARNs compare as plain strings.
 PSEUDO = {"partition": "aws", "region": "us-east-1", "account": "123456789012"}
 
+# What the checker writes for the number of the version a deployment publishes (unknown before it is deployed): a
+# flavour's reference to its version resource resolves to it (intrinsics.py, terraform.py), `$LATEST` never does.
+VERSION = "<version>"
+# What the checker writes for the API's URL: `https://<api id>.execute-api.<region>.<url suffix>/<stage>`, exactly
+# (no trailing slash); a flavour's value is read as this when it has that shape (cfn.py, terraform.py).
+API_URL = "<api url>"
+
+
+def deploy_parameter(name):
+    """How the checker writes the value of deploy parameter `name` (a NoEcho template parameter, a Terraform
+    variable): never its value."""
+    return f"<parameter {name}>"
+
 
 class NamesError(Exception):
     """names.json is inconsistent (an unknown reference, a missing key)."""
@@ -50,6 +63,50 @@ class Renderer:
         except KeyError as missing:
             raise NamesError(f"names.json: unknown function {missing}") from None
 
+    def deploy_parameter(self, name):
+        """The value of deploy parameter `name` (a placeholder may say how a flavour writes it)."""
+        return self.p.get("deploy_parameter", deploy_parameter)(name)
+
+    def layer(self):
+        """The Datadog extension layer's ARN."""
+        return (self.names["datadog"]["layer"].replace("{partition}", self.p["partition"])
+                .replace("{region}", self.p["region"]))
+
+    def environment(self, key):
+        """Function `key`'s environment: the Datadog variables, then its own."""
+        both = {**self.names["datadog"]["environment"], **self.names["functions"][key]["environment"]}
+        return {k: self.value(v) for k, v in both.items()}
+
+    def grants(self, key):
+        """Function `key`'s grants (permission sets expanded), then the Datadog ones."""
+        out = []
+        for grant in self.names["functions"][key]["permissions"] + self.names["datadog"]["permissions"]:
+            if "set" in grant:
+                if grant["set"] not in self.names["permissionSets"]:
+                    raise NamesError(f"names.json: unknown permission set {grant['set']!r} (in {key})")
+                grant = self.names["permissionSets"][grant["set"]]
+            out.append(grant)
+        return out
+
+    def alias(self, key):
+        """The alias of published function `key`."""
+        publish = self.names["functions"][key].get("publish") if key in self.names["functions"] else None
+        if not publish or not publish.get("alias"):
+            raise NamesError(f"names.json: {key} is not published with an alias (no 'publish')")
+        return publish["alias"]
+
+    def alias_arn(self, key):
+        """The ARN of function `key`'s alias."""
+        return self.arn("lambda", f"function:{self.function_name(key)}:{self.alias(key)}")
+
+    def version_arn(self, key):
+        """The ARN of the version of function `key` this deployment publishes (a placeholder may stand for it)."""
+        self.alias(key)
+        version = self.p.get("version", VERSION)
+        if callable(version):
+            return version(key)
+        return self.arn("lambda", f"function:{self.function_name(key)}:{version}")
+
     def queue_name(self, key):
         """The physical name of queue `key` (or of the stream's failure queue)."""
         if key == "stream-failure-queue":
@@ -59,12 +116,32 @@ class Renderer:
         except KeyError as missing:
             raise NamesError(f"names.json: unknown queue {missing}") from None
 
+    def by_integration(self, render):
+        """`render(integrated)` for this environment. When the environment is not known (the SAM template), the
+        placeholder `integrated` is a function of (own, shared) that writes the condition."""
+        mode = self.p.get("integrated", False)
+        if callable(mode):
+            own, shared = render(False), render(True)
+            return own if own == shared else mode(own, shared)
+        return render(bool(mode))
+
     def parameter_name(self, key):
-        """The name of SSM parameter `key` (read or written)."""
+        """The name of SSM parameter `key` (read or written); an integrated environment's own where it has one."""
         both = {**self.names["parameters"], **self.names["writtenParameters"]}
         if key not in both:
             raise NamesError(f"names.json: unknown parameter {key!r}")
-        return self.env(both[key])
+        shared = self.names.get("integrated", {}).get("parameters", {})
+        return self.by_integration(lambda integrated: self.env(shared[key] if integrated and key in shared
+                                                               else both[key]))
+
+    def parameter_arn(self, key):
+        """The ARN of SSM parameter `key`."""
+        both = {**self.names["parameters"], **self.names["writtenParameters"]}
+        if key not in both:
+            raise NamesError(f"names.json: unknown parameter {key!r}")
+        shared = self.names.get("integrated", {}).get("parameters", {})
+        return self.by_integration(lambda integrated: self.arn(
+            "ssm", "parameter" + self.env(shared[key] if integrated and key in shared else both[key])))
 
     def resource_arn(self, token, function_key):
         """The ARN of a permission's resource token (`table`, `param:jwtSecret`, `function:X`, ...)."""
@@ -86,15 +163,25 @@ class Renderer:
         if kind == "queue":
             return self.arn("sqs", self.queue_name(ref))
         if kind == "param":
-            return self.arn("ssm", f"parameter{self.parameter_name(ref)}")
+            return self.parameter_arn(ref)
         if kind == "function":
             return self.arn("lambda", f"function:{self.function_name(ref)}")
         if kind == "function-qualified":
             return self.arn("lambda", f"function:{self.function_name(ref)}:*")
+        if kind == "deploy-parameter":
+            return self.deploy_parameter(ref)
+        if kind == "function-alias":
+            return self.alias_arn(ref)
+        if kind == "function-version":
+            return self.version_arn(ref)
         raise NamesError(f"names.json: unknown resource token {token!r} (in {function_key})")
 
     def value(self, template):
-        """An environment-variable value: `{env}`, `{domain}`, `{table}`, `{bus}`, `{param:K}`, `{function-arn:K}`."""
+        """An environment-variable value: `{env}`, `{domain}`, `{table}`, `{bus}`, `{param:K}`, `{function-arn:K}`,
+        `{function-alias-arn:K}`, `{function-version-arn:K}` (a value that is only a reference may render to a
+        non-string, e.g. SAM's reference to a version)."""
+        if template.startswith("{") and template.endswith("}") and template.count("{") == 1:
+            return self._reference(template[1:-1], template)
         out, rest = [], template
         while "{" in rest:
             before, _, after = rest.partition("{")
@@ -120,26 +207,74 @@ class Renderer:
             return self.parameter_name(key)
         if kind == "function-arn":
             return self.arn("lambda", f"function:{self.function_name(key)}")
+        if ref == "bus-arn":
+            return self.arn("events", f"event-bus/{self.env(self.names['bus'])}")
+        if ref == "service":
+            return self.names["service"]
+        if ref == "api-url":
+            return API_URL
+        if kind == "deploy-parameter":
+            return self.deploy_parameter(key)
+        if kind == "function-alias-arn":
+            return self.alias_arn(key)
+        if kind == "function-version-arn":
+            return self.version_arn(key)
         raise NamesError(f"names.json: unknown reference {{{ref}}} in {template!r}")
 
     def permissions(self, key):
         """The (action, resource ARN) pairs function `key` is granted."""
         pairs = set()
-        for grant in self.names["functions"][key]["permissions"]:
-            if "set" in grant:
-                if grant["set"] not in self.names["permissionSets"]:
-                    raise NamesError(f"names.json: unknown permission set {grant['set']!r} (in {key})")
-                grant = self.names["permissionSets"][grant["set"]]
+        for grant in self.grants(key):
             for action in grant["actions"]:
                 for token in grant["resources"]:
                     pairs.add((action, self.resource_arn(token, key)))
         return pairs
 
 
+def published(fn):
+    """What a function publishes: how many versions (one per deployment) and its aliases -> their version."""
+    alias = (fn.get("publish") or {}).get("alias")
+    return {"versions": 1, "aliases": {alias: VERSION}} if alias else {"versions": 0, "aliases": {}}
+
+
+def check_publishing(names):
+    """names.json's own rule: a published or durable function is invoked only through its alias or a version."""
+    pinned = {k for k, f in names["functions"].items() if f.get("publish") or f.get("durable")}
+    for key, fn in names["functions"].items():
+        for var, value in fn["environment"].items():
+            if "$LATEST" in value or any(f"{{function-arn:{k}}}" in value for k in pinned):
+                raise NamesError(f"names.json: {key}.{var} names a durable or published function without its "
+                                 f"alias or version: {value!r}")
+        for grant in fn["permissions"]:
+            if "lambda:InvokeFunction" in grant.get("actions", []):
+                for token in grant["resources"]:
+                    kind, _, ref = token.partition(":")
+                    if ref in pinned and kind not in ("function-alias", "function-version"):
+                        raise NamesError(f"names.json: {key} may invoke {ref} through {token!r}, not only its "
+                                         f"alias or version")
+        for token in [t for g in fn["permissions"] for t in g.get("resources", [])]:
+            kind, _, ref = token.partition(":")
+            if kind in ("function-alias", "function-version") and not (names["functions"].get(ref) or {}).get("publish"):
+                raise NamesError(f"names.json: {key} uses {token!r} but {ref} is not published")
+
+
+def is_integrated(names, env):
+    """Whether `env` is one of the integrated environments (shared secret, shared bus)."""
+    return env in names.get("integrated", {}).get("environments", [])
+
+
+def ssm_value(name):
+    """How the checker writes the value of SSM parameter `name` read at deploy time (a CloudFormation dynamic
+    reference, an SSM-typed template parameter, a Terraform data source: all read as this)."""
+    return "{{resolve:ssm:" + name + "}}"
+
+
 def expected_facts(env, names=None):
     """The facts every flavour must produce for environment `env`."""
     names = names if names is not None else load_names()
-    r = Renderer(names, {**PSEUDO, "env": env})
+    check_publishing(names)
+    integrated = is_integrated(names, env)
+    r = Renderer(names, {**PSEUDO, "env": env, "integrated": integrated})
     lam, qd = names["lambda"], names["queueDefaults"]
     functions, mappings, http = {}, [], set()
     for key, fn in names["functions"].items():
@@ -150,8 +285,10 @@ def expected_facts(env, names=None):
             "handler": lam["handler"],
             "memorySize": lam["memorySize"],
             "timeout": lam["timeout"],
-            "environment": {k: r.value(v) for k, v in fn["environment"].items()},
+            "environment": r.environment(key),
+            "layers": [r.layer()],
             "durable": fn.get("durable"),
+            "published": published(fn),
             "permissions": sorted(r.permissions(key)),
             "managedPolicies": [f"arn:{r.p['partition']}:iam::aws:policy/{lam['managedPolicy']}"],
         }
@@ -202,6 +339,10 @@ def expected_facts(env, names=None):
         pattern = {k: [r.env(v) for v in vs] for k, vs in rule["pattern"].items()}
         queue_arn = r.arn("sqs", r.queue_name(rule["queue"]))
         rules[rule["name"]] = {"bus": bus, "enabled": True, "pattern": pattern, "targets": [queue_arn]}
+        if integrated:
+            shared_bus = ssm_value(r.env(names["integrated"]["sharedBusParameter"]))
+            rules[f"{rule['name']} on {shared_bus}"] = {"bus": shared_bus, "enabled": True, "pattern": pattern,
+                                                         "targets": [queue_arn]}
     table = names["table"]
     return {
         "functions": functions,
@@ -221,5 +362,8 @@ def expected_facts(env, names=None):
             "ttlAttribute": table["ttlAttribute"],
             "pointInTimeRecovery": table["pointInTimeRecovery"],
         },
-        "writtenParameters": sorted(r.parameter_name(k) for k in names["writtenParameters"]),
+        "writtenParameters": {
+            r.parameter_name(k): {"type": "String", "value": r.value(names["writtenValues"][k])}
+            for k in names["writtenParameters"]
+            if not (integrated and k in names["integrated"].get("notWritten", []))},
     }

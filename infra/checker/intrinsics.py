@@ -7,7 +7,7 @@ does not understand is an error naming it, never a silent guess.
 
 import json
 
-from .expected import PSEUDO
+from .expected import PSEUDO, VERSION, deploy_parameter
 
 
 class TemplateError(Exception):
@@ -33,12 +33,25 @@ class Resolver:
 
     def __init__(self, template, parameters):
         self.resources = template.get("Resources", {})
+        self.conditions = template.get("Conditions", {})
+        self._condition_values = {}
         self.parameters = {}
         for name, spec in template.get("Parameters", {}).items():
+            if str(spec.get("NoEcho", "")).lower() == "true":
+                # A secret given at deploy time: the checker only sees that it comes from this parameter.
+                self.parameters[name] = deploy_parameter(name)
+                continue
             if name in parameters:
-                self.parameters[name] = parameters[name]
+                value = parameters[name]
             elif "Default" in spec:
-                self.parameters[name] = spec["Default"]
+                value = spec["Default"]
+            else:
+                # A deploy-time input without a default: the checker only sees that it comes from this parameter.
+                value = deploy_parameter(name)
+            # An SSM-typed parameter holds a parameter name; CloudFormation passes its value, read at deploy time.
+            if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<"):
+                value = "{{resolve:ssm:" + value + "}}"
+            self.parameters[name] = value
         self.pseudo = {
             "AWS::Partition": PSEUDO["partition"],
             "AWS::Region": PSEUDO["region"],
@@ -48,6 +61,38 @@ class Resolver:
             "AWS::StackId": "stack-id",
         }
         self._naming = set()
+
+    def condition(self, name):
+        """The value of template condition `name` for the given parameters."""
+        if name not in self.conditions:
+            raise TemplateError(f"unknown condition {name!r}")
+        if name not in self._condition_values:
+            self._condition_values[name] = None  # a condition referring to itself
+            self._condition_values[name] = self._truth(self.conditions[name])
+        if self._condition_values[name] is None:
+            raise TemplateError(f"condition {name!r} refers to itself")
+        return self._condition_values[name]
+
+    def _truth(self, value):
+        if not isinstance(value, dict) or len(value) != 1:
+            raise TemplateError(f"not a condition: {json.dumps(value)[:200]}")
+        (key, arg), = value.items()
+        if key == "Condition":
+            return self.condition(arg)
+        if key == "Fn::Equals":
+            left, right = (self.resolve(v) for v in arg)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self._truth(arg[0])
+        if key == "Fn::And":
+            return all(self._truth(v) for v in arg)
+        if key == "Fn::Or":
+            return any(self._truth(v) for v in arg)
+        raise TemplateError(f"unsupported condition function {key}")
+
+    def created(self, resource):
+        """Whether a resource (its template entry) is created: no Condition, or a true one."""
+        return "Condition" not in resource or self.condition(resource["Condition"])
 
     def arn(self, service, resource, region=True):
         """An ARN in the checker's account (IAM ARNs have no region)."""
@@ -71,6 +116,8 @@ class Resolver:
     def _resource(self, logical):
         if logical not in self.resources:
             raise TemplateError(f"reference to unknown resource or parameter {logical!r}")
+        if not self.created(self.resources[logical]):
+            raise TemplateError(f"reference to {logical!r}, which its Condition leaves out in this environment")
         return self.resources[logical]
 
     def ref(self, name):
@@ -87,7 +134,7 @@ class Resolver:
             return f"https://sqs.{PSEUDO['region']}.amazonaws.com/{PSEUDO['account']}/{self.physical_name(name)}"
         if kind == "AWS::Lambda::Version":
             fn = self.resolve(resource["Properties"]["FunctionName"])
-            return f"{self._function_arn(fn)}:1"
+            return f"{self._function_arn(fn)}:{VERSION}"
         if kind == "AWS::Lambda::Alias":
             fn = self.resolve(resource["Properties"]["FunctionName"])
             return f"{self._function_arn(fn)}:{self.resolve(resource['Properties']['Name'])}"
@@ -113,6 +160,9 @@ class Resolver:
             ("AWS::Events::EventBus", "Name"): lambda: name,
             ("AWS::Events::Rule", "Arn"): lambda: self.arn("events", f"rule/{name}"),
             ("AWS::IAM::Role", "Arn"): lambda: self.arn("iam", f"role/{name}", region=False),
+            ("AWS::Lambda::Version", "Version"): lambda: VERSION,
+            ("AWS::Lambda::Version", "FunctionArn"): lambda: self.ref(logical),
+            ("AWS::Lambda::Alias", "AliasArn"): lambda: self.ref(logical),
             ("AWS::ApiGateway::RestApi", "RootResourceId"): lambda: f"{logical}/root",
         }
         if (kind, attribute) in table:
@@ -140,6 +190,9 @@ class Resolver:
             if key == "Fn::Select":
                 index, items = arg
                 return self.resolve(items)[int(self.resolve(index))]
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(name) else when_false)
             if key == "Fn::Split":
                 sep, text = arg
                 return self.resolve(text).split(sep)

@@ -12,7 +12,7 @@ import json
 import pathlib
 
 from . import hcl
-from .expected import PSEUDO
+from .expected import API_URL, PSEUDO, VERSION, deploy_parameter, ssm_value
 
 # (block path, attribute, expected expression). A block path is (kind, *labels) steps from the file root.
 R = "resource"
@@ -35,6 +35,8 @@ WIRING = [
      "module.names.stream_failure_queue.sqs_managed_sse_enabled"),
     (((R, "aws_ssm_parameter", "written"),), "for_each", "module.names.written_parameters"),
     (((R, "aws_ssm_parameter", "written"),), "name", "each.value"),
+    (((R, "aws_ssm_parameter", "written"),), "type", '"String"'),
+    (((R, "aws_ssm_parameter", "written"),), "value", "local.written_values[each.key]"),
     (((R, "aws_sqs_queue", "dlq"),), "for_each", "module.names.queues"),
     (((R, "aws_sqs_queue", "dlq"),), "name", "each.value.dlq"),
     (((R, "aws_sqs_queue", "dlq"),), "visibility_timeout_seconds", "each.value.visibility_timeout_seconds"),
@@ -59,6 +61,17 @@ WIRING = [
     (((R, "aws_cloudwatch_event_target", "rule"),), "rule", "aws_cloudwatch_event_rule.rule[each.key].name"),
     (((R, "aws_cloudwatch_event_target", "rule"),), "event_bus_name", "aws_cloudwatch_event_bus.bus.name"),
     (((R, "aws_cloudwatch_event_target", "rule"),), "arn", "aws_sqs_queue.queue[each.value.queue].arn"),
+    ((("data", "aws_ssm_parameter", "shared_bus"),), "count", "module.names.shared_bus_parameter == null ? 0 : 1"),
+    ((("data", "aws_ssm_parameter", "shared_bus"),), "name", "module.names.shared_bus_parameter"),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "for_each", "module.names.shared_rules"),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "name", "each.value.name"),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "event_bus_name", "data.aws_ssm_parameter.shared_bus[0].insecure_value"),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "event_pattern", "jsonencode(each.value.pattern)"),
+    (((R, "aws_cloudwatch_event_target", "shared"),), "for_each", "module.names.shared_rules"),
+    (((R, "aws_cloudwatch_event_target", "shared"),), "rule", "aws_cloudwatch_event_rule.shared[each.key].name"),
+    (((R, "aws_cloudwatch_event_target", "shared"),), "event_bus_name",
+     "aws_cloudwatch_event_rule.shared[each.key].event_bus_name"),
+    (((R, "aws_cloudwatch_event_target", "shared"),), "arn", "aws_sqs_queue.queue[each.value.queue].arn"),
     (((R, "aws_sqs_queue_policy", "events"),), "for_each", "module.names.rules"),
     (((R, "aws_sqs_queue_policy", "events"),), "queue_url", "aws_sqs_queue.queue[each.value.queue].id"),
     (((R, "aws_iam_role", "fn"),), "for_each", "module.names.functions"),
@@ -68,22 +81,35 @@ WIRING = [
     (((R, "aws_iam_role_policy", "fn"),), "for_each", "module.names.functions"),
     (((R, "aws_iam_role_policy", "fn"),), "role", "aws_iam_role.fn[each.key].id"),
     (((R, "aws_iam_role_policy", "fn"),), "policy",
-     'jsonencode({ Version = "2012-10-17", Statement = each.value.statements })'),
-    (((R, "aws_lambda_function", "fn"),), "for_each", "module.names.functions"),
-    (((R, "aws_lambda_function", "fn"),), "function_name", "each.value.name"),
-    (((R, "aws_lambda_function", "fn"),), "role", "aws_iam_role.fn[each.key].arn"),
-    (((R, "aws_lambda_function", "fn"),), "runtime", "each.value.runtime"),
-    (((R, "aws_lambda_function", "fn"),), "architectures", "[each.value.architecture]"),
-    (((R, "aws_lambda_function", "fn"),), "handler", "each.value.handler"),
-    (((R, "aws_lambda_function", "fn"),), "memory_size", "each.value.memory_size"),
-    (((R, "aws_lambda_function", "fn"),), "timeout", "each.value.timeout"),
-    (((R, "aws_lambda_function", "fn"), ("environment",)), "variables", "each.value.environment"),
-    (((R, "aws_lambda_function", "fn"), ("dynamic", "durable_config")), "for_each",
-     "each.value.durable == null ? [] : [each.value.durable]"),
-    (((R, "aws_lambda_function", "fn"), ("dynamic", "durable_config"), ("content",)), "execution_timeout",
-     "durable_config.value.executionTimeout"),
-    (((R, "aws_lambda_function", "fn"), ("dynamic", "durable_config"), ("content",)), "retention_period",
-     "durable_config.value.retentionPeriodInDays"),
+     'jsonencode({ Version = "2012-10-17", Statement = [for s in each.value.statements : merge(s, '
+     '{ Resource = [for r in s.Resource : lookup(local.substitutions, r, r)] })] })'),
+    (((R, "aws_lambda_function", "fn"),), "for_each", "module.names.other_functions"),
+    (((R, "aws_lambda_function", "fn"),), "publish", "each.value.publish"),
+    (((R, "aws_lambda_function", "fn"), ("environment",)), "variables",
+     "{ for name, value in each.value.environment : name => lookup(local.substitutions, value, value) }"),
+    (((R, "aws_lambda_function", "pinned"),), "for_each", "module.names.pinned_functions"),
+    (((R, "aws_lambda_function", "pinned"),), "publish", "true"),
+    (((R, "aws_lambda_function", "pinned"), ("environment",)), "variables",
+     "{ for name, value in each.value.environment : name => lookup(local.deploy_parameters, value, value) }"),
+    *[(((R, "aws_lambda_function", block),) + steps, attribute, expected)
+      for block in ("fn", "pinned") for steps, attribute, expected in [
+          ((), "function_name", "each.value.name"),
+          ((), "role", "aws_iam_role.fn[each.key].arn"),
+          ((), "runtime", "each.value.runtime"),
+          ((), "architectures", "[each.value.architecture]"),
+          ((), "handler", "each.value.handler"),
+          ((), "memory_size", "each.value.memory_size"),
+          ((), "timeout", "each.value.timeout"),
+          ((), "layers", "each.value.layers"),
+          ((("dynamic", "durable_config"),), "for_each", "each.value.durable == null ? [] : [each.value.durable]"),
+          ((("dynamic", "durable_config"), ("content",)), "execution_timeout", "durable_config.value.executionTimeout"),
+          ((("dynamic", "durable_config"), ("content",)), "retention_period",
+           "durable_config.value.retentionPeriodInDays"),
+      ]],
+    (((R, "aws_lambda_alias", "published"),), "for_each", "module.names.aliases"),
+    (((R, "aws_lambda_alias", "published"),), "name", "each.value"),
+    (((R, "aws_lambda_alias", "published"),), "function_name", "local.lambda[each.key].function_name"),
+    (((R, "aws_lambda_alias", "published"),), "function_version", "local.lambda[each.key].version"),
     (((R, "aws_lambda_event_source_mapping", "sqs"),), "for_each", "module.names.sqs_mappings"),
     (((R, "aws_lambda_event_source_mapping", "sqs"),), "function_name", "aws_lambda_function.fn[each.key].arn"),
     (((R, "aws_lambda_event_source_mapping", "sqs"),), "event_source_arn", "aws_sqs_queue.queue[each.value.queue].arn"),
@@ -119,19 +145,51 @@ WIRING = [
      "module.names.cors_response_parameters"),
 ]
 
+# Locals of the root module (in any `locals` block): name -> expected expression.
+# The root module's variables for the deploy-time inputs of names.json ({deploy-parameter:X} markers).
+DEPLOY_VARIABLES = {"DdApiKeySecretArn": "var.dd_api_key_secret_arn", "DdSite": "var.dd_site",
+                    "DdVersion": "var.dd_version"}
+
+LOCALS = {
+    "deploy_parameters": "{" + ", ".join(f'"{{deploy-parameter:{name}}}" = {variable}'
+                                         for name, variable in DEPLOY_VARIABLES.items()) + "}",
+    "substitutions": "merge(local.deploy_parameters, local.version_arns)",
+    "written_values": "{apiEndpoint = trimsuffix(aws_api_gateway_stage.env.invoke_url, \"/\"), "
+                      "tableName = aws_dynamodb_table.table.name, eventBusName = aws_cloudwatch_event_bus.bus.name, "
+                      "eventBusArn = aws_cloudwatch_event_bus.bus.arn, "
+                      "jwtSecret = var.jwt_secret}",
+    "lambda": "merge(aws_lambda_function.pinned, aws_lambda_function.fn)",
+    "version_arns": '{ for k, f in aws_lambda_function.pinned : "{function-version-arn:${k}}" => f.qualified_arn }',
+}
+
 # Attributes that may be absent (their default is what names.json wants) but, when present, must have this value.
 DEFAULTS = [
     (((R, "aws_lambda_event_source_mapping", "sqs"),), "enabled", "true"),
     (((R, "aws_lambda_event_source_mapping", "stream"),), "enabled", "true"),
     (((R, "aws_cloudwatch_event_rule", "rule"),), "state", '"ENABLED"'),
     (((R, "aws_cloudwatch_event_rule", "rule"),), "is_enabled", "true"),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "state", '"ENABLED"'),
+    (((R, "aws_cloudwatch_event_rule", "shared"),), "is_enabled", "true"),
 ]
 
 # Text that must appear in an attribute (for policies written out in full).
 CONTAINS = [
     (((R, "aws_sqs_queue_policy", "events"),), "policy", ['"events.amazonaws.com"', '"sqs:SendMessage"',
-                                                        "aws_sqs_queue.queue[each.value.queue].arn"]),
+                                                        "aws_sqs_queue.queue[each.value.queue].arn",
+                                                        "aws_cloudwatch_event_rule.rule[each.key].arn",
+                                                        "[for k, rule in aws_cloudwatch_event_rule.shared : rule.arn "
+                                                        "if k == each.key]"]),
 ]
+
+
+# What each expression of locals.written_values (checked in the wiring) makes of the names module's outputs.
+WRITTEN_VALUES = {
+    "apiEndpoint": lambda out: API_URL,  # the stage's invoke URL, trailing slash trimmed
+    "tableName": lambda out: out["table"]["name"],
+    "eventBusName": lambda out: out["bus_name"],
+    "eventBusArn": lambda out: _arn("events", f"event-bus/{out['bus_name']}"),
+    "jwtSecret": lambda out: deploy_parameter("JwtSecret"),  # var.jwt_secret
+}
 
 
 def normalise(expression):
@@ -174,6 +232,14 @@ class TerraformReader:
                 problems.append(f"{where}: missing (expected {expected!r})")
             elif blocks[0].attributes[attribute] != normalise(expected):
                 problems.append(f"{where}: is {blocks[0].attributes[attribute]!r}, expected {normalise(expected)!r}")
+        locals_ = {}
+        for block in root.children("locals"):
+            locals_.update(block.attributes)
+        for name, expected in LOCALS.items():
+            if name not in locals_:
+                problems.append(f"locals.{name}: missing (expected {expected!r})")
+            elif locals_[name] != normalise(expected):
+                problems.append(f"locals.{name}: is {locals_[name]!r}, expected {normalise(expected)!r}")
         for steps, attribute, expected in DEFAULTS:
             for block in _find(root, steps):
                 value = block.attributes.get(attribute)
@@ -189,13 +255,31 @@ class TerraformReader:
     def facts(self):
         """Facts in the shape of checker.expected.expected_facts."""
         out = self.out
+        # The root module replaces each version marker with the qualified ARN of the version the `pinned` block
+        # published (checked in the wiring): in the policies of every function, in the environment of the others.
+        deploy = {f"{{deploy-parameter:{name}}}": deploy_parameter(name) for name in DEPLOY_VARIABLES}
+        versions = {f"{{function-version-arn:{k}}}": f"{_arn('lambda', 'function:' + f['name'])}:{VERSION}"
+                    for k, f in out["pinned_functions"].items()}
+        versions.update(deploy)
         functions = {}
-        for f in out["functions"].values():
-            pairs = {(a, r) for s in f["statements"] for a in s["Action"] for r in s["Resource"]}
+        for key, f in out["functions"].items():
+            pairs = {(a, versions.get(r, r)) for s in f["statements"] for a in s["Action"] for r in s["Resource"]}
+            pinned = key in out["pinned_functions"]
+            if pinned and key in out["other_functions"]:
+                raise ValueError(f"names module: {key} is both a pinned and an other function")
+            if not pinned and key not in out["other_functions"]:
+                raise ValueError(f"names module: {key} is in no block of aws_lambda_function")
+            alias = out["aliases"].get(key)
             functions[f["name"]] = {
                 "runtime": f["runtime"], "architecture": f["architecture"], "handler": f["handler"],
-                "memorySize": f["memory_size"], "timeout": f["timeout"], "environment": f["environment"],
-                "durable": f["durable"], "permissions": sorted(pairs), "managedPolicies": [f["managed"]],
+                "memorySize": f["memory_size"], "timeout": f["timeout"],
+                "environment": {k: (deploy if pinned else versions).get(v, v) for k, v in f["environment"].items()},
+                "layers": f["layers"],
+                "durable": f["durable"],
+                "published": {"versions": 1 if pinned or f["publish"] else 0,
+                              # An alias of an unpublished function could only point at $LATEST.
+                              "aliases": {alias: VERSION if pinned or f["publish"] else "$LATEST"} if alias else {}},
+                "permissions": sorted(pairs), "managedPolicies": [f["managed"]],
             }
         queue_arn = {k: _arn("sqs", q["name"]) for k, q in out["queues"].items()}
         table = out["table"]
@@ -240,10 +324,18 @@ class TerraformReader:
             "queues": queues,
             "queuesWritableByEventBridge": sorted(queue_arn[r["queue"]] for r in out["rules"].values()),
             "buses": [out["bus_name"]],
-            "rules": {r["name"]: {"bus": out["bus_name"], "enabled": True, "pattern": r["pattern"], "targets": [queue_arn[r["queue"]]]}
-                      for r in out["rules"].values()},
+            "rules": {
+                **{r["name"]: {"bus": out["bus_name"], "enabled": True, "pattern": r["pattern"],
+                               "targets": [queue_arn[r["queue"]]]} for r in out["rules"].values()},
+                # The shared bus's name is the parameter's value, read at apply time (checked in the wiring).
+                **{f"{r['name']} on {ssm_value(out['shared_bus_parameter'])}": {
+                    "bus": ssm_value(out["shared_bus_parameter"]), "enabled": True, "pattern": r["pattern"],
+                    "targets": [queue_arn[r["queue"]]]} for r in out["shared_rules"].values()},
+            },
             "table": {"name": table["name"], "hashKey": table["hash_key"], "billingMode": table["billing_mode"],
                       "streamViewType": table["stream_view_type"], "ttlAttribute": table["ttl_attribute"],
                       "pointInTimeRecovery": table["point_in_time_recovery"]},
-            "writtenParameters": sorted(out["written_parameters"].values()),
+            # Each value as the wiring (locals.written_values) makes it.
+            "writtenParameters": {name: {"type": "String", "value": WRITTEN_VALUES[key](out)}
+                                  for key, name in out["written_parameters"].items()},
         }

@@ -19,11 +19,19 @@ from checker.expected import Renderer, load_names  # noqa: E402
 HERE = pathlib.Path(__file__).resolve().parent
 TEMPLATE = HERE / "template.yaml"
 CFN_PLACEHOLDERS = {"env": "${Env}", "partition": "${AWS::Partition}", "region": "${AWS::Region}",
-                    "account": "${AWS::AccountId}"}
+                    "account": "${AWS::AccountId}",
+                    # The version AutoPublishAlias publishes (SAM resolves `Function.Version` to its ARN).
+                    "version": lambda key: {"Ref": f"{pascal(key)}Function.Version"},
+                    # Integrated environments (names.json `integrated`): the template's condition.
+                    "integrated": lambda own, shared: {"Fn::If": ["IsIntegrated", sub(shared), sub(own)]},
+                    # A deploy-time input is a template parameter of the same name.
+                    "deploy_parameter": lambda name: "${" + name + "}"}
 
 
 def sub(text):
-    """`text` as Fn::Sub when it holds a substitution."""
+    """`text` as Fn::Sub when it holds a substitution (a value that is already an intrinsic is kept)."""
+    if not isinstance(text, str):
+        return text
     return {"Fn::Sub": text} if "${" in text else text
 
 
@@ -40,8 +48,7 @@ def queue_logical(key):
 def role(names, r, key):
     """The function's own role: basic execution + exactly the permissions of names.json."""
     statements = []
-    for grant in names["functions"][key]["permissions"]:
-        grant = names["permissionSets"][grant["set"]] if "set" in grant else grant
+    for grant in r.grants(key):
         statements.append({
             "Effect": "Allow",
             "Action": list(grant["actions"]),
@@ -86,6 +93,19 @@ def events_of(trigger):
     return {}
 
 
+DATADOG_PARAMETERS = {
+    "DdApiKeySecretArn": "The ARN of the Secrets Manager secret holding the Datadog API key",
+    "DdSite": "The Datadog site (datadoghq.com, datadoghq.eu, ...)",
+    "DdVersion": "DD_VERSION: the version of the service deployed",
+}
+
+
+def integrated_condition(names):
+    """Env is one of names.json's integrated environments."""
+    equals = [{"Fn::Equals": [{"Ref": "Env"}, env]} for env in names["integrated"]["environments"]]
+    return equals[0] if len(equals) == 1 else {"Fn::Or": equals}
+
+
 def template(names):
     """The SAM template as a dict."""
     r = Renderer(names, CFN_PLACEHOLDERS)
@@ -124,12 +144,21 @@ def template(names):
             "Name": rule["name"], "EventBusName": {"Ref": "EventBus"}, "State": "ENABLED", "EventPattern": pattern,
             "Targets": [{"Id": "queue", "Arn": {"Fn::GetAtt": [queue_logical(rule["queue"]), "Arn"]}}],
         }}
+        # In an integrated environment the same rule on the shared bus, whose name is read at deploy time.
+        shared = f"Shared{pascal(key)}Rule"
+        res[shared] = {"Type": "AWS::Events::Rule", "Condition": "IsIntegrated", "Properties": {
+            **res[logical]["Properties"],
+            "EventBusName": sub("{{resolve:ssm:" + r.env(names["integrated"]["sharedBusParameter"]) + "}}"),
+        }}
         res[f"{pascal(key)}QueuePolicy"] = {"Type": "AWS::SQS::QueuePolicy", "Properties": {
             "Queues": [{"Ref": queue_logical(rule["queue"])}],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
                 "Resource": {"Fn::GetAtt": [queue_logical(rule["queue"]), "Arn"]},
-                "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [logical, "Arn"]}}}}]},
+                "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::If": [
+                    "IsIntegrated",
+                    [{"Fn::GetAtt": [logical, "Arn"]}, {"Fn::GetAtt": [shared, "Arn"]}],
+                    [{"Fn::GetAtt": [logical, "Arn"]}]]}}}}]},
         }}
     for key, fn in names["functions"].items():
         res[f"{pascal(key)}Role"] = role(names, r, key)
@@ -142,8 +171,12 @@ def template(names):
             "MemorySize": lam["memorySize"],
             "Timeout": lam["timeout"],
             "Role": {"Fn::GetAtt": [f"{pascal(key)}Role", "Arn"]},
-            "Environment": {"Variables": {k: sub(r.value(v)) for k, v in fn["environment"].items()}},
+            "Environment": {"Variables": {k: sub(v) for k, v in r.environment(key).items()}},
+            "Layers": [sub(r.layer())],
         }
+        if fn.get("publish"):
+            # A version per deployment that changes the function, and the alias on it.
+            props["AutoPublishAlias"] = fn["publish"]["alias"]
         if fn.get("durable"):
             props["DurableConfig"] = {"ExecutionTimeout": fn["durable"]["executionTimeout"],
                                       "RetentionPeriodInDays": fn["durable"]["retentionPeriodInDays"]}
@@ -155,15 +188,20 @@ def template(names):
             "Metadata": {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": fn["binary"]}},
             "Properties": props,
         }
+    # The SSM contract (behaviour keep-config): plain Strings; the URL has no trailing slash.
     written = {
         "apiEndpoint": sub("https://${ServerlessRestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/Prod"),
+        "tableName": {"Ref": "Table"},
         "eventBusName": {"Ref": "EventBus"},
         "eventBusArn": {"Fn::GetAtt": ["EventBus", "Arn"]},
-        "tableName": {"Ref": "Table"},
+        "jwtSecret": {"Ref": "JwtSecret"},
     }
+    not_written = names["integrated"].get("notWritten", [])
     for key in names["writtenParameters"]:
         res[f"{pascal(key)}Parameter"] = {"Type": "AWS::SSM::Parameter", "Properties": {
-            "Name": sub(r.parameter_name(key)), "Type": "String", "Value": written[key]}}
+            "Name": sub(r.env(names["writtenParameters"][key])), "Type": "String", "Value": written[key]}}
+        if key in not_written:
+            res[f"{pascal(key)}Parameter"] = {"Condition": "IsNotIntegrated", **res[f"{pascal(key)}Parameter"]}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
@@ -174,7 +212,15 @@ def template(names):
             "AllowMethods": f"'{names['api']['cors']['allowMethods']}'",
         }}},
         "Parameters": {"Env": {"Type": "String", "Default": "dev", "AllowedPattern": "^[a-z0-9-]{1,16}$",
-                               "Description": "The environment (ENV): dev, prod or an ephemeral name"}},
+                               "Description": "The environment (ENV): dev, prod or an ephemeral name"},
+                       "JwtSecret": {"Type": "String", "NoEcho": True, "Default": "",
+                                     "Description": "The JWT secret written to /<ENV>/LoyaltyService/secret-access-key "
+                                                    "(required outside the integrated environments dev and prod, "
+                                                    "which read /<ENV>/shared/secret-access-key)"},
+                       **{name: {"Type": "String", "Description": description}
+                          for name, description in DATADOG_PARAMETERS.items()}},
+        "Conditions": {"IsIntegrated": integrated_condition(names),
+                       "IsNotIntegrated": {"Fn::Not": [{"Condition": "IsIntegrated"}]}},
         "Resources": res,
         "Outputs": {"ApiEndpoint": {"Value": written["apiEndpoint"]}},
     }

@@ -40,6 +40,27 @@ resource "aws_cloudwatch_event_target" "rule" {
   arn            = aws_sqs_queue.queue[each.value.queue].arn
 }
 
+# In an integrated environment every rule also exists on the shared bus, whose name is read from SSM at apply time.
+data "aws_ssm_parameter" "shared_bus" {
+  count = module.names.shared_bus_parameter == null ? 0 : 1
+  name  = module.names.shared_bus_parameter
+}
+
+resource "aws_cloudwatch_event_rule" "shared" {
+  for_each       = module.names.shared_rules
+  name           = each.value.name
+  event_bus_name = data.aws_ssm_parameter.shared_bus[0].insecure_value
+  event_pattern  = jsonencode(each.value.pattern)
+}
+
+resource "aws_cloudwatch_event_target" "shared" {
+  for_each       = module.names.shared_rules
+  rule           = aws_cloudwatch_event_rule.shared[each.key].name
+  event_bus_name = aws_cloudwatch_event_rule.shared[each.key].event_bus_name
+  target_id      = "queue"
+  arn            = aws_sqs_queue.queue[each.value.queue].arn
+}
+
 resource "aws_sqs_queue_policy" "events" {
   for_each  = module.names.rules
   queue_url = aws_sqs_queue.queue[each.value.queue].id
@@ -50,7 +71,8 @@ resource "aws_sqs_queue_policy" "events" {
       Principal = { Service = "events.amazonaws.com" }
       Action    = "sqs:SendMessage"
       Resource  = aws_sqs_queue.queue[each.value.queue].arn
-      Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.rule[each.key].arn } }
+      Condition = { ArnEquals = { "aws:SourceArn" = concat([aws_cloudwatch_event_rule.rule[each.key].arn],
+      [for k, rule in aws_cloudwatch_event_rule.shared : rule.arn if k == each.key]) } }
     }]
   })
 }

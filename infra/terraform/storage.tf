@@ -31,11 +31,14 @@ resource "aws_ssm_parameter" "written" {
   value    = local.written_values[each.key]
 }
 
+# The SSM contract (behaviour keep-config): plain Strings; the URL has no trailing slash; the JWT secret from the
+# deploy variable jwt_secret (only written outside the integrated environments).
 locals {
   written_values = {
-    apiEndpoint  = aws_api_gateway_stage.env.invoke_url
+    apiEndpoint  = trimsuffix(aws_api_gateway_stage.env.invoke_url, "/")
+    tableName    = aws_dynamodb_table.table.name
     eventBusName = aws_cloudwatch_event_bus.bus.name
     eventBusArn  = aws_cloudwatch_event_bus.bus.arn
-    tableName    = aws_dynamodb_table.table.name
+    jwtSecret    = var.jwt_secret
   }
 }

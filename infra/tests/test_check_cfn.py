@@ -160,8 +160,14 @@ class MutationsAreReported(unittest.TestCase):
 
     def test_an_unsupported_intrinsic_function_is_an_error_not_a_guess(self):
         def conditional(r):
+            r["GetLoyaltyAccountFunction"]["Properties"]["Timeout"] = {"Fn::FindInMap": ["Sizes", "ci", "Timeout"]}
+        with self.assertRaisesRegex(TemplateError, "unsupported intrinsic function Fn::FindInMap"):
+            problems_of(mutated(conditional))
+
+    def test_an_unknown_condition_is_an_error_not_a_guess(self):
+        def conditional(r):
             r["GetLoyaltyAccountFunction"]["Properties"]["Timeout"] = {"Fn::If": ["IsProd", 29, 10]}
-        with self.assertRaisesRegex(TemplateError, "unsupported intrinsic function Fn::If"):
+        with self.assertRaisesRegex(TemplateError, "unknown condition 'IsProd'"):
             problems_of(mutated(conditional))
 
     def test_the_command_line_exits_1_and_names_the_flavour(self):
@@ -192,3 +198,211 @@ class NamesJsonMistakes(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def _function_props(resources, logical):
+    return resources[logical]["Properties"]
+
+
+class DurableFunctionsAreNeverInvokedThroughLatest(unittest.TestCase):
+    ORCH = "LoyaltyService-tier-upgrade-orchestrator-ci"
+    ACTIVITY = "arn:aws:lambda:us-east-1:123456789012:function:LoyaltyService-fetch-order-history-activity-ci"
+
+    def test_the_trigger_starting_the_orchestrator_through_latest(self):
+        def change(r):
+            _function_props(r, "TierUpgradeTriggerFunction")["Environment"]["Variables"][
+                "ORCHESTRATOR_FUNCTION_NAME"] = {"Fn::Sub": "${TierUpgradeOrchestratorFunction.Arn}:$LATEST"}
+        self.assertEqual(problems_of(mutated(change)), [
+            "sam: functions.LoyaltyService-tier-upgrade-trigger-ci.environment.ORCHESTRATOR_FUNCTION_NAME: flavour "
+            f'has "arn:aws:lambda:us-east-1:123456789012:function:{self.ORCH}:$LATEST", names.json says '
+            f'"arn:aws:lambda:us-east-1:123456789012:function:{self.ORCH}:live"'])
+
+    def test_the_orchestrator_without_its_alias(self):
+        self.assertEqual(problems_of(mutated(lambda r: r.pop("TierUpgradeOrchestratorFunctionAliaslive"))), [
+            f'sam: functions.{self.ORCH}.published.aliases.live: missing (names.json: "<version>")'])
+
+    def test_an_alias_on_latest(self):
+        def change(r):
+            _function_props(r, "TierUpgradeOrchestratorFunctionAliaslive")["FunctionVersion"] = "$LATEST"
+        self.assertEqual(problems_of(mutated(change)), [
+            f'sam: functions.{self.ORCH}.published.aliases.live: flavour has "$LATEST", names.json says "<version>"'])
+
+    def test_the_activity_without_a_published_version_invoked_through_latest(self):
+        latest = {"Fn::Sub": "${FetchOrderHistoryActivityFunction.Arn}:$LATEST"}
+
+        def change(r):
+            version = next(k for k in r if k.startswith("FetchOrderHistoryActivityFunctionVersion"))
+            r.pop(version)
+            r.pop("FetchOrderHistoryActivityFunctionAliaslive")
+            _function_props(r, "TierUpgradeOrchestratorFunction")["Environment"]["Variables"][
+                "FETCH_ORDER_HISTORY_ACTIVITY_ARN"] = latest
+            for statement in _function_props(r, "TierUpgradeOrchestratorRole")["Policies"][0]["PolicyDocument"][
+                    "Statement"]:
+                if statement["Action"] == ["lambda:InvokeFunction"]:
+                    statement["Resource"] = [latest]
+        activity = "LoyaltyService-fetch-order-history-activity-ci"
+        self.assertEqual(problems_of(mutated(change)), [
+            f'sam: functions.{activity}.published.aliases.live: missing (names.json: "<version>")',
+            f"sam: functions.{activity}.published.versions: flavour has 0, names.json says 1",
+            f"sam: functions.{self.ORCH}.environment.FETCH_ORDER_HISTORY_ACTIVITY_ARN: flavour has "
+            f'"{self.ACTIVITY}:$LATEST", names.json says "{self.ACTIVITY}:<version>"',
+            f'sam: functions.{self.ORCH}.permissions: missing ["lambda:InvokeFunction", "{self.ACTIVITY}:<version>"]',
+            f'sam: functions.{self.ORCH}.permissions: not in names.json: ["lambda:InvokeFunction", '
+            f'"{self.ACTIVITY}:$LATEST"]'])
+
+    def test_the_activity_invoked_unqualified(self):
+        def change(r):
+            _function_props(r, "TierUpgradeOrchestratorFunction")["Environment"]["Variables"][
+                "FETCH_ORDER_HISTORY_ACTIVITY_ARN"] = {"Fn::GetAtt": ["FetchOrderHistoryActivityFunction", "Arn"]}
+            for statement in _function_props(r, "TierUpgradeOrchestratorRole")["Policies"][0]["PolicyDocument"][
+                    "Statement"]:
+                if statement["Action"] == ["lambda:InvokeFunction"]:
+                    statement["Resource"] = [{"Fn::GetAtt": ["FetchOrderHistoryActivityFunction", "Arn"]}]
+        self.assertEqual(problems_of(mutated(change)), [
+            f"sam: functions.{self.ORCH}.environment.FETCH_ORDER_HISTORY_ACTIVITY_ARN: flavour has "
+            f'"{self.ACTIVITY}", names.json says "{self.ACTIVITY}:<version>"',
+            f'sam: functions.{self.ORCH}.permissions: missing ["lambda:InvokeFunction", "{self.ACTIVITY}:<version>"]',
+            f'sam: functions.{self.ORCH}.permissions: not in names.json: ["lambda:InvokeFunction", '
+            f'"{self.ACTIVITY}"]'])
+
+    def test_names_json_itself_may_not_name_latest_or_the_unqualified_function(self):
+        names = load_names()
+        names["functions"]["tier-upgrade-trigger"]["environment"]["ORCHESTRATOR_FUNCTION_NAME"] = \
+            "{function-arn:tier-upgrade-orchestrator}:$LATEST"
+        with self.assertRaisesRegex(NamesError, "ORCHESTRATOR_FUNCTION_NAME names a durable or published"):
+            check.expected_facts(ENV, names)
+        names = load_names()
+        names["functions"]["tier-upgrade-orchestrator"]["permissions"][3]["resources"] = [
+            "function:fetch-order-history-activity"]
+        with self.assertRaisesRegex(NamesError, "may invoke fetch-order-history-activity through"):
+            check.expected_facts(ENV, names)
+
+
+class IntegratedEnvironments(unittest.TestCase):
+    """dev and prod read the shared secret and get every rule on the shared bus too; the others do not."""
+
+    DEV = transform.transform(generate.template(load_names()), "dev")
+    SHARED = "{{resolve:ssm:/dev/shared/event-bus-name}}"
+
+    def problems(self, template, env="dev"):
+        return check.check_facts("sam", env, CloudFormationReader(template, {"Env": env}).facts())
+
+    def test_the_template_matches_names_json_for_dev_and_its_shared_rules_exist_only_there(self):
+        self.assertEqual(self.problems(self.DEV), [])
+        dev = CloudFormationReader(self.DEV, {"Env": "dev"}).facts()
+        self.assertEqual(dev["rules"][f"LoyaltyService_UserCreated_Rule on {self.SHARED}"]["bus"], self.SHARED)
+        self.assertEqual(len(dev["rules"]), 8)
+        self.assertEqual(dev["functions"]["LoyaltyService-get-loyalty-account-dev"]["environment"][
+            "JWT_SECRET_PARAM_NAME"], "/dev/shared/secret-access-key")
+        ci = CloudFormationReader(GOOD, {"Env": ENV}).facts()
+        self.assertEqual(len(ci["rules"]), 4)
+        self.assertEqual(ci["functions"]["LoyaltyService-get-loyalty-account-ci"]["environment"][
+            "JWT_SECRET_PARAM_NAME"], "/ci/LoyaltyService/secret-access-key")
+
+    def test_a_shared_rule_left_out_is_reported(self):
+        template = copy.deepcopy(self.DEV)
+        template["Resources"].pop("SharedOrderCompletedRule")
+        template["Resources"]["OrderCompletedQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0][
+            "Condition"]["ArnEquals"]["aws:SourceArn"] = {"Fn::GetAtt": ["OrderCompletedRule", "Arn"]}
+        lines = self.problems(template)
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].startswith(f"sam: rules.LoyaltyService_OrderCompleted_Rule on {self.SHARED}: "
+                                            "missing"), lines)
+
+    def test_a_condition_that_never_holds_is_reported_for_dev(self):
+        template = copy.deepcopy(self.DEV)
+        template["Conditions"]["IsIntegrated"] = {"Fn::Equals": [{"Ref": "Env"}, "never"]}
+        lines = self.problems(template)
+        self.assertIn("sam: functions.LoyaltyService-get-loyalty-account-dev.environment.JWT_SECRET_PARAM_NAME: "
+                      'flavour has "/dev/LoyaltyService/secret-access-key", names.json says '
+                      '"/dev/shared/secret-access-key"', lines)
+        self.assertTrue(any(line.startswith("sam: rules.LoyaltyService_UserCreated_Rule on {{resolve:ssm:")
+                            for line in lines), lines)
+
+    def test_a_shared_rule_in_an_environment_that_owns_its_bus_is_reported(self):
+        template = copy.deepcopy(GOOD)
+        template["Conditions"]["IsIntegrated"] = {"Fn::Equals": ["1", "1"]}
+        lines = problems_of(template)
+        self.assertIn("sam: functions.LoyaltyService-get-loyalty-account-ci.environment.JWT_SECRET_PARAM_NAME: "
+                      'flavour has "/ci/shared/secret-access-key", names.json says '
+                      '"/ci/LoyaltyService/secret-access-key"', lines)
+        self.assertTrue(any("rules.LoyaltyService_UserCreated_Rule on {{resolve:ssm:/ci/shared/event-bus-name}}: "
+                            "not in names.json" in line for line in lines), lines)
+
+
+class TheSsmContract(unittest.TestCase):
+    """api-endpoint (no trailing slash) and table-name everywhere; event-bus-name and the secret outside dev/prod."""
+
+    def test_the_parameters_written_for_ci_and_for_dev(self):
+        ci = CloudFormationReader(GOOD, {"Env": ENV}).facts()["writtenParameters"]
+        self.assertEqual(ci, {
+            "/ci/LoyaltyService/api-endpoint": {"type": "String", "value": "<api url>"},
+            "/ci/LoyaltyService/table-name": {"type": "String", "value": "LoyaltyService-Points-ci"},
+            "/ci/LoyaltyService/event-bus-name": {"type": "String", "value": "LoyaltyService-bus-ci"},
+            "/ci/LoyaltyService/event-bus-arn": {"type": "String",
+                                                 "value": "arn:aws:events:us-east-1:123456789012:event-bus/"
+                                                          "LoyaltyService-bus-ci"},
+            "/ci/LoyaltyService/secret-access-key": {"type": "String", "value": "<parameter JwtSecret>"}})
+        dev = CloudFormationReader(IntegratedEnvironments.DEV, {"Env": "dev"}).facts()["writtenParameters"]
+        self.assertEqual(sorted(dev), ["/dev/LoyaltyService/api-endpoint", "/dev/LoyaltyService/table-name"])
+
+    def test_an_api_endpoint_with_a_trailing_slash(self):
+        def change(r):
+            r["ApiendpointParameter"]["Properties"]["Value"]["Fn::Sub"] += "/"
+        self.assertEqual(problems_of(mutated(change)), [
+            'sam: writtenParameters./ci/LoyaltyService/api-endpoint.value: flavour has '
+            '"https://ServerlessRestApi.execute-api.us-east-1.amazonaws.com/Prod/", names.json says "<api url>"'])
+
+    def test_a_secret_written_as_secure_string_or_from_elsewhere(self):
+        def change(r):
+            r["JwtsecretParameter"]["Properties"]["Type"] = "SecureString"
+            r["JwtsecretParameter"]["Properties"]["Value"] = "hard-coded"
+        self.assertEqual(problems_of(mutated(change)), [
+            'sam: writtenParameters./ci/LoyaltyService/secret-access-key.type: flavour has "SecureString", '
+            'names.json says "String"',
+            'sam: writtenParameters./ci/LoyaltyService/secret-access-key.value: flavour has "hard-coded", '
+            'names.json says "<parameter JwtSecret>"'])
+
+    def test_the_bus_name_not_written_outside_dev_and_prod(self):
+        lines = problems_of(mutated(lambda r: r.pop("EventbusnameParameter")))
+        self.assertEqual(lines, ['sam: writtenParameters./ci/LoyaltyService/event-bus-name: missing '
+                                 '(names.json: {"type": "String", "value": "LoyaltyService-bus-ci"})'])
+
+    def test_the_secret_written_in_an_integrated_environment(self):
+        template = copy.deepcopy(IntegratedEnvironments.DEV)
+        template["Resources"]["JwtsecretParameter"].pop("Condition")
+        lines = check.check_facts("sam", "dev", CloudFormationReader(template, {"Env": "dev"}).facts())
+        self.assertEqual(lines, ['sam: writtenParameters./dev/LoyaltyService/secret-access-key: not in names.json '
+                                 '(flavour has {"type": "String", "value": "<parameter JwtSecret>"})'])
+
+
+class DatadogWiring(unittest.TestCase):
+    """The extension layer, the DD_* variables, OTLP to the extension's local receiver, the API key's secret."""
+
+    FN = "LoyaltyService-get-loyalty-account-ci"
+
+    def test_every_function_has_the_arm64_extension_and_exports_otlp_to_it(self):
+        facts = CloudFormationReader(GOOD, {"Env": ENV}).facts()
+        for fn in facts["functions"].values():
+            self.assertEqual(fn["layers"], ["arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM:105"])
+            self.assertEqual(fn["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"], "http://localhost:4318")
+            self.assertEqual(fn["environment"]["DD_OTLP_CONFIG_RECEIVER_PROTOCOLS_HTTP_ENDPOINT"], "localhost:4318")
+            self.assertEqual(fn["environment"]["DD_API_KEY_SECRET_ARN"], "<parameter DdApiKeySecretArn>")
+            self.assertIn(["secretsmanager:GetSecretValue", "<parameter DdApiKeySecretArn>"],
+                          [list(p) for p in fn["permissions"]])
+
+    def test_a_function_without_the_layer(self):
+        self.assertEqual(problems_of(mutated(lambda r: r["GetLoyaltyAccountFunction"]["Properties"].pop("Layers"))), [
+            f"sam: functions.{self.FN}.layers: flavour has [], names.json says "
+            '["arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM:105"]'])
+
+    def test_otlp_sent_elsewhere_and_a_hard_coded_site(self):
+        def change(r):
+            variables = r["GetLoyaltyAccountFunction"]["Properties"]["Environment"]["Variables"]
+            variables["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318"
+            variables["DD_SITE"] = "datadoghq.com"
+        self.assertEqual(problems_of(mutated(change)), [
+            f'sam: functions.{self.FN}.environment.DD_SITE: flavour has "datadoghq.com", names.json says '
+            '"<parameter DdSite>"',
+            f'sam: functions.{self.FN}.environment.OTEL_EXPORTER_OTLP_ENDPOINT: flavour has "http://collector:4318", '
+            'names.json says "http://localhost:4318"'])

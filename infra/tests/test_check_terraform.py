@@ -80,7 +80,42 @@ class WithACopyOfTheRootModule(unittest.TestCase):
         self.edit("functions.tf", "for_each = each.value.durable == null ? [] : [each.value.durable]", "for_each = []")
         self.assertEqual(problems_of(self.dir, OUTPUT), [
             "resource.aws_lambda_function.fn.dynamic.durable_config.for_each: is '[]', expected "
+            "'each.value.durable == null ? [] : [each.value.durable]'",
+            "resource.aws_lambda_function.pinned.dynamic.durable_config.for_each: is '[]', expected "
             "'each.value.durable == null ? [] : [each.value.durable]'"])
+
+    def test_the_pinned_activity_not_published(self):
+        self.edit("functions.tf", "  publish          = true\n", "")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_lambda_function.pinned.publish: missing (expected 'true')"])
+
+    def test_the_orchestrator_given_the_unqualified_activity(self):
+        self.edit("functions.tf", "name => lookup(local.substitutions, value, value)", "name => value")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_lambda_function.fn.environment.variables: is "
+            "'{for name, value in each.value.environment : name => value}', expected "
+            "'{for name, value in each.value.environment : name => lookup(local.substitutions, value, value)}'"])
+
+    def test_shared_rules_on_the_service_bus(self):
+        self.edit("queues.tf", "  event_bus_name = data.aws_ssm_parameter.shared_bus[0].insecure_value",
+                  "  event_bus_name = aws_cloudwatch_event_bus.bus.name")
+        self.assertEqual(problems_of(self.dir, OUTPUT), [
+            "resource.aws_cloudwatch_event_rule.shared.event_bus_name: is 'aws_cloudwatch_event_bus.bus.name', "
+            "expected 'data.aws_ssm_parameter.shared_bus[0].insecure_value'"])
+
+    def test_an_api_endpoint_with_its_trailing_slash(self):
+        self.edit("storage.tf", 'trimsuffix(aws_api_gateway_stage.env.invoke_url, "/")',
+                  "aws_api_gateway_stage.env.invoke_url")
+        lines = problems_of(self.dir, OUTPUT)
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].startswith("locals.written_values: is "), lines)
+
+    def test_a_site_not_from_its_variable(self):
+        self.edit("functions.tf", '"{deploy-parameter:DdSite}"            = var.dd_site',
+                  '"{deploy-parameter:DdSite}"            = "datadoghq.com"')
+        lines = problems_of(self.dir, OUTPUT)
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0].startswith("locals.deploy_parameters: is "), lines)
 
     def test_a_hard_coded_batch_size(self):
         self.edit("functions.tf", "  batch_size                     = each.value.batch_size",

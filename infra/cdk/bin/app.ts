@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-// cdk synth -c env=<ENV> [-c assetsDir=<dir with <binary>/bootstrap>]
+// cdk synth -c env=<ENV>[,<ENV>...] [-c assetsDir=<dir with <binary>/bootstrap>]: one stack per environment named
 import { App } from 'aws-cdk-lib';
 import * as path from 'path';
 import { LoyaltyStack } from '../lib/loyalty-stack';
 import { loadNames } from '../lib/names';
 
 const app = new App();
-const env = String(app.node.tryGetContext('env') ?? 'dev');
-if (!/^[a-z0-9-]{1,16}$/.test(env)) {
-  throw new Error(`env must match ^[a-z0-9-]{1,16}$ (got ${JSON.stringify(env)})`);
+const envs = String(app.node.tryGetContext('env') ?? 'dev').split(',');
+for (const env of envs) {
+  if (!/^[a-z0-9-]{1,16}$/.test(env)) {
+    throw new Error(`env must match ^[a-z0-9-]{1,16}$ (got ${JSON.stringify(env)})`);
+  }
 }
 const names = loadNames();
 const assetsDir = path.resolve(String(app.node.tryGetContext('assetsDir') ??
   path.join(__dirname, '..', '..', '..', '..', '..', 'target', 'lambda')));
-new LoyaltyStack(app, `${names.service}-${env}`, { names, env_: env, assetsDir });
+for (const env of envs) {
+  new LoyaltyStack(app, `${names.service}-${env}`, { names, env_: env, assetsDir });
+}

@@ -1,5 +1,5 @@
 // The loyalty service on AWS, every name and setting taken from infra/names.json (behaviour F15).
-import { Aws, CfnOutput, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnParameter, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -26,6 +26,11 @@ export class LoyaltyStack extends Stack {
     super(scope, id, props);
     const { names } = props;
     const r = new Rendered(names, props.env_);
+    const deployParameters: Record<string, CfnParameter> = {};
+    r.deployParameter = (name) => {
+      deployParameters[name] ??= new CfnParameter(this, name, { type: 'String', minLength: 1 });
+      return deployParameters[name].valueAsString;
+    };
     const qd = names.queueDefaults;
 
     const bus = new events.EventBus(this, 'EventBus', { eventBusName: r.sub(names.bus) });
@@ -62,6 +67,10 @@ export class LoyaltyStack extends Stack {
       retentionPeriod: Duration.seconds(qd.dlqMessageRetentionPeriod),
     });
 
+    // In an integrated environment every rule also exists on the shared bus, whose name is read from SSM at deploy
+    // time (an SSM-typed stack parameter).
+    const sharedBus = r.integrated ? events.EventBus.fromEventBusName(this, 'SharedBus',
+      ssm.StringParameter.valueForStringParameter(this, r.sub(names.integrated.sharedBusParameter))) : undefined;
     for (const [key, rule] of Object.entries(names.rules)) {
       const pattern: events.EventPattern = {
         source: rule.pattern['source'].map((v) => r.sub(v)),
@@ -73,6 +82,14 @@ export class LoyaltyStack extends Stack {
         eventPattern: pattern,
         targets: [new targets.SqsQueue(queues[rule.queue])],
       });
+      if (sharedBus) {
+        new events.Rule(this, `Shared${pascal(key)}Rule`, {
+          ruleName: rule.name,
+          eventBus: sharedBus,
+          eventPattern: pattern,
+          targets: [new targets.SqsQueue(queues[rule.queue])],
+        });
+      }
     }
 
     const api = new apigateway.RestApi(this, 'Api', {
@@ -90,8 +107,7 @@ export class LoyaltyStack extends Stack {
       for (const grant of r.grants(key)) {
         role.addToPolicy(new iam.PolicyStatement({ actions: grant.actions, resources: grant.resources }));
       }
-      const environment: Record<string, string> = {};
-      for (const [k, v] of Object.entries(fn.environment)) environment[k] = r.value(v);
+      const environment = r.environment(key);
       const func = new lambda.Function(this, `${pascal(key)}Function`, {
         functionName: r.functionName(key),
         runtime: lambda.Runtime.PROVIDED_AL2023,
@@ -102,11 +118,18 @@ export class LoyaltyStack extends Stack {
         timeout: Duration.seconds(names.lambda.timeout),
         role,
         environment,
+        layers: [lambda.LayerVersion.fromLayerVersionArn(this, `${pascal(key)}DatadogExtension`, r.layer())],
         durableConfig: fn.durable ? {
           executionTimeout: Duration.seconds(fn.durable.executionTimeout),
           retentionPeriod: Duration.days(fn.durable.retentionPeriodInDays),
         } : undefined,
       });
+      if (fn.publish) {
+        // A version whenever the function changes (currentVersion's logical id hashes its configuration and code),
+        // and the alias on it.
+        r.versionArns[key] = func.currentVersion.functionArn;
+        new lambda.Alias(this, `${pascal(key)}Alias`, { aliasName: fn.publish.alias, version: func.currentVersion });
+      }
       const t = fn.trigger;
       if (t.type === 'http') {
         const resource = api.root.resourceForPath(t.path ?? '/');
@@ -146,12 +169,23 @@ export class LoyaltyStack extends Stack {
 
     const apiEndpoint = Fn.join('', ['https://', api.restApiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX,
       '/', api.deploymentStage.stageName]);
-    const written: Record<string, string> = {
-      apiEndpoint, eventBusName: bus.eventBusName, eventBusArn: bus.eventBusArn, tableName: table.tableName,
+    // The SSM contract (behaviour keep-config): plain Strings; the URL has no trailing slash. Outside the integrated
+    // environments the bus and the JWT secret too, the secret from the deploy parameter JwtSecret
+    // (cdk deploy --parameters JwtSecret=...).
+    const written: Record<string, () => string> = {
+      apiEndpoint: () => apiEndpoint,
+      tableName: () => table.tableName,
+      eventBusName: () => bus.eventBusName,
+      eventBusArn: () => bus.eventBusArn,
+      jwtSecret: () => new CfnParameter(this, 'JwtSecret', {
+        type: 'String', noEcho: true, minLength: 1,
+        description: `The JWT secret written to ${r.parameterName('jwtSecret')}`,
+      }).valueAsString,
     };
     for (const key of Object.keys(names.writtenParameters)) {
+      if (r.integrated && names.integrated.notWritten.includes(key)) continue;
       new ssm.StringParameter(this, `${pascal(key)}Parameter`, {
-        parameterName: r.parameterName(key), stringValue: written[key],
+        parameterName: r.sub(names.writtenParameters[key]), stringValue: written[key](),
       });
     }
     new CfnOutput(this, 'ApiEndpoint', { value: apiEndpoint });

@@ -1,6 +1,6 @@
 // Renders infra/names.json for one environment: physical names, ARNs, environment values, permissions.
 // An implementation separate from the Python checker's, so a mistake in either shows up as a difference.
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Lazy } from 'aws-cdk-lib';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -14,16 +14,20 @@ export interface Trigger {
 export interface FunctionSpec {
   name: string; binary: string; trigger: Trigger; environment: Record<string, string>;
   durable?: { executionTimeout: number; retentionPeriodInDays: number }; permissions: Grant[];
+  publish?: { alias: string };
 }
 export interface Names {
   service: string; domain: string;
   lambda: { runtime: string; architecture: string; handler: string; memorySize: number; timeout: number;
     managedPolicy: string; artifact: string; crate: string };
+  datadog: { layer: string; environment: Record<string, string>; permissions: Grant[] };
   bus: string;
   api: { cors: { allowOrigin: string; allowHeaders: string; allowMethods: string } };
   table: { name: string; hashKey: string; billingMode: string; streamViewType: string; ttlAttribute: string;
     pointInTimeRecovery: boolean };
   parameters: Record<string, string>; writtenParameters: Record<string, string>;
+  integrated: { environments: string[]; parameters: Record<string, string>; sharedBusParameter: string;
+    notWritten: string[] };
   queueDefaults: { visibilityTimeout: number; messageRetentionPeriod: number; dlqMessageRetentionPeriod: number;
     maxReceiveCount: number; sqsManagedSse: boolean };
   queues: Record<string, { name: string; dlq: string }>;
@@ -38,7 +42,51 @@ export function loadNames(file = path.join(__dirname, '..', '..', '..', '..', 'n
 }
 
 export class Rendered {
-  constructor(readonly names: Names, readonly env: string) {}
+  /** The ARN of the version each published function's deployment publishes, set once the version exists. */
+  readonly versionArns: Record<string, string> = {};
+
+  /** Whether ENV is an integrated environment: the shared JWT secret, and the rules on the shared bus too. */
+  readonly integrated: boolean;
+
+  /** A deploy-time input's value (the stack makes it a CfnParameter of the same name). */
+  deployParameter: (name: string) => string = (name) => { throw new Error(`no deploy parameter ${name}`); };
+
+  /** The Datadog extension layer's ARN. */
+  layer(): string {
+    return this.names.datadog.layer.split('{partition}').join(Aws.PARTITION).split('{region}').join(Aws.REGION);
+  }
+
+  /** A function's environment: the Datadog variables, then its own. */
+  environment(key: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const both = { ...this.names.datadog.environment, ...this.names.functions[key].environment };
+    for (const [k, v] of Object.entries(both)) out[k] = this.value(v);
+    return out;
+  }
+
+  constructor(readonly names: Names, readonly env: string) {
+    this.integrated = names.integrated.environments.includes(env);
+  }
+
+  alias(key: string): string {
+    const alias = this.names.functions[key]?.publish?.alias;
+    if (!alias) throw new Error(`names.json: ${key} is not published with an alias (no 'publish')`);
+    return alias;
+  }
+
+  aliasArn(key: string): string { return this.arn('lambda', `function:${this.functionName(key)}:${this.alias(key)}`); }
+
+  /** Resolved at synth time (the version is made after every function's environment is written). */
+  versionArn(key: string): string {
+    this.alias(key);
+    return Lazy.string({
+      produce: () => {
+        const arn = this.versionArns[key];
+        if (!arn) throw new Error(`no version was published for ${key}`);
+        return arn;
+      },
+    });
+  }
 
   sub(template: string): string { return template.split('{env}').join(this.env); }
 
@@ -62,7 +110,8 @@ export class Rendered {
   parameterName(key: string): string {
     const all = { ...this.names.parameters, ...this.names.writtenParameters };
     if (!(key in all)) throw new Error(`names.json: unknown parameter ${key}`);
-    return this.sub(all[key]);
+    const shared = this.names.integrated.parameters;
+    return this.sub(this.integrated && key in shared ? shared[key] : all[key]);
   }
 
   resourceArn(token: string, functionKey: string): string {
@@ -84,6 +133,9 @@ export class Rendered {
       case 'param': return this.arn('ssm', `parameter${this.parameterName(ref)}`);
       case 'function': return this.arn('lambda', `function:${this.functionName(ref)}`);
       case 'function-qualified': return this.arn('lambda', `function:${this.functionName(ref)}:*`);
+      case 'function-alias': return this.aliasArn(ref);
+      case 'deploy-parameter': return this.deployParameter(ref);
+      case 'function-version': return this.versionArn(ref);
     }
     throw new Error(`names.json: unknown resource token ${token} (in ${functionKey})`);
   }
@@ -96,15 +148,19 @@ export class Rendered {
         case 'domain': return this.names.domain;
         case 'table': return this.sub(this.names.table.name);
         case 'bus': return this.sub(this.names.bus);
+        case 'service': return this.names.service;
       }
+      if (kind === 'deploy-parameter') return this.deployParameter(key);
       if (kind === 'param') return this.parameterName(key);
       if (kind === 'function-arn') return this.arn('lambda', `function:${this.functionName(key)}`);
+      if (kind === 'function-alias-arn') return this.aliasArn(key);
+      if (kind === 'function-version-arn') return this.versionArn(key);
       throw new Error(`names.json: unknown reference {${ref}} in ${template}`);
     });
   }
 
   grants(functionKey: string): { actions: string[]; resources: string[] }[] {
-    return this.names.functions[functionKey].permissions.map((grant) => {
+    return [...this.names.functions[functionKey].permissions, ...this.names.datadog.permissions].map((grant) => {
       const resolved = grant.set ? this.names.permissionSets[grant.set] : grant;
       if (!resolved || !resolved.actions || !resolved.resources) {
         throw new Error(`names.json: bad permission in ${functionKey}: ${JSON.stringify(grant)}`);
