@@ -4,7 +4,7 @@ CARGO ?= cargo
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: test run fmt-check clippy cargo-test python-tools bench infra-check
+.PHONY: test run fmt-check clippy cargo-test python-tools bench infra-check $(DEPLOY_TARGETS)
 
 ## test: the project's test command (fmt check, clippy -D warnings, every test)
 test: fmt-check clippy python-tools cargo-test infra-check
@@ -44,3 +44,12 @@ bench: python-tools
 ## infra/names.json; installs its tools into infra/.venv and infra/node_modules (see infra/README.md)
 infra-check:
 	bash infra/check.sh
+
+## Deploy and destroy shortcuts, one per flavour: ENV, AWS_REGION and, to deploy, DD_API_KEY_SECRET_ARN, DD_SITE,
+## DD_VERSION (default: git HEAD) and, outside dev/prod, JWT_SECRET; tf-apply-local also AWS_ENDPOINT_URL. Every input
+## is checked before any tool runs; DRY_RUN=1 prints the commands instead (see infra/README.md, "Deploy").
+DEPLOY_TARGETS := sam sam-destroy cdk-deploy cdk-destroy sls-deploy sls-remove tf-apply tf-apply-local tf-destroy
+
+$(DEPLOY_TARGETS):
+	@$(PYTHON) infra/deploy.py $@
+
