@@ -15,4 +15,5 @@ pub mod ports;
 pub mod producers;
 pub mod telemetry;
 pub mod tier_workflow;
+pub mod tls;
 pub mod use_cases;

@@ -204,3 +204,56 @@ async fn an_api_function_whose_secret_cannot_be_read_reports_its_init_error_with
     assert!(message.starts_with("cold start failed: "), "{message}");
     assert!(message.contains("/dev/shared/no-such-secret"), "{message}");
 }
+
+#[tokio::test]
+async fn without_system_certificates_a_function_with_http_endpoints_still_starts_and_answers() {
+    // No CA certificate anywhere: an empty certificate directory and a missing bundle. Its endpoints (moto, the
+    // Order Service, the span collector) are plain http, so nothing needs one.
+    let no_certs = tempfile::tempdir().unwrap();
+    let moto = Moto::start().await;
+    let ssm = aws_sdk_ssm::Client::new(&moto.config);
+    for (name, value) in [
+        ("/dev/shared/secret-access-key", "activity-secret"),
+        // Nothing listens on port 9 of 127.0.0.1: the history records the failure.
+        ("/dev/OrdersService/api-endpoint", "http://127.0.0.1:9"),
+    ] {
+        ssm.put_parameter()
+            .name(name)
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .send()
+            .await
+            .unwrap();
+    }
+    let (collector, _spans) = start_span_collector().await;
+    let runtime = RuntimeApi::start().await;
+    runtime.invoke("req-1", json!({"userId": "u-no-certs"}));
+    let _function = Function(
+        function_command(
+            env!("CARGO_BIN_EXE_fetch-order-history-activity"),
+            &moto,
+            &runtime,
+        )
+        .env("JWT_SECRET_PARAM_NAME", "/dev/shared/secret-access-key")
+        .env(
+            "ORDER_SERVICE_ENDPOINT_PARAM",
+            "/dev/OrdersService/api-endpoint",
+        )
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
+        .env("SSL_CERT_DIR", no_certs.path())
+        .env("SSL_CERT_FILE", no_certs.path().join("missing.pem"))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap(),
+    );
+
+    let answer = runtime.answer("req-1", Duration::from_secs(20)).await;
+
+    let Answer::Response(history) = answer else {
+        panic!("the function did not answer: {answer:?}")
+    };
+    assert!(
+        history.to_string().contains("127.0.0.1:9"),
+        "the history records the unreachable Order Service: {history}"
+    );
+}

@@ -22,10 +22,11 @@ impl ReqwestOtlpClient {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let client = reqwest::Client::builder()
+        let client = crate::tls::client_builder()
+            .map_err(std::io::Error::other)?
             .timeout(EXPORT_TIMEOUT)
             .build()
-            .unwrap_or_default();
+            .map_err(std::io::Error::other)?;
         Ok(Self {
             client,
             runtime: Some(runtime),
