@@ -15,5 +15,4 @@ pub mod ports;
 pub mod producers;
 pub mod telemetry;
 pub mod tier_workflow;
-pub mod tls;
 pub mod use_cases;

@@ -21,14 +21,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     )
     .await
     .map_err(cold_start)?;
-    // The durable SDK's own Lambda client shares the configuration (and so the root certificates read once).
-    let options = aws_durable_execution_sdk::Options::builder()
-        .sdk_config(config)
-        .build()
-        .map_err(cold_start)?;
-    aws_durable_execution_sdk::run_with_options(
-        tier_upgrade::handler(activities, functions),
-        options,
-    )
-    .await
+    aws_durable_execution_sdk::run(tier_upgrade::handler(activities, functions)).await
 }

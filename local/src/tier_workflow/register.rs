@@ -25,7 +25,7 @@ pub enum TierWorkflowError {
     Durable(#[from] durable_local::Error),
     /// The HTTP client of the three services could not be built.
     #[error("cannot build the HTTP client of the external services: {0}")]
-    HttpClient(String),
+    HttpClient(#[from] reqwest::Error),
 }
 
 /// Registers the orchestrator and the order-history function on `local`; executions left running by a previous
@@ -44,7 +44,7 @@ where
     P: EventPublisher + 'static,
     C: Clock + Clone + 'static,
 {
-    let http = http_client().map_err(TierWorkflowError::HttpClient)?;
+    let http = http_client()?;
     let orders = Arc::new(OrderServiceClient::new(
         &endpoints.order_service,
         jwt_secret,

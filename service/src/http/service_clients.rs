@@ -67,14 +67,10 @@ pub enum ServiceCallError {
     },
 }
 
-/// The HTTP client the three service clients share, with the call timeout, on the process's one TLS configuration
-/// (`crate::tls`); built once at start-up, and a failure to build it is returned rather than hidden behind a client
-/// without timeout.
-pub fn http_client() -> Result<reqwest::Client, String> {
-    crate::tls::client_builder()?
-        .timeout(CALL_TIMEOUT)
-        .build()
-        .map_err(|e| e.to_string())
+/// The HTTP client the three service clients share, with the call timeout; built once at start-up, and a failure
+/// to build it (e.g. the TLS backend cannot load) is returned rather than hidden behind a client without timeout.
+pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder().timeout(CALL_TIMEOUT).build()
 }
 
 fn join(base: &str, path: &str) -> String {
