@@ -4,16 +4,16 @@
 
 use std::path::{Path, PathBuf};
 
+use local_guard::sqlite::damage::{
+    PAGE_SIZE as PAGE, copy_as_crashed, file_len as len, flip_byte as flip, scramble_page,
+    truncate, wal_frame_offset,
+};
 use local_guard::sqlite::{Damage, shm_path, wal_path};
 
 use super::*;
 use crate::error::ServiceError;
 
 const FILE: &str = "durable.sqlite3";
-const PAGE: u64 = 4096;
-/// The WAL header, then frames of a 24-byte header and a page.
-const WAL_HEADER: u64 = 32;
-const FRAME: u64 = 24 + PAGE;
 
 fn options(accept_data_loss: bool) -> DurableLocalOptions {
     DurableLocalOptions {
@@ -47,10 +47,6 @@ fn executions(service: &Service) -> usize {
     service.reader().load_all().unwrap().len()
 }
 
-fn len(path: &Path) -> Option<u64> {
-    std::fs::metadata(path).ok().map(|m| m.len())
-}
-
 /// A database as a crash (`kill -9`) leaves it: `count` committed executions, in the log only.
 /// The files are copied while the service still holds them (closing it would checkpoint).
 fn crashed(dir: &Path, count: usize) -> PathBuf {
@@ -58,10 +54,8 @@ fn crashed(dir: &Path, count: usize) -> PathBuf {
     std::fs::create_dir_all(&live).unwrap();
     let service = open(&live.join(FILE), false).unwrap();
     start(&service, count);
-    let copy = dir.join(FILE);
-    std::fs::copy(live.join(FILE), &copy).unwrap();
-    std::fs::copy(wal_path(&live.join(FILE)), wal_path(&copy)).unwrap();
-    assert!(len(&wal_path(&copy)).unwrap() > WAL_HEADER + 5 * FRAME);
+    let copy = copy_as_crashed(&live.join(FILE), dir);
+    assert!(len(&wal_path(&copy)).unwrap() > wal_frame_offset(6));
     drop(service);
     copy
 }
@@ -73,12 +67,6 @@ fn closed(dir: &Path, count: usize) -> PathBuf {
     start(&service, count);
     drop(service);
     path
-}
-
-fn flip(path: &Path, offset: u64) {
-    let mut bytes = std::fs::read(path).unwrap();
-    bytes[offset as usize] ^= 0x5a;
-    std::fs::write(path, bytes).unwrap();
 }
 
 /// The damage the open refused, after checking nothing was moved or emptied (the check may
@@ -124,7 +112,7 @@ fn an_intact_database_left_by_a_crash_opens_with_all_its_data() {
 fn a_damaged_frame_of_the_log_is_refused_naming_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let path = crashed(dir.path(), 20);
-    flip(&wal_path(&path), WAL_HEADER + 2 * FRAME + 24 + 100);
+    flip(&wal_path(&path), wal_frame_offset(3) + 24 + 100);
     let damage = refused(&path);
     assert!(
         damage.problem().contains(&format!("{FILE}-wal")),
@@ -160,12 +148,7 @@ fn damaged_pages_in_the_middle_are_refused_at_open() {
     let path = closed(dir.path(), 60);
     let pages = len(&path).unwrap() / PAGE;
     assert!(pages >= 20, "{pages} pages");
-    let mut bytes = std::fs::read(&path).unwrap();
-    let middle = (pages / 2 * PAGE) as usize;
-    for (i, byte) in bytes[middle..middle + PAGE as usize].iter_mut().enumerate() {
-        *byte = (i * 31 + 7) as u8;
-    }
-    std::fs::write(&path, bytes).unwrap();
+    scramble_page(&path, pages / 2);
     let damage = refused(&path);
     assert!(
         damage.problem().contains("quick_check") || damage.problem().contains("malformed"),
@@ -180,12 +163,7 @@ fn a_truncated_main_file_is_refused() {
         let path = closed(dir.path(), 30);
         let size = len(&path).unwrap();
         let kept = (size as f64 * keep) as u64 / PAGE * PAGE;
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(kept)
-            .unwrap();
+        truncate(&path, kept);
         let damage = refused(&path);
         assert!(damage.problem().contains("truncated"), "{damage}");
     }
@@ -195,7 +173,7 @@ fn a_truncated_main_file_is_refused() {
 fn accepting_data_loss_moves_the_damaged_files_aside_and_starts_empty() {
     let dir = tempfile::tempdir().unwrap();
     let path = crashed(dir.path(), 20);
-    flip(&wal_path(&path), WAL_HEADER + FRAME + 24 + 7);
+    flip(&wal_path(&path), wal_frame_offset(2) + 24 + 7);
     let damaged = (
         std::fs::read(&path).unwrap(),
         std::fs::read(wal_path(&path)).unwrap(),

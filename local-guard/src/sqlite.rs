@@ -762,11 +762,97 @@ pub fn checkpoint(connection: &Connection) -> Result<(), rusqlite::Error> {
     Ok(())
 }
 
+/// Ways to damage a database file as a disk, a crash or a careless hand would, for the tests of every store built on
+/// this module (behind the `testing` feature).
+#[cfg(any(test, feature = "testing"))]
+// Test support: a file that cannot be damaged as asked is a broken test, said with its path.
+#[allow(clippy::panic)]
+pub mod damage {
+    use std::path::{Path, PathBuf};
+
+    use super::{WAL_FRAME_HEADER_LEN, WAL_HEADER_LEN, wal_path};
+
+    /// SQLite's default page size, which every store here uses.
+    pub const PAGE_SIZE: u64 = 4096;
+
+    /// The offset in the write-ahead log of frame `number` (from 1): its 24-byte header, then its page.
+    pub fn wal_frame_offset(number: u64) -> u64 {
+        WAL_HEADER_LEN as u64 + (number - 1) * (WAL_FRAME_HEADER_LEN as u64 + PAGE_SIZE)
+    }
+
+    /// How many whole frames the write-ahead log of `path` holds.
+    pub fn wal_frames(path: &Path) -> u64 {
+        let len = file_len(&wal_path(path)).unwrap_or(0);
+        len.saturating_sub(WAL_HEADER_LEN as u64) / (WAL_FRAME_HEADER_LEN as u64 + PAGE_SIZE)
+    }
+
+    /// The length of a file, `None` when it does not exist.
+    pub fn file_len(path: &Path) -> Option<u64> {
+        std::fs::metadata(path).ok().map(|m| m.len())
+    }
+
+    fn read(path: &Path) -> Vec<u8> {
+        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    }
+
+    fn write(path: &Path, bytes: &[u8]) {
+        std::fs::write(path, bytes)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
+
+    /// Inverts every bit of the byte at `offset`.
+    pub fn flip_byte(path: &Path, offset: u64) {
+        let mut bytes = read(path);
+        bytes[offset as usize] ^= 0xff;
+        write(path, &bytes);
+    }
+
+    /// Overwrites page `page` (from 0) with a pattern no page has, as a bad sector or a stray write would.
+    pub fn scramble_page(path: &Path, page: u64) {
+        let mut bytes = read(path);
+        let start = (page * PAGE_SIZE) as usize;
+        for (i, byte) in bytes[start..start + PAGE_SIZE as usize]
+            .iter_mut()
+            .enumerate()
+        {
+            *byte = (i * 31 + 7) as u8;
+        }
+        write(path, &bytes);
+    }
+
+    /// Cuts the file to `len` bytes.
+    pub fn truncate(path: &Path, len: u64) {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|file| file.set_len(len))
+            .unwrap_or_else(|e| panic!("cannot truncate {}: {e}", path.display()));
+    }
+
+    /// Copies the database `db` and its write-ahead log into the folder `to`, as a crash (`kill -9`) leaves them
+    /// while a connection still holds them (closing it would checkpoint); returns the copy's path.
+    pub fn copy_as_crashed(db: &Path, to: &Path) -> PathBuf {
+        let name = db
+            .file_name()
+            .unwrap_or_else(|| panic!("{} names no file", db.display()));
+        let copy = to.join(name);
+        std::fs::copy(db, &copy).unwrap_or_else(|e| panic!("cannot copy {}: {e}", db.display()));
+        if wal_path(db).exists() {
+            std::fs::copy(wal_path(db), wal_path(&copy))
+                .unwrap_or_else(|e| panic!("cannot copy the log of {}: {e}", db.display()));
+        }
+        copy
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::damage::{
+        copy_as_crashed, flip_byte, scramble_page, truncate, wal_frame_offset, wal_frames,
+    };
     use super::*;
 
-    const PAGE: usize = 4096;
+    const PAGE: usize = damage::PAGE_SIZE as usize;
 
     /// A database in WAL mode whose writer connection stays open (no checkpoint: `wal_autocheckpoint=0`) after
     /// `transactions` committed transactions of 20 rows each.
@@ -793,22 +879,12 @@ mod tests {
         }
     }
 
-    /// Copies `db` and its `-wal` (as a crash would leave them) into `to`; returns the copy's path.
-    fn copy_files(db: &Path, to: &Path) -> PathBuf {
-        let copy = to.join(db.file_name().unwrap());
-        std::fs::copy(db, &copy).unwrap();
-        if wal_path(db).exists() {
-            std::fs::copy(wal_path(db), wal_path(&copy)).unwrap();
-        }
-        copy
-    }
-
     /// A crashed database: its log holds `transactions` committed transactions the main file does not.
     fn crashed(dir: &tempfile::TempDir, transactions: usize) -> PathBuf {
         std::fs::create_dir_all(dir.path().join("live")).unwrap();
         let live = dir.path().join("live/db.sqlite3");
         let connection = writer(&live, transactions);
-        let copy = copy_files(&live, dir.path());
+        let copy = copy_as_crashed(&live, dir.path());
         drop(connection);
         copy
     }
@@ -825,21 +901,6 @@ mod tests {
             Err(Error::Damaged(damage)) => damage,
             other => panic!("expected damage, got {other:?}"),
         }
-    }
-
-    fn flip(path: &Path, offset: u64) {
-        let mut bytes = std::fs::read(path).unwrap();
-        bytes[offset as usize] ^= 0xff;
-        std::fs::write(path, bytes).unwrap();
-    }
-
-    fn frame_offset(number: u64) -> u64 {
-        (WAL_HEADER_LEN + (number as usize - 1) * (WAL_FRAME_HEADER_LEN + PAGE)) as u64
-    }
-
-    fn wal_frames(path: &Path) -> u64 {
-        let len = std::fs::metadata(wal_path(path)).unwrap().len();
-        (len - WAL_HEADER_LEN as u64) / (WAL_FRAME_HEADER_LEN + PAGE) as u64
     }
 
     #[test]
@@ -895,7 +956,7 @@ mod tests {
             std::fs::read(wal_path(&path)).unwrap(),
         );
         check(&path).unwrap();
-        flip(&wal_path(&path), frame_offset(2) + 100);
+        flip_byte(&wal_path(&path), wal_frame_offset(2) + 100);
         let damaged = std::fs::read(wal_path(&path)).unwrap();
         damage(&path);
         assert_eq!(std::fs::read(&path).unwrap(), before.0);
@@ -907,9 +968,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = crashed(&dir, 5);
         // Inside the page of the second frame.
-        flip(
+        flip_byte(
             &wal_path(&path),
-            frame_offset(2) + WAL_FRAME_HEADER_LEN as u64 + 1000,
+            wal_frame_offset(2) + WAL_FRAME_HEADER_LEN as u64 + 1000,
         );
         let damage = damage(&path);
         assert!(damage.problem().contains("frame 2 of"), "{damage}");
@@ -929,11 +990,11 @@ mod tests {
     fn a_damaged_salt_or_frame_header_is_damage() {
         let dir = tempfile::tempdir().unwrap();
         let path = crashed(&dir, 5);
-        flip(&wal_path(&path), frame_offset(3) + 12);
+        flip_byte(&wal_path(&path), wal_frame_offset(3) + 12);
         assert!(damage(&path).problem().contains("salts are damaged"));
         let dir = tempfile::tempdir().unwrap();
         let path = crashed(&dir, 5);
-        flip(&wal_path(&path), frame_offset(1) + 2);
+        flip_byte(&wal_path(&path), wal_frame_offset(1) + 2);
         assert!(damage(&path).problem().contains("frame 1 of"));
     }
 
@@ -942,7 +1003,7 @@ mod tests {
         for offset in [0, 5, 10, 17, 26] {
             let dir = tempfile::tempdir().unwrap();
             let path = crashed(&dir, 3);
-            flip(&wal_path(&path), offset);
+            flip_byte(&wal_path(&path), offset);
             let damage = damage(&path);
             assert!(damage.problem().contains("damaged header"), "{damage}");
         }
@@ -954,7 +1015,7 @@ mod tests {
         let path = crashed(&dir, 3);
         let header = std::fs::read(wal_path(&path)).unwrap()[..WAL_HEADER_LEN].to_vec();
         std::fs::write(wal_path(&path), &header).unwrap();
-        flip(&wal_path(&path), 0);
+        flip_byte(&wal_path(&path), 0);
         check(&path).unwrap();
     }
 
@@ -975,7 +1036,7 @@ mod tests {
             before,
             "the log was reused, not truncated"
         );
-        let path = copy_files(&live, dir.path());
+        let path = copy_as_crashed(&live, dir.path());
         check(&path).unwrap();
         assert_eq!(rows(&path), 220);
     }
@@ -990,19 +1051,19 @@ mod tests {
             .query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
             .unwrap();
         insert(&connection, 1);
-        let path = copy_files(&live, dir.path());
+        let path = copy_as_crashed(&live, dir.path());
         // The frames of the current log: those with the header's salts.
         let wal = std::fs::read(wal_path(&path)).unwrap();
         let current = (1..=wal_frames(&path))
-            .take_while(|n| wal[frame_offset(*n) as usize + 8..][..8] == wal[16..24])
+            .take_while(|n| wal[wal_frame_offset(*n) as usize + 8..][..8] == wal[16..24])
             .count() as u64;
         assert!(current >= 1 && current < wal_frames(&path));
         // Its last frame as a crash between writing a frame header and its page leaves it: the page is the
         // leftover's. SQLite drops that transaction; so does the check, without an alarm.
         let leftover =
-            wal[frame_offset(current + 1) as usize + WAL_FRAME_HEADER_LEN..][..PAGE].to_vec();
+            wal[wal_frame_offset(current + 1) as usize + WAL_FRAME_HEADER_LEN..][..PAGE].to_vec();
         let mut torn = wal.clone();
-        let page_at = frame_offset(current) as usize + WAL_FRAME_HEADER_LEN;
+        let page_at = wal_frame_offset(current) as usize + WAL_FRAME_HEADER_LEN;
         torn[page_at..page_at + PAGE].copy_from_slice(&leftover);
         std::fs::write(wal_path(&path), torn).unwrap();
         check(&path).unwrap();
@@ -1014,7 +1075,7 @@ mod tests {
         let path = crashed(&dir, 5);
         let wal = std::fs::read(wal_path(&path)).unwrap();
         let commits: Vec<u64> = (1..=wal_frames(&path))
-            .filter(|n| be32(&wal, frame_offset(*n) as usize + 4) != 0)
+            .filter(|n| be32(&wal, wal_frame_offset(*n) as usize + 4) != 0)
             .collect();
         let (last, before_last) = (commits[commits.len() - 1], commits[commits.len() - 2]);
         assert!(
@@ -1023,15 +1084,15 @@ mod tests {
         );
         // The log as a crash before the last commit frame was written leaves it, with the first frame of that
         // transaction rewritten in place (its checksum not yet fixed).
-        let cut = frame_offset(last) as usize;
+        let cut = wal_frame_offset(last) as usize;
         std::fs::write(wal_path(&path), &wal[..cut]).unwrap();
-        flip(&wal_path(&path), frame_offset(before_last + 1) + 500);
+        flip_byte(&wal_path(&path), wal_frame_offset(before_last + 1) + 500);
         check(&path).unwrap();
         assert_eq!(rows(&path), 80);
         // The same frame damaged with the commit after it: damage.
         let dir = tempfile::tempdir().unwrap();
         let path = crashed(&dir, 5);
-        flip(&wal_path(&path), frame_offset(before_last + 1) + 500);
+        flip_byte(&wal_path(&path), wal_frame_offset(before_last + 1) + 500);
         let damage = damage(&path);
         assert!(
             damage.problem().contains("1 committed transaction"),
@@ -1053,15 +1114,9 @@ mod tests {
     fn a_damaged_page_in_the_middle_is_damage() {
         let dir = tempfile::tempdir().unwrap();
         let path = closed(&dir);
-        let len = std::fs::metadata(&path).unwrap().len();
-        let pages = len / PAGE as u64;
+        let pages = std::fs::metadata(&path).unwrap().len() / PAGE as u64;
         assert!(pages > 20, "{pages} pages");
-        let mut bytes = std::fs::read(&path).unwrap();
-        let middle = (pages / 2) as usize * PAGE;
-        for (i, byte) in bytes[middle..middle + PAGE].iter_mut().enumerate() {
-            *byte = (i * 7 + 13) as u8;
-        }
-        std::fs::write(&path, bytes).unwrap();
+        scramble_page(&path, pages / 2);
         let damage = damage(&path);
         assert!(
             damage.problem().contains("quick_check") || damage.problem().contains("malformed"),
@@ -1075,19 +1130,9 @@ mod tests {
         let path = closed(&dir);
         let len = std::fs::metadata(&path).unwrap().len();
         let half = len / 2 / PAGE as u64 * PAGE as u64;
-        File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(half)
-            .unwrap();
+        truncate(&path, half);
         assert!(damage(&path).problem().contains("truncated"));
-        File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(half - 100)
-            .unwrap();
+        truncate(&path, half - 100);
         assert!(damage(&path).problem().contains("whole number"));
     }
 
@@ -1095,10 +1140,10 @@ mod tests {
     fn a_damaged_main_header_is_damage() {
         let dir = tempfile::tempdir().unwrap();
         let path = closed(&dir);
-        flip(&path, 3);
+        flip_byte(&path, 3);
         assert!(damage(&path).problem().contains("not a SQLite database"));
-        flip(&path, 3);
-        flip(&path, 16);
+        flip_byte(&path, 3);
+        flip_byte(&path, 16);
         assert!(damage(&path).problem().contains("page size"));
     }
 
@@ -1129,7 +1174,7 @@ mod tests {
     fn a_damaged_database_is_moved_aside_whole_or_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = crashed(&dir, 3);
-        flip(&wal_path(&path), frame_offset(2) + 100);
+        flip_byte(&wal_path(&path), wal_frame_offset(2) + 100);
         std::fs::write(shm_path(&path), b"shm").unwrap();
         let refused = ensure_intact(&path, OnDamage::Refuse).unwrap_err();
         assert!(refused.damage().is_some());

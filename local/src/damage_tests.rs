@@ -4,17 +4,16 @@
 
 use std::path::{Path, PathBuf};
 
+use local_guard::sqlite::damage::{
+    PAGE_SIZE as PAGE, copy_as_crashed, file_len as len, flip_byte as flip, scramble_page,
+    truncate, wal_frame_offset,
+};
 use local_guard::sqlite::{Damage, shm_path, wal_path};
 
 use super::*;
 use crate::embedded::EmbeddedError;
 use crate::service::DATABASE_FILE;
 use loyalty_service::http::JwtSecret;
-
-const PAGE: u64 = 4096;
-/// The WAL header, then frames of a 24-byte header and a page.
-const WAL_HEADER: u64 = 32;
-const FRAME: u64 = 24 + PAGE;
 
 fn open(data_dir: &Path, accept_data_loss: bool) -> Result<EmbeddedService, EmbeddedError> {
     let mut config = ServiceConfig::new(data_dir, "dev", JwtSecret::new("s"));
@@ -47,10 +46,6 @@ fn accounts(service: &EmbeddedService) -> i64 {
         .unwrap()
 }
 
-fn len(path: &Path) -> Option<u64> {
-    std::fs::metadata(path).ok().map(|m| m.len())
-}
-
 /// A data directory as a crash (`kill -9`) leaves it: `count` committed accounts, in the log only. The files are
 /// copied while the service still holds them (closing it would checkpoint).
 fn crashed(dir: &Path, count: usize) -> PathBuf {
@@ -59,10 +54,8 @@ fn crashed(dir: &Path, count: usize) -> PathBuf {
     add_accounts(&service, count);
     let data_dir = dir.join("data");
     std::fs::create_dir_all(&data_dir).unwrap();
-    let copy = data_dir.join(DATABASE_FILE);
-    std::fs::copy(live.join(DATABASE_FILE), &copy).unwrap();
-    std::fs::copy(wal_path(&live.join(DATABASE_FILE)), wal_path(&copy)).unwrap();
-    assert!(len(&wal_path(&copy)).unwrap() > WAL_HEADER + 5 * FRAME);
+    let copy = copy_as_crashed(&live.join(DATABASE_FILE), &data_dir);
+    assert!(len(&wal_path(&copy)).unwrap() > wal_frame_offset(6));
     drop(service);
     data_dir
 }
@@ -73,12 +66,6 @@ fn closed(dir: &Path, count: usize) -> PathBuf {
     add_accounts(&service, count);
     drop(service);
     dir.to_owned()
-}
-
-fn flip(path: &Path, offset: u64) {
-    let mut bytes = std::fs::read(path).unwrap();
-    bytes[offset as usize] ^= 0x5a;
-    std::fs::write(path, bytes).unwrap();
 }
 
 /// The damage the open refused, after checking the files were left as they were (the check may leave an empty log
@@ -126,7 +113,7 @@ fn a_damaged_frame_of_the_log_is_refused_naming_the_log() {
     let data_dir = crashed(dir.path(), 20);
     flip(
         &wal_path(&data_dir.join(DATABASE_FILE)),
-        WAL_HEADER + 2 * FRAME + 24 + 100,
+        wal_frame_offset(3) + 24 + 100,
     );
     let damage = refused(&data_dir);
     assert!(
@@ -164,12 +151,7 @@ fn damaged_pages_in_the_middle_are_refused_at_open_not_by_a_later_request() {
     let path = data_dir.join(DATABASE_FILE);
     let pages = len(&path).unwrap() / PAGE;
     assert!(pages >= 20, "{pages} pages");
-    let mut bytes = std::fs::read(&path).unwrap();
-    let middle = (pages / 2 * PAGE) as usize;
-    for (i, byte) in bytes[middle..middle + PAGE as usize].iter_mut().enumerate() {
-        *byte = (i * 31 + 7) as u8;
-    }
-    std::fs::write(&path, bytes).unwrap();
+    scramble_page(&path, pages / 2);
     let damage = refused(&data_dir);
     assert!(
         damage.problem().contains("quick_check") || damage.problem().contains("malformed"),
@@ -184,12 +166,7 @@ fn a_truncated_main_file_is_refused() {
         let data_dir = closed(dir.path(), 30);
         let path = data_dir.join(DATABASE_FILE);
         let kept = (len(&path).unwrap() as f64 * keep) as u64 / PAGE * PAGE;
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(kept)
-            .unwrap();
+        truncate(&path, kept);
         let damage = refused(&data_dir);
         assert!(damage.problem().contains("truncated"), "{damage}");
     }
@@ -200,7 +177,7 @@ fn accepting_data_loss_moves_the_damaged_files_aside_and_starts_empty() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = crashed(dir.path(), 20);
     let path = data_dir.join(DATABASE_FILE);
-    flip(&wal_path(&path), WAL_HEADER + FRAME + 24 + 7);
+    flip(&wal_path(&path), wal_frame_offset(2) + 24 + 7);
     std::fs::write(shm_path(&path), vec![0u8; 32_768]).unwrap();
     let damaged = (
         std::fs::read(&path).unwrap(),
