@@ -18,29 +18,29 @@ impl ParameterStore {
         Self { client }
     }
 
-    /// The value of `name`, decrypted when `decrypt` (SecureString); an empty or missing value is an error
-    /// naming the parameter, never a silent empty string (behaviour F13).
-    pub async fn get(&self, name: &str, decrypt: bool) -> Result<String, AwsError> {
-        let failed = |reason: String| AwsError::Parameter {
-            name: name.to_owned(),
-            reason,
-        };
-        let output = self
-            .client
+    /// One `GetParameter` call: the parameter's value, if it has one, or why the call failed.
+    async fn read(&self, name: &str, decrypt: bool) -> Result<Option<String>, Failure> {
+        self.client
             .get_parameter()
             .name(name)
             .with_decryption(decrypt)
             .send()
             .await
-            .map_err(|e| match classify(&e) {
-                Failure::Transient(reason) => failed(reason),
-                Failure::Service { code, message } => failed(format!("{code}: {message}")),
-            })?;
-        output
-            .parameter
-            .and_then(|p| p.value)
+            .map(|output| output.parameter.and_then(|p| p.value))
+            .map_err(|e| classify(&e))
+    }
+
+    /// The value of `name`, decrypted when `decrypt` (SecureString); an empty or missing value is an error
+    /// naming the parameter, never a silent empty string (behaviour F13).
+    pub async fn get(&self, name: &str, decrypt: bool) -> Result<String, AwsError> {
+        self.read(name, decrypt)
+            .await
+            .map_err(|failure| parameter_error(name, failure))?
             .filter(|v| !v.is_empty())
-            .ok_or_else(|| failed("the parameter has no value".into()))
+            .ok_or_else(|| AwsError::Parameter {
+                name: name.to_owned(),
+                reason: "the parameter has no value".into(),
+            })
     }
 
     /// The value of `name` as [`ParameterStore::get`], or `None` when the parameter does not exist.
@@ -49,26 +49,9 @@ impl ParameterStore {
         name: &str,
         decrypt: bool,
     ) -> Result<Option<String>, AwsError> {
-        match self
-            .client
-            .get_parameter()
-            .name(name)
-            .with_decryption(decrypt)
-            .send()
-            .await
-        {
-            Ok(output) => Ok(output.parameter.and_then(|p| p.value)),
-            Err(e) => match classify(&e) {
-                Failure::Service { code, .. } if code == "ParameterNotFound" => Ok(None),
-                Failure::Service { code, message } => Err(AwsError::Parameter {
-                    name: name.to_owned(),
-                    reason: format!("{code}: {message}"),
-                }),
-                Failure::Transient(reason) => Err(AwsError::Parameter {
-                    name: name.to_owned(),
-                    reason,
-                }),
-            },
+        match self.read(name, decrypt).await {
+            Err(Failure::Service { code, .. }) if code == "ParameterNotFound" => Ok(None),
+            read => read.map_err(|failure| parameter_error(name, failure)),
         }
     }
 
@@ -83,12 +66,17 @@ impl ParameterStore {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| AwsError::Parameter {
-                name: name.to_owned(),
-                reason: match classify(&e) {
-                    Failure::Transient(reason) => reason,
-                    Failure::Service { code, message } => format!("{code}: {message}"),
-                },
-            })
+            .map_err(|e| parameter_error(name, classify(&e)))
+    }
+}
+
+/// A failed call on parameter `name`, with the service's error code when it gave one.
+fn parameter_error(name: &str, failure: Failure) -> AwsError {
+    AwsError::Parameter {
+        name: name.to_owned(),
+        reason: match failure {
+            Failure::Transient(reason) => reason,
+            Failure::Service { code, message } => format!("{code}: {message}"),
+        },
     }
 }

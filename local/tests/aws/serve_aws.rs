@@ -9,10 +9,10 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crate::moto::Moto;
-use loyalty_lambdas::aws::DynamoTierStore;
+use loyalty_lambdas::aws::{DynamoTierStore, EventBridgePublisher};
 use loyalty_local::bus::{EntryResult, EventBridgeClient};
 use loyalty_service::core::jwt::mint_hs256;
-use loyalty_service::ports::{Clock, SystemClock};
+use loyalty_service::ports::{Clock, EventPublisher, SystemClock};
 use loyalty_service::producers;
 use loyalty_service::tier_workflow::ports::TierStore;
 use loyalty_service::tier_workflow::tier::Tier;
@@ -335,26 +335,12 @@ impl SsmClient {
             .unwrap_or_else(|| panic!("{name} has no value"))
     }
 
+    /// PutEvents on `bus` through the service's own EventBridge publisher, every entry accepted.
     async fn put(&self, bus: &str, events: &[loyalty_service::core::outgoing::OutgoingEvent]) {
-        let entries = events
-            .iter()
-            .map(|e| {
-                aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
-                    .event_bus_name(bus)
-                    .source(&e.source)
-                    .detail_type(&e.detail_type)
-                    .detail(&e.detail)
-                    .build()
-            })
-            .collect();
-        let output = self
-            .events
-            .put_events()
-            .set_entries(Some(entries))
-            .send()
+        EventBridgePublisher::new(self.events.clone(), bus)
+            .publish(events)
             .await
             .unwrap();
-        assert_eq!(output.failed_entry_count(), 0);
     }
 
     async fn points(&self, api: &str, token: &str) -> Value {
