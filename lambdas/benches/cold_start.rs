@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use moto::Moto;
-use runtime_api::{Answer, RuntimeApi};
+use runtime_api::{Answer, RuntimeApi, get_loyalty_event};
 
 /// Ready time of a function, and its peak RSS, that the deployed service must stay within.
 const TARGET_READY: Duration = Duration::from_millis(15);
@@ -57,25 +57,12 @@ struct Sample {
     answer: &'static str,
 }
 
-fn api_event() -> Value {
-    json!({
-        "resource": "/loyalty", "path": "/loyalty", "httpMethod": "GET",
-        "headers": {}, "multiValueHeaders": {},
-        "queryStringParameters": null, "multiValueQueryStringParameters": null, "pathParameters": null,
-        "stageVariables": null,
-        "requestContext": {"accountId": "123456789012", "resourceId": "r", "stage": "dev", "requestId": "q",
-                           "identity": {"sourceIp": "127.0.0.1"}, "resourcePath": "/loyalty", "httpMethod": "GET",
-                           "apiId": "api", "path": "/dev/loyalty", "protocol": "HTTP/1.1"},
-        "body": null, "isBase64Encoded": false
-    })
-}
-
 /// The functions and the event each answers without a downstream call.
 fn functions() -> Vec<(&'static str, Value)> {
     let empty_batch = json!({"Records": []});
     vec![
-        ("get-loyalty-account", api_event()),
-        ("spend-loyalty-points", api_event()),
+        ("get-loyalty-account", get_loyalty_event(None)),
+        ("spend-loyalty-points", get_loyalty_event(None)),
         ("handle-user-created", empty_batch.clone()),
         ("handle-order-completed", empty_batch.clone()),
         ("handle-loyalty-points-updated", empty_batch.clone()),

@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::moto::Moto;
-use crate::runtime_api::{Answer, RuntimeApi};
+use crate::runtime_api::{Answer, RuntimeApi, get_loyalty_event};
 use loyalty_lambdas::aws::{DynamoAccountStore, EventBridgePublisher};
 use loyalty_service::core::jwt::mint_hs256;
 use loyalty_service::ports::{AccountStore, Clock, EventPublisher, SystemClock};
@@ -124,17 +124,7 @@ async fn get_loyalty_account_answers_an_api_gateway_event_with_the_secret_from_s
         3600,
     )
     .unwrap();
-    let event = json!({
-        "resource": "/loyalty", "path": "/loyalty", "httpMethod": "GET",
-        "headers": {"Authorization": format!("Bearer {token}")},
-        "multiValueHeaders": {"Authorization": [format!("Bearer {token}")]},
-        "queryStringParameters": null, "multiValueQueryStringParameters": null, "pathParameters": null,
-        "stageVariables": null,
-        "requestContext": {"accountId": "123456789012", "resourceId": "r", "stage": "dev", "requestId": "q",
-                           "identity": {"sourceIp": "127.0.0.1"}, "resourcePath": "/loyalty", "httpMethod": "GET",
-                           "apiId": "api", "path": "/dev/loyalty", "protocol": "HTTP/1.1"},
-        "body": null, "isBase64Encoded": false
-    });
+    let event = get_loyalty_event(Some(&format!("Bearer {token}")));
     let runtime = RuntimeApi::start().await;
     runtime.invoke("req-1", event);
     let _function = Function(

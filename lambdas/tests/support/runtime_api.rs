@@ -175,3 +175,25 @@ impl RuntimeApi {
         self.inner.answered_at.lock().unwrap().get(id).copied()
     }
 }
+
+/// An API Gateway REST (v1) proxy event of `GET /loyalty` on stage `dev`, with `authorization` as its
+/// `Authorization` header when given: what the API functions receive through the Runtime API.
+pub fn get_loyalty_event(authorization: Option<&str>) -> Value {
+    let (headers, multi) = match authorization {
+        Some(value) => (
+            serde_json::json!({"Authorization": value}),
+            serde_json::json!({"Authorization": [value]}),
+        ),
+        None => (serde_json::json!({}), serde_json::json!({})),
+    };
+    serde_json::json!({
+        "resource": "/loyalty", "path": "/loyalty", "httpMethod": "GET",
+        "headers": headers, "multiValueHeaders": multi,
+        "queryStringParameters": null, "multiValueQueryStringParameters": null, "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {"accountId": "123456789012", "resourceId": "r", "stage": "dev", "requestId": "q",
+                           "identity": {"sourceIp": "127.0.0.1"}, "resourcePath": "/loyalty", "httpMethod": "GET",
+                           "apiId": "api", "path": "/dev/loyalty", "protocol": "HTTP/1.1"},
+        "body": null, "isBase64Encoded": false
+    })
+}
