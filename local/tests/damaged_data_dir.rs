@@ -3,24 +3,18 @@
 //! cleanly, leaving no write-ahead log behind.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "support/process.rs"]
+mod process;
+
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
+
+use process::Process;
 
 /// The bytes of the damaged database: sixteen pages whose header is gone.
 static DAMAGED: [u8; 16 * 4096] = [0x42; 16 * 4096];
-
-/// Kills and reaps the child when dropped, so a failing test leaves nothing running.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn serve(data_dir: &Path, extra: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_loyalty-local"));
@@ -48,30 +42,16 @@ fn wait_for_exit(child: &mut Child, what: &str) -> std::process::ExitStatus {
     }
 }
 
-/// Forwards the child's stdout lines to a channel (and keeps draining, so the child never blocks on a full pipe).
-fn stdout_lines(child: &mut Child) -> Receiver<String> {
-    let stdout = child.stdout.take().unwrap();
-    let (lines, received) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines.send(line);
-        }
-    });
-    received
-}
-
-fn wait_for_line(lines: &Receiver<String>, prefix: &str, stderr: &dyn Fn() -> String) -> String {
-    loop {
-        let Ok(line) = lines.recv_timeout(Duration::from_secs(30)) else {
+/// The line starting with `prefix` that `serve` prints within 30 s; with its stderr when it does not.
+fn wait_for_line(serve: &Process, prefix: &str, stderr: &dyn Fn() -> String) -> String {
+    serve
+        .line_starting(prefix, Duration::from_secs(30))
+        .unwrap_or_else(|| {
             panic!(
                 "serve did not print `{prefix}...` within 30 s; stderr:\n{}",
                 stderr()
-            );
-        };
-        if line.starts_with(prefix) {
-            return line;
-        }
-    }
+            )
+        })
 }
 
 #[test]
@@ -83,16 +63,11 @@ fn a_damaged_database_stops_serve_with_status_1_and_the_recovery_flag_moves_it_a
     std::fs::write(&database, &DAMAGED[..]).unwrap();
 
     // Refused.
-    let child = serve(&data_dir, &[])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut child = Reaped(child);
-    let status = wait_for_exit(&mut child.0, "serve on a damaged database exits");
+    let mut refused = Process::spawn(serve(&data_dir, &[]).stderr(Stdio::piped()));
+    let status = wait_for_exit(refused.child(), "serve on a damaged database exits");
     let mut stderr = String::new();
-    child
-        .0
+    refused
+        .child()
         .stderr
         .take()
         .unwrap()
@@ -106,15 +81,11 @@ fn a_damaged_database_stops_serve_with_status_1_and_the_recovery_flag_moves_it_a
 
     // Started with the recovery flag.
     let stderr_file = tempfile::NamedTempFile::new().unwrap();
-    let child = serve(&data_dir, &["--accept-data-loss"])
-        .stdout(Stdio::piped())
-        .stderr(stderr_file.reopen().unwrap())
-        .spawn()
-        .unwrap();
-    let mut child = Reaped(child);
+    let mut child = Process::spawn(
+        serve(&data_dir, &["--accept-data-loss"]).stderr(stderr_file.reopen().unwrap()),
+    );
     let stderr = || std::fs::read_to_string(stderr_file.path()).unwrap();
-    let lines = stdout_lines(&mut child.0);
-    let address = wait_for_line(&lines, "listening on http://", &stderr)
+    let address = wait_for_line(&child, "listening on http://", &stderr)
         .trim_start_matches("listening on http://")
         .to_owned();
     let moved: Vec<String> = std::fs::read_dir(&data_dir)
@@ -140,12 +111,12 @@ fn a_damaged_database_stops_serve_with_status_1_and_the_recovery_flag_moves_it_a
 
     // SIGTERM: a clean stop, the data in the database file and no log left.
     let terminated = Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
+        .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(terminated.success());
-    wait_for_line(&lines, "stopped cleanly", &stderr);
-    let status = wait_for_exit(&mut child.0, "serve stops after SIGTERM");
+    wait_for_line(&child, "stopped cleanly", &stderr);
+    let status = wait_for_exit(child.child(), "serve stops after SIGTERM");
     assert!(status.success(), "{status}; stderr:\n{}", stderr());
     let wal = data_dir.join("loyalty.sqlite3-wal");
     assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);

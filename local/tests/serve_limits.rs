@@ -2,63 +2,47 @@
 //! are open than the process has file descriptors, and idle connections are closed after the idle timeout.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+#[path = "support/process.rs"]
+mod process;
+
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use process::Process;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// A running `loyalty-local serve` with a file-descriptor limit of `fd_limit`; dropping it kills and reaps it.
 struct Serve {
-    child: Child,
+    _process: Process,
     address: String,
     _data_dir: tempfile::TempDir,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Serve {
     fn start(fd_limit: u32, limit_args: &[&str]) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new("bash")
-            .arg("-c")
-            .arg(format!("ulimit -n {fd_limit} && exec \"$0\" \"$@\""))
-            .arg(env!("CARGO_BIN_EXE_loyalty-local"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--jwt-secret", "s"])
-            .arg("--data-dir")
-            .arg(data_dir.path())
-            .args(limit_args)
-            .env_remove("ENV")
-            .env_remove("PRODUCT_SERVICE_ENDPOINT_PARAM")
-            .env_remove("PRODUCT_SEARCH_ENDPOINT_PARAM")
-            .env_remove("ORDER_SERVICE_ENDPOINT_PARAM")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (lines, received) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-        let address = loop {
-            let line = received
-                .recv_timeout(Duration::from_secs(20))
-                .expect("serve did not print its address within 20 s");
-            if let Some(address) = line.strip_prefix("listening on http://") {
-                break address.to_owned();
-            }
-        };
+        let process = Process::spawn(
+            Command::new("bash")
+                .arg("-c")
+                .arg(format!("ulimit -n {fd_limit} && exec \"$0\" \"$@\""))
+                .arg(env!("CARGO_BIN_EXE_loyalty-local"))
+                .args(["serve", "--listen", "127.0.0.1:0", "--jwt-secret", "s"])
+                .arg("--data-dir")
+                .arg(data_dir.path())
+                .args(limit_args)
+                .env_remove("ENV")
+                .env_remove("PRODUCT_SERVICE_ENDPOINT_PARAM")
+                .env_remove("PRODUCT_SEARCH_ENDPOINT_PARAM")
+                .env_remove("ORDER_SERVICE_ENDPOINT_PARAM")
+                .stderr(Stdio::inherit()),
+        );
+        let address = process
+            .listening_address(Duration::from_secs(20))
+            .expect("serve did not print its address within 20 s");
         Self {
-            child,
+            _process: process,
             address,
             _data_dir: data_dir,
         }

@@ -2,92 +2,79 @@
 //! through its PutEvents endpoint, and a SIGKILL in the middle of an upgrade.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/process.rs"]
+mod process;
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use loyalty_service::tier_workflow::config::ServiceEndpoints;
+use process::Process;
 use serde_json::json;
 use support::{SECRET, Services, points_added, serve_stand_ins};
 
 /// A running `loyalty-local serve` and its address; dropping it kills and reaps the process, so a failing test
 /// leaves nothing running.
 struct Serve {
-    child: Child,
+    process: Process,
     address: String,
     /// The process's stderr, shown in every panic message of the test.
     stderr: tempfile::NamedTempFile,
 }
 
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Serve {
     fn start(data_dir: &Path, endpoints: &ServiceEndpoints) -> Self {
         let stderr = tempfile::NamedTempFile::new().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-local"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--jwt-secret",
-                SECRET,
-                "--tier-time-scale",
-                "0.01",
-            ])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(["--product-service-endpoint", &endpoints.product_service])
-            .args(["--product-search-endpoint", &endpoints.product_search])
-            .args(["--order-service-endpoint", &endpoints.order_service])
-            .env_remove("ENV")
-            .stdout(Stdio::piped())
-            .stderr(stderr.reopen().unwrap())
-            .spawn()
-            .unwrap();
-        // A reader thread forwards stdout lines (and keeps draining, so the child never blocks on a full pipe);
-        // the start-up lines are awaited with a deadline.
-        let stdout = child.stdout.take().unwrap();
-        let (lines, received) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
+        let process = Process::spawn(
+            Command::new(env!("CARGO_BIN_EXE_loyalty-local"))
+                .args([
+                    "serve",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--jwt-secret",
+                    SECRET,
+                    "--tier-time-scale",
+                    "0.01",
+                ])
+                .arg("--data-dir")
+                .arg(data_dir)
+                .args(["--product-service-endpoint", &endpoints.product_service])
+                .args(["--product-search-endpoint", &endpoints.product_search])
+                .args(["--order-service-endpoint", &endpoints.order_service])
+                .env_remove("ENV")
+                .stderr(stderr.reopen().unwrap()),
+        );
         let mut serve = Self {
-            child,
+            process,
             address: String::new(),
             stderr,
         };
-        let mut saw_tier_line = false;
-        serve.address = loop {
-            let Ok(line) = received.recv_timeout(Duration::from_secs(20)) else {
-                panic!(
-                    "serve did not print its address within 20 s; stderr:\n{}",
-                    serve.stderr_text()
-                );
-            };
-            saw_tier_line |= line.starts_with(
+        // The tier line comes before the address.
+        let saw_tier_line = serve
+            .process
+            .line_starting(
                 "tier workflow: LoyaltyService-TierUpgradeOrchestrator on durable-local",
-            );
-            if let Some(address) = line.strip_prefix("listening on http://") {
-                break address.to_owned();
-            }
-        };
+                Duration::from_secs(20),
+            )
+            .is_some();
         assert!(
             saw_tier_line,
             "serve announces the tier workflow; stderr:\n{}",
             serve.stderr_text()
         );
+        serve.address = serve
+            .process
+            .listening_address(Duration::from_secs(20))
+            .unwrap_or_else(|| {
+                panic!(
+                    "serve did not print its address within 20 s; stderr:\n{}",
+                    serve.stderr_text()
+                )
+            });
         serve
     }
 
@@ -115,8 +102,8 @@ impl Serve {
 
     /// SIGKILL, as a crash would; `Drop` then has nothing left to do.
     fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+        self.process.child().kill().unwrap();
+        self.process.child().wait().unwrap();
     }
 }
 

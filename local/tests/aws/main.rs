@@ -4,6 +4,8 @@
 
 #[path = "../../../lambdas/tests/support/moto.rs"]
 mod moto;
+#[path = "../support/process.rs"]
+mod process;
 #[path = "../support/mod.rs"]
 mod support;
 

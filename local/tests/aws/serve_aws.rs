@@ -2,13 +2,12 @@
 //! endpoint on one address, the credit queue pollers and the stream poller, a clean SIGTERM stop, and a restart
 //! that continues the stream from its checkpoint without publishing anything twice.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::moto::Moto;
+use crate::process::Process;
 use loyalty_lambdas::aws::{DynamoTierStore, EventBridgePublisher};
 use loyalty_local::bus::{EntryResult, EventBridgeClient};
 use loyalty_service::core::jwt::mint_hs256;
@@ -22,16 +21,8 @@ const SECRET: &str = "serve-aws-secret";
 const BUS: &str = "LoyaltyService-bus-dev";
 
 struct Serve {
-    child: Child,
-    lines: Receiver<String>,
+    process: Process,
     address: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Serve {
@@ -46,61 +37,41 @@ impl Serve {
     }
 
     fn start_args(moto: &Moto, data_dir: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-local"))
-            .args(["serve", "--backend", "aws", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env("AWS_ENDPOINT_URL", &moto.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env_remove("ENV")
-            .env_remove("TABLE_NAME")
-            .env_remove("JWT_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (sender, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = sender.send(line);
-            }
-        });
-        let mut serve = Self {
-            child,
-            lines,
-            address: String::new(),
-        };
-        serve.address = serve
-            .wait_for_line("listening on http://")
-            .trim_start_matches("listening on http://")
-            .to_owned();
-        serve
+        let process = Process::spawn(
+            Command::new(env!("CARGO_BIN_EXE_loyalty-local"))
+                .args(["serve", "--backend", "aws", "--listen", "127.0.0.1:0"])
+                .args(extra)
+                .arg("--data-dir")
+                .arg(data_dir)
+                .env("AWS_ENDPOINT_URL", &moto.endpoint)
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_REGION", "us-east-1")
+                .env_remove("ENV")
+                .env_remove("TABLE_NAME")
+                .env_remove("JWT_SECRET")
+                .stderr(Stdio::null()),
+        );
+        let address = process
+            .listening_address(Duration::from_secs(30))
+            .expect("serve did not print its address within 30 s");
+        Self { process, address }
     }
 
     fn wait_for_line(&self, prefix: &str) -> String {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(30))
-                .unwrap_or_else(|_| panic!("serve did not print `{prefix}...` within 30 s"));
-            if line.starts_with(prefix) {
-                return line;
-            }
-        }
+        self.process
+            .line_starting(prefix, Duration::from_secs(30))
+            .unwrap_or_else(|| panic!("serve did not print `{prefix}...` within 30 s"))
     }
 
     fn stop(mut self) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &self.process.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
         self.wait_for_line("stopped cleanly");
-        assert!(self.child.wait().unwrap().success());
+        assert!(self.process.child().wait().unwrap().success());
     }
 
     async fn balance(&self, token: &str) -> Value {
