@@ -4,10 +4,17 @@ CARGO ?= cargo
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: test run fmt-check clippy cargo-test python-tools bench infra-check $(DEPLOY_TARGETS)
+.PHONY: test run fmt-check clippy cargo-test python-tools package package-test bench infra-check $(DEPLOY_TARGETS)
 
-## test: the project's test command (fmt check, clippy -D warnings, every test)
-test: fmt-check clippy python-tools cargo-test infra-check
+# Where `make package` writes <binary>/bootstrap.zip, and where package-test, infra-check and the deploy shortcuts
+# read them: beside the cargo target directory.
+LAMBDA_PACKAGE_DIR ?= $(abspath $(or $(CARGO_TARGET_DIR),target))/lambda
+export LAMBDA_PACKAGE_DIR
+
+## test: the project's test command (fmt check, clippy -D warnings, every test, the arm64 packages built and run
+## under emulation, every deployment flavour checked against them)
+test: fmt-check clippy python-tools cargo-test package-test
+	INFRA_CHECK_PACKAGES=required bash infra/check.sh
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -29,6 +36,15 @@ cargo-test:
 	$(CARGO) build --workspace --bins --all-features --locked
 	$(CARGO) test --workspace --all-features --locked
 
+## package: the nine functions as Lambda packages, <LAMBDA_PACKAGE_DIR>/<binary>/bootstrap.zip for provided.al2023 on
+## arm64 (cargo lambda; installs cargo-lambda, zig and the aarch64 standard library; see lambdas/README.md)
+package: python-tools
+	bash lambdas/package.sh
+
+## package-test: the API function and a queue consumer run from their arm64 zips under qemu user-mode emulation
+package-test: package
+	bash lambdas/package-test.sh
+
 ## run: start the service embedded on 127.0.0.1:8080 (data in .loyalty/)
 run:
 	$(CARGO) run --release --bin loyalty-local
@@ -41,7 +57,8 @@ bench: python-tools
 	$(CARGO) bench --workspace
 
 ## infra-check: every deployment flavour (SAM, CDK, Serverless, Terraform) validated offline and checked against
-## infra/names.json; installs its tools into infra/.venv and infra/node_modules (see infra/README.md)
+## infra/names.json, on the packages of `make package` when they exist (placeholders otherwise); installs its tools
+## into infra/.venv and infra/node_modules (see infra/README.md)
 infra-check:
 	bash infra/check.sh
 

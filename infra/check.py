@@ -3,6 +3,8 @@
 
     python3 infra/check.py cfn --flavour sam --env ci --template infra/build/sam/transformed-ci.json [--parameter Env=ci]
     python3 infra/check.py terraform --env ci --dir infra/terraform --names-output names-output.json
+    python3 infra/check.py packages --dir target/lambda [--env ci --cdk-out infra/cdk/cdk.out]
+        [--serverless-package infra/build/serverless/ci]
 
 It compares functions (runtime, architecture, memory, timeout, layers, environment variables, durable configuration,
 the versions published and the aliases on them (never `$LATEST`), the exact IAM actions and resources of each
@@ -12,6 +14,10 @@ EventBridge may write to, the bus, the rules (bus, pattern, target; in an integr
 bus too), the table and the SSM parameters the stack writes (name, type, value). Deploy-time inputs are compared as
 "<parameter NAME>" (a template parameter; --stand-in for a value written at package time). Exit 0 when equal; exit 1
 with one line per difference, each naming the flavour.
+
+`packages` checks the Lambda packages `make package` built (checker/packages.py): one zip per function holding one
+arm64 `bootstrap`, within Lambda's size limits, with a table of their sizes; with --cdk-out and --serverless-package,
+also that the synthesized CDK stacks and the Serverless package deploy exactly those zips.
 """
 
 import argparse
@@ -23,9 +29,10 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from checker.cfn import CloudFormationReader  # noqa: E402
 from checker.compare import differences  # noqa: E402
-from checker.expected import NamesError, deploy_parameter, expected_facts  # noqa: E402
+from checker.expected import NAMES_PATH, NamesError, deploy_parameter, expected_facts  # noqa: E402
 from checker.hcl import HclError  # noqa: E402
 from checker.intrinsics import TemplateError  # noqa: E402
+from checker import packages  # noqa: E402
 
 
 def check_facts(flavour, env, actual):
@@ -66,6 +73,36 @@ def read_facts(args):
     return reader.facts(), [f"{args.flavour}: wiring: {line}" for line in reader.wiring_problems()]
 
 
+def check_packages(args):
+    """The `packages` command: exit status 0 when every package (and every flavour output named) is right."""
+    names = json.loads(NAMES_PATH.read_text(encoding="utf-8"))
+    directory = pathlib.Path(args.dir)
+    rows, problems = packages.check_packages(directory, names)
+    for env in args.env or []:
+        if args.cdk_out:
+            cdk_out = pathlib.Path(args.cdk_out)
+            with open(cdk_out / f"LoyaltyService-{env}.template.json", encoding="utf-8") as handle:
+                reader = CloudFormationReader(json.load(handle))
+            functions = [(p.get("FunctionName", ""), p.get("Code", {}))
+                         for _, p in reader.of_type("AWS::Lambda::Function")]
+            problems += packages.cdk_assets(functions, cdk_out, directory, names, env)
+        if args.serverless_package:
+            problems += packages.serverless_artifacts(pathlib.Path(args.serverless_package) / env, directory, names)
+    if problems:
+        print(f"packages: {len(problems)} problem(s):", file=sys.stderr)
+        for line in problems:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print(f"packages in {directory} ({names['lambda']['architecture']}, {names['lambda']['runtime']}):")
+    for binary, sizes in rows:
+        print(f"  {binary:<32} {packages.mib(sizes['zipped']):>10} zipped  {packages.mib(sizes['unzipped']):>10} "
+              "unzipped")
+    checked = [w for w, on in (("CDK assets", args.cdk_out), ("Serverless artifacts", args.serverless_package)) if on]
+    suffix = f"; {' and '.join(checked)} are these zips ({', '.join(args.env)})" if checked and args.env else ""
+    print(f"packages: {len(rows)} arm64 bootstrap zips{suffix}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Checks a deployment flavour against infra/names.json.")
     sub = parser.add_subparsers(dest="kind", required=True)
@@ -81,7 +118,18 @@ def main(argv=None):
     tf.add_argument("--names-output", required=True, help="`terraform output -json` of the names module")
     for p in (cfn, tf):
         p.add_argument("--env", required=True, help="the environment the output was made for")
+    pk = sub.add_parser("packages", help="the Lambda packages of `make package` (and the flavours deploying them)")
+    pk.add_argument("--dir", required=True, help="where cargo lambda wrote <binary>/bootstrap.zip")
+    pk.add_argument("--env", action="append", help="an environment whose CDK stack / Serverless package to check")
+    pk.add_argument("--cdk-out", help="cdk.out of a `cdk synth` made with -c assetsDir=<--dir>")
+    pk.add_argument("--serverless-package", help="the directory holding <env>/ of `serverless package`")
     args = parser.parse_args(argv)
+    if args.kind == "packages":
+        try:
+            return check_packages(args)
+        except (TemplateError, OSError, json.JSONDecodeError, KeyError, ValueError) as error:
+            print(f"packages: cannot read: {error}", file=sys.stderr)
+            return 1
     try:
         facts, problems = read_facts(args)
         problems += check_facts(args.flavour, args.env, facts)

@@ -13,7 +13,12 @@ ENVS=("$ENV_NAME" "$INTEGRATED_ENV")
 PYTHON="${PYTHON:-python3}"
 VENV="$INFRA/.venv"
 BUILD="$INFRA/build"
+# The Lambda packages of `make package` (<binary>/bootstrap.zip). Without them every flavour is checked on placeholder
+# zips, unless INFRA_CHECK_PACKAGES=required (make test), which makes their absence an error.
+PACKAGES="${LAMBDA_PACKAGE_DIR:-}"
+PACKAGES_REQUIRED="${INFRA_CHECK_PACKAGES:-}"
 ASSETS="$BUILD/placeholder-assets"
+REAL_PACKAGES=0
 
 # Offline and quiet: no telemetry, no version checks, no notices.
 export SAM_CLI_TELEMETRY=0 CDK_DISABLE_VERSION_CHECK=1 SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
@@ -67,9 +72,20 @@ checker_tests() {
   "$VENV/bin/python" -m unittest discover -s tests
 }
 
-placeholder_assets() {
-  # cargo lambda's output is not built here (no Rust build in this check): each function gets a placeholder
-  # bootstrap (and its zip) so that cdk synth and serverless package can package something.
+packages() {
+  # Any zip there means packages were built: then all nine must be right.
+  if [[ -n "$PACKAGES" ]] && compgen -G "$PACKAGES/*/bootstrap.zip" >/dev/null; then
+    "$VENV/bin/python" check.py packages --dir "$PACKAGES"
+    ASSETS="$PACKAGES"
+    REAL_PACKAGES=1
+    return
+  fi
+  if [[ "$PACKAGES_REQUIRED" == required ]]; then
+    echo "the Lambda packages are required (INFRA_CHECK_PACKAGES=required) but ${PACKAGES:-LAMBDA_PACKAGE_DIR} holds none: run \`make package\`" >&2
+    return 1
+  fi
+  # No packages built: each function gets a placeholder bootstrap zip so that cdk synth and serverless package have
+  # something to package; the templates are checked, the packages are not.
   "$VENV/bin/python" - "$ASSETS" <<'EOF'
 import json, os, stat, sys, zipfile
 root = sys.argv[1]
@@ -79,12 +95,24 @@ for fn in names["functions"].values():
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "bootstrap")
     with open(path, "w") as f:
-        f.write("#!/bin/sh\necho 'placeholder: build the lambdas crate with cargo lambda' >&2\nexit 1\n")
+        f.write("#!/bin/sh\necho 'placeholder: make package builds the real bootstrap' >&2\nexit 1\n")
     os.chmod(path, 0o755)
     with zipfile.ZipFile(os.path.join(d, "bootstrap.zip"), "w") as z:
         z.write(path, "bootstrap")
-print(f"{len(names['functions'])} placeholder artifacts in {root}")
+print(f"no packages (make package): {len(names['functions'])} placeholder zips in {root}; the packages are not checked")
 EOF
+}
+
+# The synthesized CDK stacks and the Serverless package deploy exactly the packages' bytes (real packages only).
+flavours_deploy_the_packages() {
+  if [[ $REAL_PACKAGES != 1 ]]; then
+    echo "placeholder zips: skipped"
+    return
+  fi
+  local envs=() env
+  for env in "${ENVS[@]}"; do envs+=(--env "$env"); done
+  "$VENV/bin/python" check.py packages --dir "$ASSETS" "${envs[@]}" --cdk-out cdk/cdk.out \
+    --serverless-package "$BUILD/serverless"
 }
 
 cfn_lint() { # cfn_lint FILE [--ignore-checks ...]: errors and warnings both fail
@@ -184,11 +212,12 @@ checkov_all() {
 step "python tools (infra/.venv)" python_tools
 step "node tools (infra/node_modules)" node_tools
 step "checker tests" checker_tests
-step "placeholder artifacts" placeholder_assets
+step "Lambda packages (${PACKAGES:-none}): arm64 bootstrap zips" packages
 step "SAM: generate --check, cfn-lint, sam validate --lint, transform, names check (${ENVS[*]})" sam_flavour
 step "CDK: tsc, cdk synth, cfn-lint, names check (${ENVS[*]})" cdk_flavour
 step "Serverless v3: serverless package, cfn-lint, names check (${ENVS[*]})" serverless_flavour
 step "Terraform: fmt -check, names module evaluated, wiring + names check (${ENVS[*]})" terraform_flavour
+step "CDK and Serverless deploy the packages' bytes (${ENVS[*]})" flavours_deploy_the_packages
 step "checkov: Terraform, SAM, CDK, Serverless (${ENVS[*]})" checkov_all
 
 echo

@@ -15,10 +15,14 @@ Inputs:
   JWT_SECRET             the JWT secret written to /<ENV>/LoyaltyService/secret-access-key (deploy targets outside
                          the integrated environments dev and prod, which read /<ENV>/shared/secret-access-key)
   AWS_ENDPOINT_URL       tf-apply-local only: the local AWS endpoint (e.g. moto server on 127.0.0.1)
+  LAMBDA_PACKAGE_DIR     cdk-deploy, sls-deploy, tf-apply, tf-apply-local: where `make package` wrote
+                         <binary>/bootstrap.zip (make sets it); every function's zip must be there. `make sam` builds
+                         the same packages itself (`sam build`, cargo lambda).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -65,9 +69,17 @@ class Inputs:
     dd_site: str = ""
     dd_version: str = ""
     jwt_secret: str = ""
+    packages: str = ""
 
 
-def read_inputs(environ: dict[str, str], deploy: bool) -> Inputs:
+def missing_packages(directory: str) -> list[str]:
+    """The functions of names.json whose `<binary>/bootstrap.zip` is not in `directory`."""
+    names = json.loads((INFRA / "names.json").read_text(encoding="utf-8"))
+    binaries = [fn["binary"] for fn in names["functions"].values()]
+    return [b for b in binaries if not (Path(directory) / b / "bootstrap.zip").is_file()]
+
+
+def read_inputs(environ: dict[str, str], deploy: bool, packaged: bool = False) -> Inputs:
     """The inputs of a target; every problem is reported at once, before any tool runs."""
     problems = []
 
@@ -92,6 +104,15 @@ def read_inputs(environ: dict[str, str], deploy: bool) -> Inputs:
         if env and env not in INTEGRATED:
             secret = take("JWT_SECRET")
         inputs = Inputs(env, region, arn, site, version, secret)
+    if packaged:
+        directory = take("LAMBDA_PACKAGE_DIR")
+        missing = missing_packages(directory) if directory else []
+        if missing:
+            problems.append(
+                f"LAMBDA_PACKAGE_DIR={directory!r} lacks the packages of {', '.join(missing)}: run `make package` first"
+            )
+        inputs = Inputs(inputs.env, inputs.region, inputs.dd_api_key_secret_arn, inputs.dd_site, inputs.dd_version,
+                        inputs.jwt_secret, str(Path(directory).resolve()) if directory else "")
     if problems:
         raise InputError("; ".join(problems))
     return inputs
@@ -116,7 +137,7 @@ def plan(target: str, environ: dict[str, str]) -> list[Step]:
     if target not in TARGETS:
         raise InputError(f"unknown target {target!r}: one of {', '.join(sorted(TARGETS))}")
     deploy = TARGETS[target]
-    inputs = read_inputs(environ, deploy)
+    inputs = read_inputs(environ, deploy, packaged=target in PACKAGED)
     region_env = (("AWS_REGION", inputs.region),)
     if target == "sam":
         overrides = [
@@ -151,7 +172,8 @@ def plan(target: str, environ: dict[str, str]) -> list[Step]:
             ("DdSite", inputs.dd_site),
             ("DdVersion", inputs.dd_version),
         ]
-        argv = ["npx", "cdk", "deploy", "-c", f"env={inputs.env}", "--require-approval", "never"]
+        argv = ["npx", "cdk", "deploy", "-c", f"env={inputs.env}", "-c", f"assetsDir={inputs.packages}",
+                "--require-approval", "never"]
         for name, value in parameters:
             argv += ["--parameters", f"{name}={value}"]
         return build + [Step("cdk", tuple(argv), region_env)]
@@ -160,6 +182,7 @@ def plan(target: str, environ: dict[str, str]) -> list[Step]:
                 "--stage", inputs.env, "--region", inputs.region]
         if target == "sls-deploy":
             base += [
+                f"--param=artifactsDir={inputs.packages}",
                 f"--param=jwtSecret={inputs.jwt_secret}",
                 f"--param=ddApiKeySecretArn={inputs.dd_api_key_secret_arn}",
                 f"--param=ddSite={inputs.dd_site}",
@@ -170,6 +193,7 @@ def plan(target: str, environ: dict[str, str]) -> list[Step]:
     variables = ["-var", f"env={inputs.env}", "-var", f"region={inputs.region}"]
     if deploy:
         variables += [
+            "-var", f"artifacts_dir={inputs.packages}",
             "-var", f"dd_api_key_secret_arn={inputs.dd_api_key_secret_arn}",
             "-var", f"dd_site={inputs.dd_site}",
             "-var", f"dd_version={inputs.dd_version}",
@@ -203,6 +227,10 @@ TARGETS = {
     "tf-apply-local": True,
     "tf-destroy": False,
 }
+
+
+# The targets that upload the packages of `make package` (SAM builds its own with `sam build`).
+PACKAGED = ("cdk-deploy", "sls-deploy", "tf-apply", "tf-apply-local")
 
 
 def main(argv: list[str]) -> int:

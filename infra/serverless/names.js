@@ -148,9 +148,10 @@ async function stageOf(resolveVariable) {
   return stage;
 }
 
+// Where `make package` wrote <binary>/bootstrap.zip: the artifactsDir param, else LAMBDA_PACKAGE_DIR, else target/lambda.
 async function artifactsDirOf(resolveVariable) {
   const params = await resolveVariable('param:artifactsDir, null');
-  return params || path.join(__dirname, '..', '..', 'target', 'lambda');
+  return params || process.env.LAMBDA_PACKAGE_DIR || path.join(__dirname, '..', '..', 'target', 'lambda');
 }
 
 module.exports.functions = async ({ resolveVariable }) => {

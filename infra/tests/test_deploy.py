@@ -2,10 +2,12 @@
 resolves to its flavour's commands with the right parameters, and a missing or malformed input is an error before any
 tool runs. A real run needs an AWS account."""
 
+import json
 import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 import unittest
 
 INFRA = pathlib.Path(__file__).resolve().parent.parent
@@ -22,6 +24,20 @@ BASE = {
     "DD_VERSION": "1.2.3",
     "JWT_SECRET": "s3cret",
 }
+PACKAGES = tempfile.TemporaryDirectory()
+
+
+def setUpModule():
+    """A directory with every function's bootstrap.zip (contents do not matter to the plans)."""
+    names = json.loads((INFRA / "names.json").read_text(encoding="utf-8"))
+    for fn in names["functions"].values():
+        (pathlib.Path(PACKAGES.name) / fn["binary"]).mkdir()
+        (pathlib.Path(PACKAGES.name) / fn["binary"] / "bootstrap.zip").write_bytes(b"PK")
+    BASE["LAMBDA_PACKAGE_DIR"] = PACKAGES.name
+
+
+def tearDownModule():
+    PACKAGES.cleanup()
 
 
 def commands(target, **changes):
@@ -67,8 +83,17 @@ class DeployPlans(unittest.TestCase):
 
     def test_serverless_deploys_and_removes_the_stage(self):
         steps = commands("sls-deploy")
-        self.assertIn("serverless deploy --stage ci --region eu-west-1 --param=jwtSecret=s3cret", steps[-1])
+        self.assertIn("serverless deploy --stage ci --region eu-west-1 --param=artifactsDir=", steps[-1])
+        self.assertIn("--param=jwtSecret=s3cret", steps[-1])
         self.assertIn("serverless remove --stage ci --region eu-west-1", commands("sls-remove")[-1])
+
+    def test_the_flavours_that_upload_packages_get_the_package_directory(self):
+        directory = str(pathlib.Path(PACKAGES.name).resolve())
+        self.assertIn(f"-c assetsDir={directory}", commands("cdk-deploy")[-1])
+        self.assertIn(f"--param=artifactsDir={directory}", commands("sls-deploy")[-1])
+        self.assertIn(f"-var artifacts_dir={directory}", commands("tf-apply")[-1])
+        # Removing a stack needs no package.
+        self.assertNotIn("artifacts", commands("sls-remove", LAMBDA_PACKAGE_DIR=None)[-1])
 
     def test_integrated_environments_need_no_secret_of_their_own(self):
         apply = commands("tf-apply", ENV="dev", JWT_SECRET=None)[-1]
@@ -86,6 +111,8 @@ class DeployPlans(unittest.TestCase):
             ("cdk-deploy", {"AWS_REGION": "mars"}, "is not an AWS region"),
             ("tf-apply-local", {}, "AWS_ENDPOINT_URL must name a local endpoint"),
             ("tf-apply-local", {"AWS_ENDPOINT_URL": "https://lambda.eu-west-1.amazonaws.com"}, "local endpoint"),
+            ("cdk-deploy", {"LAMBDA_PACKAGE_DIR": None}, "LAMBDA_PACKAGE_DIR is required"),
+            ("tf-apply", {"LAMBDA_PACKAGE_DIR": "/nonexistent"}, "lacks the packages of get-loyalty-account"),
             ("nope", {}, "unknown target"),
         ]
         for target, changes, message in cases:

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// cdk synth -c env=<ENV>[,<ENV>...] [-c assetsDir=<dir with <binary>/bootstrap>]: one stack per environment named
+// cdk synth -c env=<ENV>[,<ENV>...] [-c assetsDir=<dir with <binary>/bootstrap.zip>]: one stack per environment named
 import { App } from 'aws-cdk-lib';
 import * as path from 'path';
 import { LoyaltyStack } from '../lib/loyalty-stack';
@@ -13,7 +13,8 @@ for (const env of envs) {
   }
 }
 const names = loadNames();
-const assetsDir = path.resolve(String(app.node.tryGetContext('assetsDir') ??
+// Where `make package` wrote <binary>/bootstrap.zip: the assetsDir context, else LAMBDA_PACKAGE_DIR, else target/lambda.
+const assetsDir = path.resolve(String(app.node.tryGetContext('assetsDir') ?? process.env.LAMBDA_PACKAGE_DIR ??
   path.join(__dirname, '..', '..', '..', '..', '..', 'target', 'lambda')));
 for (const env of envs) {
   new LoyaltyStack(app, `${names.service}-${env}`, { names, env_: env, assetsDir });

@@ -15,7 +15,7 @@ import { Names, Rendered } from './names';
 export interface LoyaltyStackProps extends StackProps {
   readonly names: Names;
   readonly env_: string;
-  /** The directory holding `<binary>/bootstrap` for each function (cargo lambda's target/lambda). */
+  /** The directory holding `<binary>/bootstrap.zip` for each function (`make package`, cargo lambda). */
   readonly assetsDir: string;
 }
 
@@ -113,7 +113,7 @@ export class LoyaltyStack extends Stack {
         runtime: lambda.Runtime.PROVIDED_AL2023,
         architecture: names.lambda.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
         handler: names.lambda.handler,
-        code: lambda.Code.fromAsset(path.join(props.assetsDir, fn.binary)),
+        code: lambda.Code.fromAsset(path.join(props.assetsDir, fn.binary, 'bootstrap.zip')),
         memorySize: names.lambda.memorySize,
         timeout: Duration.seconds(names.lambda.timeout),
         role,
