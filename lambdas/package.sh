@@ -48,11 +48,10 @@ if [[ ! -d "$sysroot/lib/rustlib/$TARGET/lib" ]]; then
     fail "\`rustup target add $TARGET\` failed: the standard library for arm64 Lambda cannot be had, so no package can be built"
 fi
 
-# 3. Build: the `lambda` profile (release code, no line tables, stripped); cargo lambda's own optimisation settings
+# 3. Build: the `lambda-release` profile (release code, no line tables, stripped); cargo lambda's own optimisation settings
 #    are turned off so that the profile in Cargo.toml is what builds.
 echo "==> cargo lambda build: nine functions for $TARGET into $OUT"
-rm -rf "$OUT"
-"$CARGO" lambda build --locked --profile lambda --target "$TARGET" --disable-optimizations \
+"$CARGO" lambda build --locked --profile lambda-release --target "$TARGET" --disable-optimizations \
   --output-format zip --lambda-dir "$OUT" -p loyalty-lambdas --bins ||
   fail "cargo lambda build failed (see above)"
 

@@ -101,6 +101,9 @@ WIRING = [
           ((), "memory_size", "each.value.memory_size"),
           ((), "timeout", "each.value.timeout"),
           ((), "layers", "each.value.layers"),
+          # The package `make package` wrote for the function (deploy.py passes its directory as artifacts_dir).
+          ((), "filename", '"${var.artifacts_dir}/${each.value.binary}/bootstrap.zip"'),
+          ((), "source_code_hash", 'filebase64sha256("${var.artifacts_dir}/${each.value.binary}/bootstrap.zip")'),
           ((("dynamic", "durable_config"),), "for_each", "each.value.durable == null ? [] : [each.value.durable]"),
           ((("dynamic", "durable_config"), ("content",)), "execution_timeout", "durable_config.value.executionTimeout"),
           ((("dynamic", "durable_config"), ("content",)), "retention_period",

@@ -89,6 +89,16 @@ class WithACopyOfTheRootModule(unittest.TestCase):
         self.assertEqual(problems_of(self.dir, OUTPUT), [
             "resource.aws_lambda_function.pinned.publish: missing (expected 'true')"])
 
+    def test_a_function_deploying_another_zip_than_its_package(self):
+        self.edit("functions.tf", '''  filename         = "${var.artifacts_dir}/${each.value.binary}/bootstrap.zip"
+  source_code_hash = filebase64sha256("${var.artifacts_dir}/${each.value.binary}/bootstrap.zip")
+  publish          = true''', '''  filename         = "placeholder.zip"
+  source_code_hash = filebase64sha256("${var.artifacts_dir}/${each.value.binary}/bootstrap.zip")
+  publish          = true''')
+        problems = problems_of(self.dir, OUTPUT)
+        self.assertEqual(len(problems), 1, problems)
+        self.assertTrue(problems[0].startswith("resource.aws_lambda_function.pinned.filename: is"), problems)
+
     def test_the_orchestrator_given_the_unqualified_activity(self):
         self.edit("functions.tf", "name => lookup(local.substitutions, value, value)", "name => value")
         self.assertEqual(problems_of(self.dir, OUTPUT), [
