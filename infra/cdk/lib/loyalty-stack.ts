@@ -22,6 +22,8 @@ export interface LoyaltyServiceProps {
    * no stack parameters (SST v2); by default each is a template parameter.
    */
   readonly deployInput?: (name: string) => string;
+  /** A function's code; by default the asset `<assetsDir>/<binary>/bootstrap.zip`. */
+  readonly code?: (binary: string) => lambda.Code;
 }
 
 export interface LoyaltyStackProps extends StackProps, LoyaltyServiceProps {}
@@ -37,8 +39,9 @@ export class LoyaltyStack extends Stack {
 
 /**
  * Builds the service into `stack`: CDK's `LoyaltyStack` and the SST v2 app (`infra/sst/sst.config.ts`) both use it.
- * It uses only what aws-cdk-lib 2.201.0 (SST v2's) and the newer version of `infra/package.json` have in common;
- * the durable configuration, which 2.201.0 does not know, is written as a property of the CloudFormation resource.
+ * It uses only what aws-cdk-lib 2.224.0 (the one sst 2.49.8 pins) and the newer one of `infra/package.json` have in
+ * common; the durable configuration, which 2.224.0 does not know, is written as a property of the CloudFormation
+ * resource.
  */
 export function buildLoyaltyService(stack: Stack, props: LoyaltyServiceProps): void {
   const { names } = props;
@@ -49,7 +52,7 @@ export function buildLoyaltyService(stack: Stack, props: LoyaltyServiceProps): v
     return deployParameters[name].valueAsString;
   });
   const qd = names.queueDefaults;
-  // A change of the durable configuration publishes a new version (aws-cdk-lib 2.201.0 does not classify it).
+  // A change of the durable configuration publishes a new version (aws-cdk-lib 2.224.0 does not classify it).
   lambda.Function.classifyVersionProperty('DurableConfig', true);
 
   const bus = new events.EventBus(stack, 'EventBus', { eventBusName: r.sub(names.bus) });
@@ -132,7 +135,7 @@ export function buildLoyaltyService(stack: Stack, props: LoyaltyServiceProps): v
       runtime: lambda.Runtime.PROVIDED_AL2023,
       architecture: names.lambda.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
       handler: names.lambda.handler,
-      code: lambda.Code.fromAsset(path.join(props.assetsDir, fn.binary, 'bootstrap.zip')),
+      code: props.code?.(fn.binary) ?? lambda.Code.fromAsset(path.join(props.assetsDir, fn.binary, 'bootstrap.zip')),
       memorySize: names.lambda.memorySize,
       timeout: Duration.seconds(names.lambda.timeout),
       role,
