@@ -56,16 +56,18 @@ bench: python-tools
 	$(CARGO) build --release -p loyalty-lambdas --bins
 	$(CARGO) bench --workspace
 
-## infra-check: every deployment flavour (SAM, CDK, Serverless, Terraform) validated offline and checked against
-## infra/names.json, on the packages of `make package` when they exist (placeholders otherwise); installs its tools
-## into infra/.venv and infra/node_modules (see infra/README.md)
+## infra-check: every deployment flavour (SAM, CDK, SST v2, Serverless, Terraform) validated offline and checked
+## against infra/names.json, on the packages of `make package` when they exist (placeholders otherwise); installs its
+## tools into infra/.venv, infra/node_modules and infra/sst/node_modules (see infra/README.md)
 infra-check:
 	bash infra/check.sh
 
-## Deploy and destroy shortcuts, one per flavour: ENV, AWS_REGION and, to deploy, DD_API_KEY_SECRET_ARN, DD_SITE,
-## DD_VERSION (default: git HEAD) and, outside dev/prod, JWT_SECRET; tf-apply-local also AWS_ENDPOINT_URL. Every input
-## is checked before any tool runs; DRY_RUN=1 prints the commands instead (see infra/README.md, "Deploy").
-DEPLOY_TARGETS := sam sam-destroy cdk-deploy cdk-destroy sls-deploy sls-remove tf-apply tf-apply-local tf-destroy
+## Deploy and destroy shortcuts, one pair per flavour (SAM, CDK, SST v2, Serverless, Terraform): ENV, AWS_REGION
+## and, to deploy, DD_API_KEY_SECRET_ARN, DD_SITE, DD_VERSION (default: git HEAD) and, outside dev/prod, JWT_SECRET;
+## tf-apply-local also AWS_ENDPOINT_URL. Every input is checked before any tool runs; DRY_RUN=1 prints the commands
+## instead (see infra/README.md, "Deploy").
+DEPLOY_TARGETS := sam sam-destroy cdk-deploy cdk-destroy sst-deploy sst-remove sls-deploy sls-remove tf-apply \
+	tf-apply-local tf-destroy
 
 $(DEPLOY_TARGETS):
 	@$(PYTHON) infra/deploy.py $@

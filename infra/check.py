@@ -4,7 +4,7 @@
     python3 infra/check.py cfn --flavour sam --env ci --template infra/build/sam/transformed-ci.json [--parameter Env=ci]
     python3 infra/check.py terraform --env ci --dir infra/terraform --names-output names-output.json
     python3 infra/check.py packages --dir target/lambda [--env ci --cdk-out infra/cdk/cdk.out]
-        [--serverless-package infra/build/serverless/ci]
+        [--sst-out infra/build/sst] [--serverless-package infra/build/serverless]
 
 It compares functions (runtime, architecture, memory, timeout, layers, environment variables, durable configuration,
 the versions published and the aliases on them (never `$LATEST`), the exact IAM actions and resources of each
@@ -16,8 +16,9 @@ bus too), the table and the SSM parameters the stack writes (name, type, value).
 with one line per difference, each naming the flavour.
 
 `packages` checks the Lambda packages `make package` built (checker/packages.py): one zip per function holding one
-arm64 `bootstrap`, within Lambda's size limits, with a table of their sizes; with --cdk-out and --serverless-package,
-also that the synthesized CDK stacks and the Serverless package deploy exactly those zips.
+arm64 `bootstrap`, within Lambda's size limits, with a table of their sizes; with --cdk-out, --sst-out and
+--serverless-package, also that the synthesized CDK and SST stacks and the Serverless package deploy exactly those
+zips.
 """
 
 import argparse
@@ -73,6 +74,13 @@ def read_facts(args):
     return reader.facts(), [f"{args.flavour}: wiring: {line}" for line in reader.wiring_problems()]
 
 
+def template_functions(path):
+    """(FunctionName, Code) of every function of a template."""
+    with open(path, encoding="utf-8") as handle:
+        reader = CloudFormationReader(json.load(handle))
+    return [(p.get("FunctionName", ""), p.get("Code", {})) for _, p in reader.of_type("AWS::Lambda::Function")]
+
+
 def check_packages(args):
     """The `packages` command: exit status 0 when every package (and every flavour output named) is right."""
     names = json.loads(NAMES_PATH.read_text(encoding="utf-8"))
@@ -81,11 +89,12 @@ def check_packages(args):
     for env in args.env or []:
         if args.cdk_out:
             cdk_out = pathlib.Path(args.cdk_out)
-            with open(cdk_out / f"LoyaltyService-{env}.template.json", encoding="utf-8") as handle:
-                reader = CloudFormationReader(json.load(handle))
-            functions = [(p.get("FunctionName", ""), p.get("Code", {}))
-                         for _, p in reader.of_type("AWS::Lambda::Function")]
+            functions = template_functions(cdk_out / f"LoyaltyService-{env}.template.json")
             problems += packages.cdk_assets(functions, cdk_out, directory, names, env)
+        if args.sst_out:
+            assembly = pathlib.Path(args.sst_out) / env
+            template = packages.assembly_template(assembly, f"{names['service']}-{env}")
+            problems += packages.cdk_assets(template_functions(template), assembly, directory, names, env, "sst")
         if args.serverless_package:
             problems += packages.serverless_artifacts(pathlib.Path(args.serverless_package) / env, directory, names)
     if problems:
@@ -97,7 +106,8 @@ def check_packages(args):
     for binary, sizes in rows:
         print(f"  {binary:<32} {packages.mib(sizes['zipped']):>10} zipped  {packages.mib(sizes['unzipped']):>10} "
               "unzipped")
-    checked = [w for w, on in (("CDK assets", args.cdk_out), ("Serverless artifacts", args.serverless_package)) if on]
+    checked = [w for w, on in (("CDK assets", args.cdk_out), ("SST assets", args.sst_out),
+                               ("Serverless artifacts", args.serverless_package)) if on]
     suffix = f"; {' and '.join(checked)} are these zips ({', '.join(args.env)})" if checked and args.env else ""
     print(f"packages: {len(rows)} arm64 bootstrap zips{suffix}")
     return 0
@@ -106,7 +116,7 @@ def check_packages(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Checks a deployment flavour against infra/names.json.")
     sub = parser.add_subparsers(dest="kind", required=True)
-    cfn = sub.add_parser("cfn", help="a CloudFormation template (JSON): SAM transformed, CDK synth, Serverless")
+    cfn = sub.add_parser("cfn", help="a CloudFormation template (JSON): SAM transformed, CDK synth, SST, Serverless")
     cfn.add_argument("--flavour", required=True)
     cfn.add_argument("--template", required=True)
     cfn.add_argument("--parameter", action="append", default=[], help="NAME=VALUE for a template parameter")
@@ -120,8 +130,9 @@ def main(argv=None):
         p.add_argument("--env", required=True, help="the environment the output was made for")
     pk = sub.add_parser("packages", help="the Lambda packages of `make package` (and the flavours deploying them)")
     pk.add_argument("--dir", required=True, help="where cargo lambda wrote <binary>/bootstrap.zip")
-    pk.add_argument("--env", action="append", help="an environment whose CDK stack / Serverless package to check")
+    pk.add_argument("--env", action="append", help="an environment whose CDK / SST stack, Serverless package to check")
     pk.add_argument("--cdk-out", help="cdk.out of a `cdk synth` made with -c assetsDir=<--dir>")
+    pk.add_argument("--sst-out", help="the directory holding <env>/ of `sst build --to` (LAMBDA_PACKAGE_DIR=<--dir>)")
     pk.add_argument("--serverless-package", help="the directory holding <env>/ of `serverless package`")
     args = parser.parse_args(argv)
     if args.kind == "packages":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make infra-check: installs the validators (idempotently, into infra/.venv and infra/node_modules), then validates
-# every deployment flavour offline and checks each against names.json. Prints the time of each step and the total.
+# make infra-check: installs the validators (idempotently, into infra/.venv, infra/node_modules and
+# infra/sst/node_modules), then validates every deployment flavour offline and checks each against names.json. Prints
+# the time of each step and the total.
 set -euo pipefail
 
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -68,6 +69,31 @@ node_tools() {
   touch node_modules/.installed
 }
 
+# moto server for the SST flavour, in its own environment (its dependencies are not those requirements.txt pins).
+moto_tools() {
+  if [[ -f "$VENV/moto/.installed" && "$VENV/moto/.installed" -nt requirements-moto.txt ]]; then
+    echo "infra/.venv/moto is up to date"
+    return
+  fi
+  echo "creating infra/.venv/moto and installing requirements-moto.txt (moto[server])"
+  rm -rf "$VENV/moto"
+  "$PYTHON" -m venv "$VENV/moto"
+  "$VENV/moto/bin/pip" install --quiet --disable-pip-version-check -r requirements-moto.txt
+  touch "$VENV/moto/.installed"
+}
+
+# SST v2 pins its own aws-cdk-lib (2.224.0 for sst 2.49.8) and constructs: they are installed apart, in
+# infra/sst/node_modules.
+sst_node_tools() {
+  if [[ -f sst/node_modules/.installed && sst/node_modules/.installed -nt sst/package-lock.json ]]; then
+    echo "infra/sst/node_modules is up to date"
+    return
+  fi
+  echo "npm ci in infra/sst (sst@2, its aws-cdk-lib and constructs)"
+  (cd sst && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  touch sst/node_modules/.installed
+}
+
 checker_tests() {
   "$VENV/bin/python" -m unittest discover -s tests
 }
@@ -103,7 +129,8 @@ print(f"no packages (make package): {len(names['functions'])} placeholder zips i
 EOF
 }
 
-# The synthesized CDK stacks and the Serverless package deploy exactly the packages' bytes (real packages only).
+# The synthesized CDK and SST stacks and the Serverless package deploy exactly the packages' bytes (real packages
+# only).
 flavours_deploy_the_packages() {
   if [[ $REAL_PACKAGES != 1 ]]; then
     echo "placeholder zips: skipped"
@@ -111,7 +138,7 @@ flavours_deploy_the_packages() {
   fi
   local envs=() env
   for env in "${ENVS[@]}"; do envs+=(--env "$env"); done
-  "$VENV/bin/python" check.py packages --dir "$ASSETS" "${envs[@]}" --cdk-out cdk/cdk.out \
+  "$VENV/bin/python" check.py packages --dir "$ASSETS" "${envs[@]}" --cdk-out cdk/cdk.out --sst-out "$BUILD/sst" \
     --serverless-package "$BUILD/serverless"
 }
 
@@ -148,6 +175,32 @@ cdk_flavour() {
   done
 }
 
+# The deploy-time inputs written into the template at package (synth) time, as stand-ins the checker reads as "the
+# deploy parameter X" (--stand-in): Serverless takes them as params, SST from the environment.
+STAND_INS=(JwtSecret=stand-in-jwt-secret
+  DdApiKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:stand-in-dd-api-key
+  DdSite=stand-in.datadoghq.com DdVersion=stand-in-version)
+
+sst_flavour() {
+  # The config and the shared CDK code it imports, type-checked against SST's own aws-cdk-lib (tsconfig paths).
+  node_modules/.bin/tsc -p sst
+  rm -rf "$BUILD/sst"
+  local env template checks=() s
+  for s in "${STAND_INS[@]}"; do checks+=(--stand-in "$s"); done
+  for env in "${ENVS[@]}"; do
+    # sst build synthesizes the stage's stack into a cloud assembly, after three AWS calls that moto server on
+    # 127.0.0.1 answers (sst/offline_aws.py fails on any other call).
+    (cd sst && SST_TELEMETRY_DISABLED=1 LAMBDA_PACKAGE_DIR="$ASSETS" JWT_SECRET=stand-in-jwt-secret \
+      DD_API_KEY_SECRET_ARN=arn:aws:secretsmanager:us-east-1:123456789012:secret:stand-in-dd-api-key \
+      DD_SITE=stand-in.datadoghq.com DD_VERSION=stand-in-version \
+      "$VENV/moto/bin/python" offline_aws.py -- node_modules/.bin/sst build --stage "$env" --to "$BUILD/sst/$env")
+    template="$BUILD/sst/$env/$env-loyalty-service-Service.template.json"
+    # W3005: as CDK (SST is CDK underneath).
+    cfn_lint "$template" --ignore-checks W3005
+    "$VENV/bin/python" check.py cfn --flavour sst --env "$env" --template "$template" "${checks[@]}"
+  done
+}
+
 serverless_flavour() {
   rm -rf serverless/.serverless "$BUILD/serverless"
   local env template
@@ -155,10 +208,8 @@ serverless_flavour() {
     # The deploy-time inputs (the JWT secret a non-integrated stage writes, the Datadog API key's secret, site and
     # version) are Serverless params, written into the template at package time; here stand-ins, which the checker
     # reads as "the deploy parameter X" (--stand-in), as it reads the template parameters of SAM and CDK.
-    local stand_ins=(JwtSecret=stand-in-jwt-secret
-      DdApiKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:stand-in-dd-api-key
-      DdSite=stand-in.datadoghq.com DdVersion=stand-in-version) params=() checks=() s
-    for s in "${stand_ins[@]}"; do
+    local params=() checks=() s
+    for s in "${STAND_INS[@]}"; do
       params+=("--param=$(tr '[:upper:]' '[:lower:]' <<< "${s:0:1}")${s:1}")  # DdSite=... -> --param=ddSite=...
       checks+=(--stand-in "$s")
     done
@@ -199,7 +250,8 @@ checkov_all() {
   "$ck" --config-file "$cfg" -d terraform --framework terraform --skip-check "$skips"
   local cfn=() sls=() env
   for env in "${ENVS[@]}"; do
-    cfn+=("$BUILD/sam/transformed-$env.json" "cdk/cdk.out/LoyaltyService-$env.template.json")
+    cfn+=("$BUILD/sam/transformed-$env.json" "cdk/cdk.out/LoyaltyService-$env.template.json"
+      "$BUILD/sst/$env/$env-loyalty-service-Service.template.json")
     sls+=("$BUILD/serverless/$env/cloudformation-template-update-stack.json")
   done
   "$ck" --config-file "$cfg" -f "${cfn[@]}" --framework cloudformation --skip-check "$skips,CKV_AWS_27"
@@ -210,15 +262,18 @@ checkov_all() {
 }
 
 step "python tools (infra/.venv)" python_tools
+step "moto server (infra/.venv/moto)" moto_tools
 step "node tools (infra/node_modules)" node_tools
+step "SST node tools (infra/sst/node_modules)" sst_node_tools
 step "checker tests" checker_tests
 step "Lambda packages (${PACKAGES:-none}): arm64 bootstrap zips" packages
 step "SAM: generate --check, cfn-lint, sam validate --lint, transform, names check (${ENVS[*]})" sam_flavour
 step "CDK: tsc, cdk synth, cfn-lint, names check (${ENVS[*]})" cdk_flavour
+step "SST v2: tsc, sst build (moto on 127.0.0.1), cfn-lint, names check (${ENVS[*]})" sst_flavour
 step "Serverless v3: serverless package, cfn-lint, names check (${ENVS[*]})" serverless_flavour
 step "Terraform: fmt -check, names module evaluated, wiring + names check (${ENVS[*]})" terraform_flavour
-step "CDK and Serverless deploy the packages' bytes (${ENVS[*]})" flavours_deploy_the_packages
-step "checkov: Terraform, SAM, CDK, Serverless (${ENVS[*]})" checkov_all
+step "CDK, SST and Serverless deploy the packages' bytes (${ENVS[*]})" flavours_deploy_the_packages
+step "checkov: Terraform, SAM, CDK, SST, Serverless (${ENVS[*]})" checkov_all
 
 echo
 echo "infra-check passed (envs ${ENVS[*]}):"

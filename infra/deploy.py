@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Deploy and destroy shortcuts for the flavours (`make sam`, `make cdk-deploy`, `make tf-apply`, ...).
+"""Deploy and destroy shortcuts for the flavours (`make sam`, `make cdk-deploy`, `make sst-deploy`, `make tf-apply`,
+...).
 
 Each target reads its inputs from the environment, checks them all before any tool runs (a missing or malformed
 input is an error naming it, exit status 2), then runs the flavour's own commands in order, stopping at the first
@@ -15,7 +16,7 @@ Inputs:
   JWT_SECRET             the JWT secret written to /<ENV>/LoyaltyService/secret-access-key (deploy targets outside
                          the integrated environments dev and prod, which read /<ENV>/shared/secret-access-key)
   AWS_ENDPOINT_URL       tf-apply-local only: the local AWS endpoint (e.g. moto server on 127.0.0.1)
-  LAMBDA_PACKAGE_DIR     cdk-deploy, sls-deploy, tf-apply, tf-apply-local: where `make package` wrote
+  LAMBDA_PACKAGE_DIR     cdk-deploy, sst-deploy, sls-deploy, tf-apply, tf-apply-local: where `make package` wrote
                          <binary>/bootstrap.zip (make sets it); every function's zip must be there. `make sam` builds
                          the same packages itself (`sam build`, cargo lambda).
 """
@@ -177,6 +178,26 @@ def plan(target: str, environ: dict[str, str]) -> list[Step]:
         for name, value in parameters:
             argv += ["--parameters", f"{name}={value}"]
         return build + [Step("cdk", tuple(argv), region_env)]
+    if target in ("sst-deploy", "sst-remove"):
+        # SST v2 passes no stack parameters: the deploy inputs reach sst.config.ts as environment variables and are
+        # written into the template; the packages are read from LAMBDA_PACKAGE_DIR.
+        sst_env = [("AWS_REGION", inputs.region), ("SST_TELEMETRY_DISABLED", "1")]
+        if inputs.packages:
+            sst_env.append(("LAMBDA_PACKAGE_DIR", inputs.packages))
+        if target == "sst-deploy":
+            sst_env += [
+                ("DD_API_KEY_SECRET_ARN", inputs.dd_api_key_secret_arn),
+                ("DD_SITE", inputs.dd_site),
+                ("DD_VERSION", inputs.dd_version),
+            ]
+            if inputs.jwt_secret:
+                sst_env.append(("JWT_SECRET", inputs.jwt_secret))
+        verb = "deploy" if target == "sst-deploy" else "remove"
+        return [
+            Step("sst", ("npm", "ci")),
+            Step("sst", ("node_modules/.bin/sst", verb, "--stage", inputs.env, "--region", inputs.region),
+                 tuple(sst_env)),
+        ]
     if target in ("sls-deploy", "sls-remove"):
         base = ["../node_modules/.bin/serverless", "deploy" if target == "sls-deploy" else "remove",
                 "--stage", inputs.env, "--region", inputs.region]
@@ -221,6 +242,8 @@ TARGETS = {
     "sam-destroy": False,
     "cdk-deploy": True,
     "cdk-destroy": False,
+    "sst-deploy": True,
+    "sst-remove": False,
     "sls-deploy": True,
     "sls-remove": False,
     "tf-apply": True,
@@ -230,7 +253,7 @@ TARGETS = {
 
 
 # The targets that upload the packages of `make package` (SAM builds its own with `sam build`).
-PACKAGED = ("cdk-deploy", "sls-deploy", "tf-apply", "tf-apply-local")
+PACKAGED = ("cdk-deploy", "sst-deploy", "sls-deploy", "tf-apply", "tf-apply-local")
 
 
 def main(argv: list[str]) -> int:

@@ -100,9 +100,10 @@ def binaries_by_function_name(names: dict, env: str) -> dict[str, str]:
 
 
 def cdk_assets(functions: list[tuple[str, dict]], cdk_out: pathlib.Path, directory: pathlib.Path, names: dict,
-               env: str) -> list[str]:
+               env: str, flavour: str = "cdk") -> list[str]:
     """Problems unless every function of a synthesized CDK stack (its resolved name and Code) deploys its package's
-    bytes: the asset its Code names (cdk.out/asset.<S3 key>) is identical to `<binary>/bootstrap.zip`."""
+    bytes: the asset its Code names (cdk.out/asset.<S3 key>) is identical to `<binary>/bootstrap.zip`. SST v2 writes
+    the same cloud assembly (`sst build --to DIR`), checked the same way as `flavour` sst."""
     expected = binaries_by_function_name(names, env)
     problems, seen = [], set()
     for name, code in functions:
@@ -112,16 +113,27 @@ def cdk_assets(functions: list[tuple[str, dict]], cdk_out: pathlib.Path, directo
         seen.add(binary)
         key = code.get("S3Key")
         if not isinstance(key, str) or not key.endswith(".zip"):
-            problems.append(f"cdk: {name}: its code is not a zip asset ({key!r})")
+            problems.append(f"{flavour}: {name}: its code is not a zip asset ({key!r})")
             continue
         asset = cdk_out / f"asset.{key}"
         if not asset.is_file():
-            problems.append(f"cdk: {name}: asset {asset.name} is not in {cdk_out}")
+            problems.append(f"{flavour}: {name}: asset {asset.name} is not in {cdk_out}")
         elif sha256(asset) != sha256(package_path(directory, binary)):
-            problems.append(f"cdk: {name}: asset {asset.name} is not the package {binary}/bootstrap.zip")
+            problems.append(f"{flavour}: {name}: asset {asset.name} is not the package {binary}/bootstrap.zip")
     for binary in sorted(set(expected.values()) - seen):
-        problems.append(f"cdk: no function deploys the package {binary}")
+        problems.append(f"{flavour}: no function deploys the package {binary}")
     return problems
+
+
+def assembly_template(assembly: pathlib.Path, stack_name: str) -> pathlib.Path:
+    """The template file of the stack named `stack_name` in a cloud assembly (its manifest.json), as `sst build`
+    writes it: the artifact's id is SST's construct id, its stackName the deployed name."""
+    manifest = json.loads((assembly / "manifest.json").read_text(encoding="utf-8"))
+    for artifact in manifest.get("artifacts", {}).values():
+        properties = artifact.get("properties", {})
+        if artifact.get("type") == "aws:cloudformation:stack" and properties.get("stackName") == stack_name:
+            return assembly / properties["templateFile"]
+    raise ValueError(f"{assembly / 'manifest.json'} has no stack named {stack_name}")
 
 
 def serverless_artifacts(package_dir: pathlib.Path, directory: pathlib.Path, names: dict) -> list[str]:

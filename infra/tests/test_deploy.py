@@ -1,6 +1,6 @@
-"""The deploy and destroy shortcuts (`infra/deploy.py`, `make sam`, `make cdk-deploy`, ...), as dry runs: each target
-resolves to its flavour's commands with the right parameters, and a missing or malformed input is an error before any
-tool runs. A real run needs an AWS account."""
+"""The deploy and destroy shortcuts (`infra/deploy.py`, `make sam`, `make cdk-deploy`, `make sst-deploy`, ...), as dry
+runs: each target resolves to its flavour's commands with the right parameters, and a missing or malformed input is an
+error before any tool runs. A real run needs an AWS account."""
 
 import json
 import os
@@ -81,6 +81,25 @@ class DeployPlans(unittest.TestCase):
         local = commands("tf-apply-local", AWS_ENDPOINT_URL="http://127.0.0.1:5055")[-1]
         self.assertTrue(local.startswith("(cd infra/terraform && AWS_ENDPOINT_URL=http://127.0.0.1:5055 terraform apply"))
 
+    def test_sst_deploys_and_removes_the_stage_with_its_inputs_in_the_environment(self):
+        install, deploy_step = commands("sst-deploy")
+        self.assertEqual(install, "(cd infra/sst && npm ci)")
+        self.assertTrue(deploy_step.startswith("(cd infra/sst && AWS_REGION=eu-west-1 SST_TELEMETRY_DISABLED=1 "),
+                        deploy_step)
+        self.assertTrue(deploy_step.endswith(" node_modules/.bin/sst deploy --stage ci --region eu-west-1)"),
+                        deploy_step)
+        for variable in (f"DD_API_KEY_SECRET_ARN={ARN}", "DD_SITE=datadoghq.eu", "DD_VERSION=1.2.3",
+                         "JWT_SECRET=s3cret"):
+            self.assertIn(f" {variable} ", deploy_step)
+        self.assertNotIn("JWT_SECRET", commands("sst-deploy", ENV="prod", JWT_SECRET=None)[-1])
+        remove = commands("sst-remove", DD_API_KEY_SECRET_ARN=None, DD_SITE=None, JWT_SECRET=None,
+                          LAMBDA_PACKAGE_DIR=None)[-1]
+        self.assertEqual(
+            remove,
+            "(cd infra/sst && AWS_REGION=eu-west-1 SST_TELEMETRY_DISABLED=1 node_modules/.bin/sst remove --stage ci "
+            "--region eu-west-1)",
+        )
+
     def test_serverless_deploys_and_removes_the_stage(self):
         steps = commands("sls-deploy")
         self.assertIn("serverless deploy --stage ci --region eu-west-1 --param=artifactsDir=", steps[-1])
@@ -90,6 +109,7 @@ class DeployPlans(unittest.TestCase):
     def test_the_flavours_that_upload_packages_get_the_package_directory(self):
         directory = str(pathlib.Path(PACKAGES.name).resolve())
         self.assertIn(f"-c assetsDir={directory}", commands("cdk-deploy")[-1])
+        self.assertIn(f"LAMBDA_PACKAGE_DIR={directory} ", commands("sst-deploy")[-1])
         self.assertIn(f"--param=artifactsDir={directory}", commands("sls-deploy")[-1])
         self.assertIn(f"-var artifacts_dir={directory}", commands("tf-apply")[-1])
         # Removing a stack needs no package.
@@ -106,6 +126,8 @@ class DeployPlans(unittest.TestCase):
             ("tf-apply", {"DD_API_KEY_SECRET_ARN": None}, "DD_API_KEY_SECRET_ARN is required"),
             ("tf-apply", {"DD_API_KEY_SECRET_ARN": "my-key"}, "is not a Secrets Manager secret ARN"),
             ("sls-deploy", {"DD_SITE": ""}, "DD_SITE is required"),
+            ("sst-deploy", {"JWT_SECRET": None}, "JWT_SECRET is required"),
+            ("sst-deploy", {"LAMBDA_PACKAGE_DIR": "/nonexistent"}, "lacks the packages of get-loyalty-account"),
             ("sam", {"JWT_SECRET": None}, "JWT_SECRET is required"),
             ("sam", {"ENV": "Not_Valid"}, "is not a valid environment name"),
             ("cdk-deploy", {"AWS_REGION": "mars"}, "is not an AWS region"),

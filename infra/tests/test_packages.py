@@ -1,6 +1,7 @@
 """The Lambda packages check (`check.py packages`, checker/packages.py) on zips made here: nine right packages pass with
 their sizes; a missing zip, an x86_64 or non-ELF bootstrap, a second entry, a bootstrap without its executable bit and
-one too large for Lambda are each reported; a CDK asset or a Serverless artifact other than the package is reported."""
+one too large for Lambda are each reported; a CDK or SST asset or a Serverless artifact other than the package is
+reported."""
 
 import contextlib
 import io
@@ -97,6 +98,42 @@ class PackagesCheck(unittest.TestCase):
         self.assertEqual(len(problems), 2, problems)
         self.assertIn("is not the package spend-loyalty-points/bootstrap.zip", problems[0])
         self.assertIn("no function deploys the package get-loyalty-account", problems[1])
+
+    def test_an_sst_build_is_read_through_its_manifest_and_checked_like_cdk(self):
+        assembly = self.dir / "sst" / "ci"
+        assembly.mkdir(parents=True)
+        functions = []
+        for binary in BINARIES:
+            key = f"{binary}-hash.zip"
+            (assembly / f"asset.{key}").write_bytes((self.dir / binary / "bootstrap.zip").read_bytes())
+            functions.append((f"LoyaltyService-{binary}-ci", {"S3Bucket": "b", "S3Key": key}))
+        template = {"Resources": {
+            f"F{i}": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": name, "Code": code}}
+            for i, (name, code) in enumerate(functions)
+        }}
+        (assembly / "ci-loyalty-service-Service.template.json").write_text(json.dumps(template))
+        manifest = {"artifacts": {
+            "ci-loyalty-service-Service.assets": {"type": "cdk:asset-manifest", "properties": {"file": "x.json"}},
+            "ci-loyalty-service-Service": {"type": "aws:cloudformation:stack", "properties": {
+                "templateFile": "ci-loyalty-service-Service.template.json", "stackName": "LoyaltyService-ci"}},
+        }}
+        (assembly / "manifest.json").write_text(json.dumps(manifest))
+        self.assertEqual(packages.assembly_template(assembly, "LoyaltyService-ci"),
+                         assembly / "ci-loyalty-service-Service.template.json")
+        with self.assertRaisesRegex(ValueError, "has no stack named LoyaltyService-dev"):
+            packages.assembly_template(assembly, "LoyaltyService-dev")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = check.main(["packages", "--dir", str(self.dir), "--env", "ci", "--sst-out", str(self.dir / "sst")])
+        self.assertEqual(status, 0)
+        self.assertIn("SST assets are these zips (ci)", out.getvalue())
+        (assembly / "asset.spend-loyalty-points-hash.zip").write_bytes(b"PK other")
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            status = check.main(["packages", "--dir", str(self.dir), "--env", "ci", "--sst-out", str(self.dir / "sst")])
+        self.assertEqual(status, 1)
+        self.assertIn("sst: LoyaltyService-spend-loyalty-points-ci: asset asset.spend-loyalty-points-hash.zip is not "
+                      "the package spend-loyalty-points/bootstrap.zip", err.getvalue())
 
     def test_a_serverless_artifact_must_be_one_of_the_packages(self):
         package = self.dir / "sls" / "ci"
