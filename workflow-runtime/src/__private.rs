@@ -27,6 +27,34 @@ pub fn uncaught(error: OperationError) -> BoxError {
     Box::new(error)
 }
 
+/// What a `map` step's `items:` may name: a list of its `item:` type.
+#[diagnostic::on_unimplemented(
+    message = "the `items` of a `map` step must be a `Vec<{T}>` (its `item` type), found `{Self}`",
+    label = "`items:` names this value",
+    note = "`items: <step>.<field>` names a `Vec` field of an earlier step's output, and `item:` its element type"
+)]
+pub trait MapItems<T> {
+    /// The elements, in order.
+    fn elements(&self) -> &[T];
+}
+
+impl<T> MapItems<T> for Vec<T> {
+    fn elements(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T> MapItems<T> for [T] {
+    fn elements(&self) -> &[T] {
+        self
+    }
+}
+
+/// The elements of a `map` step's list, checked against its `item` type.
+pub fn map_items<T, L: MapItems<T> + ?Sized>(list: &L) -> &[T] {
+    list.elements()
+}
+
 /// The `(start, end)` bounds of the batches of a `map` step with `batch: size` over `len` elements, in order:
 /// each batch holds `size` elements, the last one the rest.
 pub fn batches(len: usize, size: usize) -> Vec<(usize, usize)> {

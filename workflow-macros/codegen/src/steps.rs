@@ -412,7 +412,9 @@ impl StepWriter<'_> {
     /// under the SDK's `map`; the value is the results in input order.
     fn map(&self, step: &Step, map: &Map) -> Result<TokenStream, CodegenError> {
         let source = ident(&map.items.read.ident);
-        let list = field(&map.items, false);
+        let item = type_path(&map.item)?;
+        let list = field(&map.items, true);
+        let list = quote!(::workflow_runtime::__private::map_items::<#item, _>(#list));
         let (items, element_param, element) = match map.batch {
             Some(size) => {
                 let size = Literal::u32_unsuffixed(size);

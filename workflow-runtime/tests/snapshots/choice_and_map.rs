@@ -297,7 +297,11 @@ pub mod choice_and_map {
             let input = ::workflow_runtime::__private::Arc::clone(&input);
             match ctx
                 .map(
-                    0..load_members.members.len(),
+                    0..::workflow_runtime::__private::map_items::<
+                        crate::Member,
+                        _,
+                    >(&load_members.members)
+                        .len(),
                     move |ctx, index, _| {
                         let activities = ::workflow_runtime::__private::Arc::clone(
                             &activities,
@@ -319,7 +323,13 @@ pub mod choice_and_map {
                                 );
                                 ctx.step(move |_| async move {
                                         activities
-                                            .notify(&load_members.members[index], &input)
+                                            .notify(
+                                                &::workflow_runtime::__private::map_items::<
+                                                    crate::Member,
+                                                    _,
+                                                >(&load_members.members)[index],
+                                                &input,
+                                            )
                                             .await
                                             .map_err(::workflow_runtime::__private::into_step_error)
                                     })
@@ -371,7 +381,11 @@ pub mod choice_and_map {
             match ctx
                 .map(
                     ::workflow_runtime::__private::batches(
-                        load_members.members.len(),
+                        ::workflow_runtime::__private::map_items::<
+                            crate::Member,
+                            _,
+                        >(&load_members.members)
+                            .len(),
                         2,
                     ),
                     move |ctx, (start, end), _| {
@@ -392,7 +406,12 @@ pub mod choice_and_map {
                                 );
                                 ctx.step(move |_| async move {
                                         activities
-                                            .score(&load_members.members[start..end])
+                                            .score(
+                                                &::workflow_runtime::__private::map_items::<
+                                                    crate::Member,
+                                                    _,
+                                                >(&load_members.members)[start..end],
+                                            )
                                             .await
                                             .map_err(::workflow_runtime::__private::into_step_error)
                                     })
