@@ -368,3 +368,117 @@ async fn each_element_costs_a_child_context_and_one_operation_per_step() {
         assert_eq!(operations.len(), 4 + (1 + 2 * count) + (1 + 3 * batches));
     }
 }
+
+/// A second workflow: steps after a choice read what the arms that go on produced.
+mod values {
+    use super::*;
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub struct Input {
+        pub level: Level,
+        pub urgent: bool,
+    }
+
+    #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+    pub enum Level {
+        High,
+        Middle,
+        Low,
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub struct Check {
+        pub level: Level,
+        pub urgent: bool,
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub struct Note(pub String);
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub struct Count(pub usize);
+
+    #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum Outcome {
+        Skipped,
+        Done,
+    }
+
+    workflow_runtime::workflow!("tests/fixtures/choice-values.workflow.yaml");
+
+    #[derive(Default)]
+    pub struct Notes {
+        pub calls: Mutex<Vec<String>>,
+    }
+
+    impl choice_values::Activities for Arc<Notes> {
+        async fn check(&self, input: &Input) -> Result<Check, choice_values::Error> {
+            Ok(Check {
+                level: input.level,
+                urgent: input.urgent,
+            })
+        }
+        async fn high(&self) -> Result<Note, choice_values::Error> {
+            self.calls.lock().unwrap().push("high".into());
+            Ok(Note("high".into()))
+        }
+        async fn middle(&self, check: &Check) -> Result<Note, choice_values::Error> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("middle {:?}", check.level));
+            Ok(Note("middle".into()))
+        }
+        async fn calm(&self) -> Result<Note, choice_values::Error> {
+            Ok(Note("calm".into()))
+        }
+        async fn calm_count(&self, calm: &Note) -> Result<Count, choice_values::Error> {
+            Ok(Count(calm.0.len()))
+        }
+        async fn record(
+            &self,
+            calm_count: &Count,
+            calm: &Note,
+        ) -> Result<(), choice_values::Error> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("record {} {}", calm.0, calm_count.0));
+            Ok(())
+        }
+    }
+
+    pub async fn run(level: Level, urgent: bool) -> (TestResult<Outcome>, Vec<String>) {
+        let notes = Arc::new(Notes::default());
+        let result = LocalRunner::new()
+            .run(
+                choice_values::handler(Arc::clone(&notes), choice_values::Functions {}),
+                Input { level, urgent },
+            )
+            .await;
+        let calls = notes.calls.lock().unwrap().clone();
+        (result, calls)
+    }
+}
+
+#[tokio::test]
+async fn a_step_after_a_choice_reads_the_values_of_the_arm_that_went_on() {
+    let (result, calls) = values::run(values::Level::High, false).await;
+    assert_eq!(result.output(), Some(&values::Outcome::Done));
+    assert_eq!(calls, ["high", "record calm 4"]);
+
+    let (result, calls) = values::run(values::Level::Middle, false).await;
+    assert_eq!(result.output(), Some(&values::Outcome::Done));
+    assert_eq!(calls, ["middle Middle", "record calm 4"]);
+}
+
+#[tokio::test]
+async fn the_arms_that_end_the_workflow_finish_or_fail_it() {
+    let (result, calls) = values::run(values::Level::Low, false).await;
+    assert_eq!(result.output(), Some(&values::Outcome::Skipped));
+    assert!(calls.is_empty());
+
+    let (result, calls) = values::run(values::Level::High, true).await;
+    assert_eq!(result.error_type(), Some("WorkflowFailed"));
+    assert_eq!(calls, ["high"]);
+}
