@@ -5,8 +5,8 @@
 //! `TypedError` is still in the source chain; on replay only the recorded wire type survives.
 
 use aws_durable_execution_sdk::{
-    BoxError, CallbackErrorKind, InvokeErrorKind, OperationError, OperationErrorKind,
-    ReplayedFailure, TypedError,
+    BoxError, CallbackErrorKind, ChildContextErrorKind, InvokeErrorKind, OperationError,
+    OperationErrorKind, ReplayedFailure, TypedError,
 };
 
 use crate::activity_error::{ActivityError, DeclaredErrorKind};
@@ -17,6 +17,9 @@ pub const CALLBACK_TIMEOUT: &str = "CallbackTimeout";
 pub const CALLBACK_FAILED: &str = "CallbackFailed";
 /// The built-in kind of a chained invoke whose function failed.
 pub const INVOKE_FAILED: &str = "InvokeFailed";
+
+/// The built-in kind of a map step whose elements failed more often than `tolerated-failures` allows.
+pub const TOO_MANY_FAILURES: &str = "TooManyFailures";
 
 /// How deep the source chain is searched; the SDK nests at most a few layers.
 const CHAIN_LIMIT: usize = 16;
@@ -70,4 +73,18 @@ pub fn kind_of(error: &OperationError) -> Option<String> {
             .and_then(|wire| wire.error_type())
             .map(str::to_owned)
     })
+}
+
+/// The kind a catch clause of a `map` step matches: [`TOO_MANY_FAILURES`] when the map ended because its
+/// elements failed more often than tolerated (live or replayed), `None` for any other failure (which no catch
+/// clause handles).
+pub fn map_failure_kind(error: &OperationError) -> Option<String> {
+    match error.kind() {
+        OperationErrorKind::ChildContext(child)
+            if matches!(child.kind(), ChildContextErrorKind::ChildFailed { .. }) =>
+        {
+            Some(TOO_MANY_FAILURES.to_owned())
+        }
+        _ => None,
+    }
 }

@@ -10,7 +10,9 @@
 //! - [`RetryPolicy`]: a spec `retry` block turned into an SDK retry strategy that only retries the
 //!   listed kinds;
 //! - the spec-hash check recorded as the first durable operation ([`SpecHashMismatch`]);
-//! - [`FunctionTarget`]: where an `invoke` step sends its input.
+//! - [`FunctionTarget`]: where an `invoke` step sends its input;
+//! - for `map` steps (in [`__private`]): the list checked against the `item` type, the batches,
+//!   and the built-in `TooManyFailures` kind of a map whose elements failed more often than tolerated.
 //!
 //! # Example
 //!

@@ -1,5 +1,7 @@
 //! The orchestrator generated for `tier-upgrade.workflow.yaml`, formatted with prettyplease, is
-//! committed in `tests/snapshots/tier_upgrade.rs` (and compiled by the trybuild `pass` cases).
+//! committed in `tests/snapshots/tier_upgrade.rs` (and compiled by the trybuild `pass` cases);
+//! the one for the `choice` and `map` fixture in `tests/snapshots/choice_and_map.rs` (compiled by
+//! `tests/choice_and_map_behaviour.rs`).
 //! Regenerate it with `WORKFLOW_BLESS=1 cargo test -p workflow-runtime --test generated_code_snapshot`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -38,5 +40,14 @@ fn the_tier_workflow_generates_the_committed_snapshot() {
         "../tier-upgrade.workflow.yaml",
         "tier-upgrade.workflow.yaml",
         "tests/snapshots/tier_upgrade.rs",
+    );
+}
+
+#[test]
+fn the_choice_and_map_fixture_generates_the_committed_snapshot() {
+    check(
+        "tests/ui/fixtures/choice-and-map.workflow.yaml",
+        "choice-and-map.workflow.yaml",
+        "tests/snapshots/choice_and_map.rs",
     );
 }

@@ -12,7 +12,12 @@ pub struct Position {
 }
 
 /// The error kinds every workflow may name in `catch` without declaring them.
-pub const BUILTIN_ERROR_KINDS: [&str; 3] = ["CallbackTimeout", "CallbackFailed", "InvokeFailed"];
+pub const BUILTIN_ERROR_KINDS: [&str; 4] = [
+    "CallbackTimeout",
+    "CallbackFailed",
+    "InvokeFailed",
+    "TooManyFailures",
+];
 
 /// A validated workflow.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +43,25 @@ pub struct Workflow {
     pub finish: Option<Outcome>,
     /// Position of the `workflow:` value.
     pub position: Position,
+}
+
+impl Workflow {
+    /// Every step, nested ones included, in file order: each step comes before the steps nested in it, which
+    /// come before the next step. [`ReadSource::Step`] and [`CatchAction::Goto`] index this list; without
+    /// `choice` and `map` steps it is [`Workflow::steps`].
+    pub fn all_steps(&self) -> Vec<&Step> {
+        fn walk<'w>(steps: &'w [Step], out: &mut Vec<&'w Step>) {
+            for step in steps {
+                out.push(step);
+                for list in step.nested_lists() {
+                    walk(list, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.steps, &mut out);
+        out
+    }
 }
 
 /// A validated Rust type path such as `crate::tier::UpgradeRequest`.
@@ -108,6 +132,97 @@ pub enum StepKind {
     Succeed(Outcome),
     /// Fail the workflow with this message.
     Fail(String),
+    /// Run the steps of the arm matching a field of an earlier value; the arms rejoin after it.
+    Choice(Choice),
+    /// Run a task, or a list of tasks, for each element of a list an earlier step produced.
+    Map(Map),
+}
+
+/// A `choice` step: data-driven branching on a bool or enum field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// The value whose field selects the arm.
+    pub on: FieldRef,
+    /// The enum type of the field; `None` for a `bool` field.
+    pub enum_type: Option<TypePath>,
+    /// The `when:` arms, in file order; each value appears once.
+    pub arms: Vec<Arm>,
+    /// The `otherwise:` steps, run when no arm matches; `None` when other values skip the choice.
+    pub otherwise: Option<Vec<Step>>,
+}
+
+/// One `when:` arm of a choice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arm {
+    /// The value that selects this arm.
+    pub value: ArmValue,
+    /// The arm's steps (at least one), run in order.
+    pub steps: Vec<Step>,
+    /// Position of the arm's value.
+    pub position: Position,
+}
+
+/// The value an arm matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ArmValue {
+    /// `true:` or `false:` of a `bool` choice.
+    Bool(bool),
+    /// An UpperCamelCase variant of the choice's enum.
+    Variant(String),
+}
+
+impl ArmValue {
+    /// The value as written in the spec (`true`, `Gold`).
+    pub fn label(&self) -> String {
+        match self {
+            Self::Bool(value) => value.to_string(),
+            Self::Variant(name) => name.clone(),
+        }
+    }
+}
+
+/// `step.field`, `input.field`, or a whole value: what a choice tests and what a map iterates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldRef {
+    /// The value read (`input` or an earlier step that always ran before).
+    pub read: Read,
+    /// The snake_case field of that value; `None` for the value itself.
+    pub field: Option<String>,
+}
+
+/// A `map` step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Map {
+    /// The list: a `Vec` of `item` values.
+    pub items: FieldRef,
+    /// The element type of the list.
+    pub item: TypePath,
+    /// What runs for each element (or each batch).
+    pub body: MapBody,
+    /// How many elements run at the same time; `None` means no limit.
+    pub max_concurrency: Option<u32>,
+    /// How many element failures the step tolerates; `None` means none (the first failure fails the step).
+    pub tolerated_failures: Option<Tolerance>,
+    /// Elements per call: the body receives a slice of up to this many elements; `None` means one at a time.
+    pub batch: Option<u32>,
+}
+
+/// What a map runs for each element.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MapBody {
+    /// One activity; the step's own `reads`, `output` and `retry` apply to it.
+    Task(Task),
+    /// Task steps run in order for each element; the last one's output is the element's result.
+    Steps(Vec<Step>),
+}
+
+/// The failures a map tolerates before it fails with `TooManyFailures`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tolerance {
+    /// At most this many elements (or batches) may fail.
+    Count(u32),
+    /// At most this percentage (0 to 100) of the elements (or batches) may fail.
+    Percent(u32),
 }
 
 /// An activity method call.
@@ -187,8 +302,10 @@ pub struct Read {
 pub enum ReadSource {
     /// The workflow input.
     Input,
-    /// The output of `steps[index]`, which always completes before the reader.
+    /// The output of step `index` of [`Workflow::all_steps`], which always completes before the reader.
     Step(usize),
+    /// Inside a map: the current element (or, with `batch`, the slice of elements).
+    Item,
 }
 
 /// A retry policy.
@@ -241,7 +358,8 @@ pub enum CatchAction {
     Goto {
         /// The target step id.
         id: String,
-        /// Index of the target in [`Workflow::steps`] (always greater than the catching step's).
+        /// Index of the target in [`Workflow::all_steps`] (always greater than the catching step's, in the same
+        /// list of steps).
         index: usize,
     },
     /// Fail the workflow with this message.
@@ -272,13 +390,45 @@ impl Step {
             StepKind::Parallel(_)
             | StepKind::Wait(_)
             | StepKind::Succeed(_)
-            | StepKind::Fail(_) => None,
+            | StepKind::Fail(_)
+            | StepKind::Choice(_)
+            | StepKind::Map(_) => None,
         }
     }
 
     /// Whether other steps can read this step's value.
     pub fn is_readable(&self) -> bool {
-        matches!(self.kind, StepKind::Parallel(_)) || self.output_type().is_some()
+        matches!(self.kind, StepKind::Parallel(_))
+            || self.output_type().is_some()
+            || self.map_output().is_some()
+    }
+
+    /// For a map step: the type of each element's result (readers get a `Vec` of them, in input order).
+    pub fn map_output(&self) -> Option<&TypePath> {
+        match &self.kind {
+            StepKind::Map(map) => match &map.body {
+                MapBody::Task(task) => task.output.as_ref(),
+                MapBody::Steps(steps) => steps.last().and_then(Step::output_type),
+            },
+            _ => None,
+        }
+    }
+
+    /// The steps nested in this one, in file order: a choice's arms then `otherwise`, a map's steps.
+    pub fn nested_lists(&self) -> Vec<&[Step]> {
+        match &self.kind {
+            StepKind::Choice(choice) => choice
+                .arms
+                .iter()
+                .map(|arm| arm.steps.as_slice())
+                .chain(choice.otherwise.as_deref())
+                .collect(),
+            StepKind::Map(Map {
+                body: MapBody::Steps(steps),
+                ..
+            }) => vec![steps.as_slice()],
+            _ => Vec::new(),
+        }
     }
 
     /// The branch outputs of a parallel step, in branch order (`None` = `()`); empty for other kinds.

@@ -1,7 +1,10 @@
 //! Mermaid flowchart of a workflow: steps in order, parallel branches, early finishes, catches, the callback wait.
 
 use crate::duration;
-use crate::ir::{CatchAction, FunctionSource, RetryPolicy, Step, StepKind, Workflow};
+use crate::ir::{
+    ArmValue, CatchAction, FieldRef, FunctionSource, MapBody, RetryPolicy, Step, StepKind,
+    Tolerance, Workflow,
+};
 use std::fmt::Write;
 
 /// Words Mermaid reads as syntax, which cannot be node ids as they are.
@@ -31,74 +34,32 @@ fn node_id(ident: &str) -> String {
 
 /// The Mermaid flowchart (`flowchart TD`) of a workflow. Deterministic: the same workflow gives the same text.
 pub fn mermaid(workflow: &Workflow) -> String {
-    let mut out = String::from("flowchart TD\n");
-    let mut edges: Vec<String> = Vec::new();
-    let mut outcomes: Vec<String> = Vec::new();
-    let mut fails: Vec<(String, String)> = Vec::new();
+    let mut chart = Chart {
+        out: String::from("flowchart TD\n"),
+        edges: Vec::new(),
+        outcomes: Vec::new(),
+        fails: Vec::new(),
+        all: workflow.all_steps(),
+        finish: workflow.finish.as_ref().map(|finish| finish.name.clone()),
+    };
     line(
-        &mut out,
+        &mut chart.out,
         &format!("start((\"{}\"))", escape(&workflow.name)),
     );
     if let Some(first) = workflow.steps.first() {
-        edges.push(format!("start --> {}", node_id(&first.ident)));
+        chart
+            .edges
+            .push(format!("start --> {}", node_id(&first.ident)));
     }
-    for (index, step) in workflow.steps.iter().enumerate() {
-        node(&mut out, step);
-        if let Some(early) = &step.early_finish {
-            let condition = if early.finish_when { "" } else { "not " };
-            edges.push(format!(
-                "{} -- \"{condition}{}\" --> {}",
-                node_id(&step.ident),
-                escape(&early.field),
-                outcome_node(&mut outcomes, &early.outcome.name)
-            ));
-        }
-        for catch in &step.catches {
-            let target = match &catch.action {
-                CatchAction::Finish(outcome) => outcome_node(&mut outcomes, &outcome.name),
-                CatchAction::Goto { index, .. } => workflow
-                    .steps
-                    .get(*index)
-                    .map_or_else(String::new, |t| node_id(&t.ident)),
-                CatchAction::Fail(message) => {
-                    let id = format!("fail_{}_{}", step.ident, catch.error);
-                    fails.push((id.clone(), message.clone()));
-                    id
-                }
-            };
-            edges.push(format!(
-                "{} -. \"{}\" .-> {target}",
-                node_id(&step.ident),
-                escape(&catch.error)
-            ));
-        }
-        match &step.kind {
-            StepKind::Succeed(outcome) => {
-                edges.push(format!(
-                    "{} --> {}",
-                    node_id(&step.ident),
-                    outcome_node(&mut outcomes, &outcome.name)
-                ));
-            }
-            StepKind::Fail(_) => {}
-            _ => match workflow.steps.get(index + 1) {
-                Some(next) => edges.push(format!(
-                    "{} --> {}",
-                    node_id(&step.ident),
-                    node_id(&next.ident)
-                )),
-                None => {
-                    if let Some(finish) = &workflow.finish {
-                        edges.push(format!(
-                            "{} --> {}",
-                            node_id(&step.ident),
-                            outcome_node(&mut outcomes, &finish.name)
-                        ));
-                    }
-                }
-            },
-        }
-    }
+    let finish = chart.finish.is_some().then_some(FINISH);
+    chart.list(&workflow.steps, finish, "");
+    let Chart {
+        mut out,
+        edges,
+        outcomes,
+        fails,
+        ..
+    } = chart;
     for outcome in &outcomes {
         line(
             &mut out,
@@ -114,6 +75,132 @@ pub fn mermaid(workflow: &Workflow) -> String {
     out
 }
 
+/// The flowchart being written: nodes go to `out` as steps are met, edges and end nodes are listed last.
+struct Chart<'w> {
+    out: String,
+    edges: Vec<String>,
+    outcomes: Vec<String>,
+    fails: Vec<(String, String)>,
+    /// Every step, nested ones included, for goto targets.
+    all: Vec<&'w Step>,
+    /// The `finish:` outcome.
+    finish: Option<String>,
+}
+
+/// Stands for the `finish:` outcome as the node after the last step; its node is listed when first used.
+const FINISH: &str = "\u{0}finish";
+
+impl Chart<'_> {
+    /// The nodes and edges of a list of steps; `after` is the node the last step continues to, if any.
+    /// `indent` nests the nodes of a map's steps inside its subgraph.
+    fn list(&mut self, steps: &[Step], after: Option<&str>, indent: &str) {
+        for (index, step) in steps.iter().enumerate() {
+            let next = steps
+                .get(index + 1)
+                .map(|next| node_id(&next.ident))
+                .or_else(|| after.map(str::to_string));
+            self.step(step, next.as_deref(), indent);
+        }
+    }
+
+    /// An edge from `from` to `to` (`FINISH` for the finish outcome), labeled when `label` is not empty.
+    fn edge(&mut self, from: &str, label: &str, to: &str) {
+        let to = match (&self.finish, to) {
+            (Some(finish), FINISH) => {
+                let finish = finish.clone();
+                outcome_node(&mut self.outcomes, &finish)
+            }
+            _ => to.to_string(),
+        };
+        if label.is_empty() {
+            self.edges.push(format!("{from} --> {to}"));
+        } else {
+            self.edges
+                .push(format!("{from} -- \"{}\" --> {to}", escape(label)));
+        }
+    }
+
+    fn step(&mut self, step: &Step, next: Option<&str>, indent: &str) {
+        let id = node_id(&step.ident);
+        node(&mut self.out, step, indent);
+        if let Some(early) = &step.early_finish {
+            let condition = if early.finish_when { "" } else { "not " };
+            let target = outcome_node(&mut self.outcomes, &early.outcome.name);
+            self.edges.push(format!(
+                "{id} -- \"{condition}{}\" --> {target}",
+                escape(&early.field),
+            ));
+        }
+        for catch in &step.catches {
+            let target = match &catch.action {
+                CatchAction::Finish(outcome) => outcome_node(&mut self.outcomes, &outcome.name),
+                CatchAction::Goto { index, .. } => self
+                    .all
+                    .get(*index)
+                    .map_or_else(String::new, |t| node_id(&t.ident)),
+                CatchAction::Fail(message) => {
+                    let fail = format!("fail_{}_{}", step.ident, catch.error);
+                    self.fails.push((fail.clone(), message.clone()));
+                    fail
+                }
+            };
+            self.edges
+                .push(format!("{id} -. \"{}\" .-> {target}", escape(&catch.error)));
+        }
+        match &step.kind {
+            StepKind::Succeed(outcome) => {
+                let target = outcome_node(&mut self.outcomes, &outcome.name);
+                self.edges.push(format!("{id} --> {target}"));
+            }
+            StepKind::Fail(_) => {}
+            StepKind::Choice(choice) => {
+                for arm in &choice.arms {
+                    self.arm(&id, &arm.value.label(), &arm.steps, next);
+                }
+                match &choice.otherwise {
+                    Some(otherwise) => self.arm(&id, "otherwise", otherwise, next),
+                    None if choice.enum_type.is_none() && choice.arms.len() == 2 => {}
+                    None => {
+                        // Other values skip the arms: for a bool, the one value without an arm.
+                        let skipped = match choice.arms.first().map(|arm| &arm.value) {
+                            Some(ArmValue::Bool(value)) if choice.enum_type.is_none() => {
+                                (!value).to_string()
+                            }
+                            _ => "otherwise".to_string(),
+                        };
+                        if let Some(next) = next {
+                            self.edge(&id, &skipped, next);
+                        }
+                    }
+                }
+            }
+            StepKind::Map(map) => {
+                if let MapBody::Steps(body) = &map.body {
+                    let inner = format!("{indent}    ");
+                    self.list(body, None, &inner);
+                    line(&mut self.out, &format!("{indent}end"));
+                }
+                if let Some(next) = next {
+                    self.edge(&id, "", next);
+                }
+            }
+            _ => {
+                if let Some(next) = next {
+                    self.edge(&id, "", next);
+                }
+            }
+        }
+    }
+
+    /// The edge from a choice into an arm, and the arm's steps.
+    fn arm(&mut self, choice: &str, label: &str, steps: &[Step], next: Option<&str>) {
+        if let Some(first) = steps.first() {
+            self.edge(choice, label, &node_id(&first.ident));
+        }
+        self.list(steps, next, "");
+    }
+}
+
 /// Writes one indented line.
 fn line(out: &mut String, text: &str) {
     let _ = writeln!(out, "    {text}");
@@ -127,11 +214,12 @@ fn outcome_node(outcomes: &mut Vec<String>, name: &str) -> String {
     format!("outcome_{name}")
 }
 
-/// The node (or subgraph) of one step.
-fn node(out: &mut String, step: &Step) {
+/// The node (or subgraph) of one step; a map with `steps` leaves its subgraph open for them.
+fn node(out: &mut String, step: &Step, indent: &str) {
     let id = &node_id(&step.ident);
     let name = escape(&step.id);
     let retry = step.retry.as_ref().map(retry_label).unwrap_or_default();
+    let line = |out: &mut String, text: &str| line(out, &format!("{indent}{text}"));
     match &step.kind {
         StepKind::Task(task) => line(
             out,
@@ -188,6 +276,52 @@ fn node(out: &mut String, step: &Step) {
             out,
             &format!("{id}[/\"{name}<br/>fail: {}\"/]", escape(message)),
         ),
+        StepKind::Choice(choice) => line(
+            out,
+            &format!(
+                "{id}{{\"{name}<br/>choice on {}\"}}",
+                escape(&field_label(&choice.on))
+            ),
+        ),
+        StepKind::Map(map) => {
+            let mut label = format!("{name} (map over {})", escape(&field_label(&map.items)));
+            if let Some(max) = map.max_concurrency {
+                let _ = write!(label, "<br/>{max} at a time");
+            }
+            if let Some(batch) = map.batch {
+                let _ = write!(label, "<br/>batches of {batch}");
+            }
+            match map.tolerated_failures {
+                Some(Tolerance::Count(count)) => {
+                    let plural = if count == 1 { "" } else { "s" };
+                    let _ = write!(label, "<br/>tolerates {count} failure{plural}");
+                }
+                Some(Tolerance::Percent(percent)) => {
+                    let _ = write!(label, "<br/>tolerates {percent}% failures");
+                }
+                None => {}
+            }
+            line(out, &format!("subgraph {id} [\"{label}\"]"));
+            line(out, "    direction LR");
+            if let MapBody::Task(task) = &map.body {
+                line(
+                    out,
+                    &format!(
+                        "    {id}_task[\"{name}<br/>task {}{retry}\"]",
+                        escape(&task.method)
+                    ),
+                );
+                line(out, "end");
+            }
+        }
+    }
+}
+
+/// `step.field` as written.
+fn field_label(field: &FieldRef) -> String {
+    match &field.field {
+        Some(name) => format!("{}.{name}", field.read.id),
+        None => field.read.id.clone(),
     }
 }
 

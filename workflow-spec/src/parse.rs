@@ -67,6 +67,20 @@ pub(crate) fn parse(source: &str, reporter: &mut Reporter<'_>) -> Option<RawSpec
                 missing_key(source, field, at, reporter);
                 return None;
             }
+            if let Some(rest) = message.strip_prefix("duplicate mapping key: ")
+                && let Some((owner, _)) = enclosing_key(source, at.position)
+                && owner == "when"
+            {
+                let value = rest
+                    .split_once(", set DuplicateKeyPolicy")
+                    .map_or(rest, |(key, _)| key);
+                reporter.error_help(
+                    at,
+                    format!("the choice has two arms for `{value}`"),
+                    "each value has one arm; merge their steps",
+                );
+                return None;
+            }
             let (message, help) = explain(&message, found);
             reporter.error_maybe_help(at, message, help);
             None

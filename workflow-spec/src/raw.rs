@@ -57,10 +57,13 @@ pub struct RawSpec {
     pub errors: Option<Spanned<OrderedMap<Text, Text>>>,
     #[serde(default, deserialize_with = "present")]
     pub defaults: Option<RawDefaults>,
-    pub steps: Spanned<Vec<Spanned<OrderedMap<Text, RawStep>>>>,
+    pub steps: RawSteps,
     #[serde(default, deserialize_with = "present")]
     pub finish: Option<Text>,
 }
+
+/// A list of steps: the workflow's, an arm's, a map's. Each item maps one step id to its body.
+pub type RawSteps = Spanned<Vec<Spanned<OrderedMap<Text, RawStep>>>>;
 
 /// `defaults:`: what steps inherit.
 #[derive(Debug, Deserialize)]
@@ -89,6 +92,10 @@ pub struct RawStep {
     #[serde(default, deserialize_with = "present")]
     pub fail: Option<Text>,
     #[serde(default, deserialize_with = "present")]
+    pub choice: Option<Spanned<RawChoice>>,
+    #[serde(default, deserialize_with = "present")]
+    pub map: Option<Spanned<RawMap>>,
+    #[serde(default, deserialize_with = "present")]
     pub output: Option<Text>,
     #[serde(default, deserialize_with = "present")]
     pub reads: Option<Spanned<Vec<Text>>>,
@@ -100,6 +107,36 @@ pub struct RawStep {
     pub finish_unless: Option<Spanned<RawFinishWhen>>,
     #[serde(default, deserialize_with = "present")]
     pub finish_if: Option<Spanned<RawFinishWhen>>,
+}
+
+/// `choice:`: the arms selected by a field of an earlier value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawChoice {
+    pub on: Text,
+    #[serde(default, rename = "enum", deserialize_with = "present")]
+    pub enum_type: Option<Text>,
+    pub when: Spanned<OrderedMap<Text, RawSteps>>,
+    #[serde(default, deserialize_with = "present")]
+    pub otherwise: Option<RawSteps>,
+}
+
+/// `map:`: a task, or steps, for each element of a list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawMap {
+    pub items: Text,
+    pub item: Text,
+    #[serde(default, deserialize_with = "present")]
+    pub task: Option<Text>,
+    #[serde(default, deserialize_with = "present")]
+    pub steps: Option<RawSteps>,
+    #[serde(default, deserialize_with = "present")]
+    pub max_concurrency: Option<Spanned<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub tolerated_failures: Option<Text>,
+    #[serde(default, deserialize_with = "present")]
+    pub batch: Option<Spanned<i64>>,
 }
 
 /// One branch of a `parallel` step.

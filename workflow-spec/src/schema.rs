@@ -36,18 +36,7 @@ fn schema() -> Value {
                 "additionalProperties": false,
                 "properties": { "retry": { "$ref": "#/$defs/retry" } }
             },
-            "steps": {
-                "type": "array",
-                "minItems": 1,
-                "description": "The steps, run in order. Each item maps one kebab-case id to its body.",
-                "items": {
-                    "type": "object",
-                    "minProperties": 1,
-                    "maxProperties": 1,
-                    "propertyNames": { "$ref": "#/$defs/kebabId" },
-                    "additionalProperties": { "$ref": "#/$defs/step" }
-                }
-            },
+            "steps": { "$ref": "#/$defs/steps", "description": "The steps, run in order. Each item maps one kebab-case id to its body." },
             "finish": { "$ref": "#/$defs/camelIdent", "description": "The outcome when the last step completes." }
         },
         "$defs": definitions()
@@ -68,7 +57,60 @@ fn definitions() -> Value {
         "reads": {
             "type": "array",
             "items": { "type": "string" },
-            "description": "`input` and ids of earlier steps, passed to the step in this order."
+            "description": "`input` and ids of earlier steps (`item` inside a map), passed to the step in this order."
+        },
+        "steps": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 1,
+                "propertyNames": { "$ref": "#/$defs/kebabId" },
+                "additionalProperties": { "$ref": "#/$defs/step" }
+            }
+        },
+        "fieldRef": {
+            "type": "string",
+            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*(\\.[a-z][a-z0-9_]*)?$",
+            "description": "`step.field`, `input.field` or `step`: a value (or one of its fields) that always ran before."
+        },
+        "choice": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["on", "when"],
+            "properties": {
+                "on": { "$ref": "#/$defs/fieldRef", "description": "The `bool` or enum field that selects the arm." },
+                "enum": { "$ref": "#/$defs/typePath", "description": "The field's enum type; leave it out for a `bool`." },
+                "when": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "description": "One arm per value (`true`/`false`, or enum variants): the steps run when the field has it.",
+                    "propertyNames": { "pattern": "^(true|false|[A-Z][A-Za-z0-9]*)$" },
+                    "additionalProperties": { "$ref": "#/$defs/steps" }
+                },
+                "otherwise": { "$ref": "#/$defs/steps", "description": "The steps run when no arm matches." }
+            }
+        },
+        "map": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["items", "item"],
+            "properties": {
+                "items": { "$ref": "#/$defs/fieldRef", "description": "The list: a `Vec` field of an earlier output (or a map's results)." },
+                "item": { "$ref": "#/$defs/typePath", "description": "The element type of the list." },
+                "task": { "$ref": "#/$defs/snakeIdent", "description": "The activity run for each element." },
+                "steps": { "$ref": "#/$defs/steps", "description": "The `task` steps run in order for each element." },
+                "max-concurrency": { "type": "integer", "minimum": 1, "maximum": 1000, "description": "Elements run at once (default: all)." },
+                "tolerated-failures": {
+                    "type": ["integer", "string"],
+                    "pattern": "^[0-9]+%?$",
+                    "minimum": 0,
+                    "description": "Failed elements tolerated before `TooManyFailures`: a count (`2`) or a percentage (`10%`). Default 0."
+                },
+                "batch": { "type": "integer", "minimum": 1, "maximum": 10000, "description": "Elements per call: the activity gets a slice." }
+            },
+            "oneOf": [{ "required": ["task"] }, { "required": ["steps"] }]
         },
         "retry": {
             "type": "object",
@@ -158,6 +200,8 @@ fn definitions() -> Value {
                 "wait": { "$ref": "#/$defs/duration" },
                 "succeed": { "$ref": "#/$defs/camelIdent" },
                 "fail": { "type": "string" },
+                "choice": { "$ref": "#/$defs/choice", "description": "Run the arm selected by a field of an earlier value." },
+                "map": { "$ref": "#/$defs/map", "description": "Run a task, or steps, for each element of a list." },
                 "output": { "$ref": "#/$defs/typePath" },
                 "reads": { "$ref": "#/$defs/reads" },
                 "retry": { "$ref": "#/$defs/retry" },
@@ -172,7 +216,9 @@ fn definitions() -> Value {
                 { "required": ["callback"] },
                 { "required": ["wait"] },
                 { "required": ["succeed"] },
-                { "required": ["fail"] }
+                { "required": ["fail"] },
+                { "required": ["choice"] },
+                { "required": ["map"] }
             ]
         }
     })

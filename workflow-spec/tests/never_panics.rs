@@ -1,11 +1,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! `load` never panics: 10,000 mutated specs (proptest, fixed seed) each give a workflow or well-formed diagnostics.
+//! The specs are mutants of the tier workflow, of the every-construct fixture and of the `choice`/`map` fixture.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 const TIER: &str = include_str!("../../tier-upgrade.workflow.yaml");
 const EVERY: &str = include_str!("fixtures/every-construct.workflow.yaml");
+const CHOICE_AND_MAP: &str = include_str!("fixtures/choice-and-map.workflow.yaml");
 
 /// Fragments that matter to YAML or to the DSL, inserted at random places.
 const FRAGMENTS: &[&str] = &[
@@ -76,6 +78,26 @@ const FRAGMENTS: &[&str] = &[
     "timeout",
     "attempts",
     "on",
+    "choice",
+    "map",
+    "when",
+    "otherwise",
+    "enum",
+    "true",
+    "false",
+    "Gold",
+    "items",
+    "item",
+    "steps",
+    "max-concurrency",
+    "tolerated-failures",
+    "batch",
+    "10%",
+    "101%",
+    "load-members.members",
+    "load-members.tier",
+    "notify",
+    "TooManyFailures",
     "crate::",
     "::",
     "Vec<u8>",
@@ -182,6 +204,15 @@ fn load_and_check(source: &str) -> Verdict {
     match workflow_spec::load(source, "mutated.yaml") {
         Ok(workflow) => {
             assert!(!workflow.steps.is_empty());
+            // Every read and goto target indexes the list of all steps.
+            let all = workflow.all_steps();
+            for step in &all {
+                for read in &step.reads {
+                    if let workflow_spec::ReadSource::Step(index) = read.source {
+                        assert!(index < all.len() && all[index].id == read.id, "{read:?}");
+                    }
+                }
+            }
             assert!(workflow_spec::mermaid(&workflow).starts_with("flowchart TD\n"));
             Verdict::Valid
         }
@@ -227,20 +258,22 @@ fn ten_thousand_mutated_specs_never_panic() {
     };
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
     let mut runner = TestRunner::new_with_rng(config, rng);
-    let strategy = (any::<bool>(), prop::collection::vec(mutation(), 1..5));
+    let strategy = (0..3usize, prop::collection::vec(mutation(), 1..5));
     let valid = std::cell::Cell::new(0u32);
     let semantic_errors = std::cell::Cell::new(0u32);
-    let result = runner.run(&strategy, |(use_tier, mutations)| {
-        let mut source = if use_tier {
-            TIER.to_string()
-        } else {
-            EVERY.to_string()
-        };
+    let choice_and_map_valid = std::cell::Cell::new(0u32);
+    let result = runner.run(&strategy, |(base, mutations)| {
+        let mut source = [TIER, EVERY, CHOICE_AND_MAP][base].to_string();
         for mutation in &mutations {
             apply(&mut source, mutation);
         }
         match load_and_check(&source) {
-            Verdict::Valid => valid.set(valid.get() + 1),
+            Verdict::Valid => {
+                valid.set(valid.get() + 1);
+                if base == 2 {
+                    choice_and_map_valid.set(choice_and_map_valid.get() + 1);
+                }
+            }
             Verdict::ValidationError => semantic_errors.set(semantic_errors.get() + 1),
             Verdict::ParseError => {}
         }
@@ -252,6 +285,11 @@ fn ten_thousand_mutated_specs_never_panic() {
         valid.get() >= 1_000,
         "only {} mutated specs were valid",
         valid.get()
+    );
+    assert!(
+        choice_and_map_valid.get() >= 300,
+        "only {} mutants of the choice and map fixture were valid",
+        choice_and_map_valid.get()
     );
     assert!(
         semantic_errors.get() >= 500,

@@ -50,7 +50,7 @@ fn the_schema_is_json_that_requires_the_top_level_keys_and_knows_every_step_kind
     assert_eq!(
         kinds,
         [
-            "task", "parallel", "invoke", "callback", "wait", "succeed", "fail"
+            "task", "parallel", "invoke", "callback", "wait", "succeed", "fail", "choice", "map"
         ]
     );
     assert_eq!(schema["$defs"]["callback"], serde_json::Value::Null);
@@ -58,6 +58,40 @@ fn the_schema_is_json_that_requires_the_top_level_keys_and_knows_every_step_kind
         schema["$defs"]["step"]["properties"]["callback"]["required"],
         serde_json::json!(["submit", "result", "timeout"])
     );
+}
+
+#[test]
+fn the_schema_nests_steps_in_choice_arms_and_maps() {
+    let schema: serde_json::Value = serde_json::from_str(&workflow_spec::json_schema()).unwrap();
+    let defs = &schema["$defs"];
+    let steps = serde_json::json!({ "$ref": "#/$defs/steps" });
+    assert_eq!(schema["properties"]["steps"]["$ref"], steps["$ref"]);
+    assert_eq!(
+        defs["steps"]["items"]["additionalProperties"]["$ref"],
+        "#/$defs/step"
+    );
+    assert_eq!(
+        defs["step"]["properties"]["choice"]["$ref"],
+        "#/$defs/choice"
+    );
+    assert_eq!(defs["step"]["properties"]["map"]["$ref"], "#/$defs/map");
+
+    let choice = &defs["choice"];
+    assert_eq!(choice["required"], serde_json::json!(["on", "when"]));
+    assert_eq!(choice["properties"]["when"]["additionalProperties"], steps);
+    assert_eq!(choice["properties"]["otherwise"]["$ref"], steps["$ref"]);
+    assert_eq!(choice["properties"]["enum"]["$ref"], "#/$defs/typePath");
+
+    let map = &defs["map"];
+    assert_eq!(map["required"], serde_json::json!(["items", "item"]));
+    assert_eq!(
+        map["oneOf"],
+        serde_json::json!([{ "required": ["task"] }, { "required": ["steps"] }])
+    );
+    assert_eq!(map["properties"]["steps"]["$ref"], steps["$ref"]);
+    for key in ["max-concurrency", "tolerated-failures", "batch"] {
+        assert!(map["properties"][key].is_object(), "{key}");
+    }
 }
 
 #[test]

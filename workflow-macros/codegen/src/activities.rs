@@ -2,7 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use workflow_spec::{Read, ReadSource, Step, StepKind, Workflow};
+use workflow_spec::{Map, MapBody, Read, ReadSource, Step, StepKind, Task, Workflow};
 
 use crate::CodegenError;
 use crate::names::{ident, location, optional_type, type_path};
@@ -39,21 +39,28 @@ pub fn error_kinds(workflow: &Workflow) -> TokenStream {
     }
 }
 
-/// The type of the value a read resolves to.
-pub fn read_type(workflow: &Workflow, read: &Read) -> Result<TokenStream, CodegenError> {
+/// The type of the value a read resolves to; `item` is the element type inside a map.
+pub fn read_type(
+    workflow: &Workflow,
+    read: &Read,
+    item: Option<&TokenStream>,
+) -> Result<TokenStream, CodegenError> {
+    let missing = || CodegenError {
+        message: format!("`{}` reads a value that does not exist", read.id),
+        position: read.position,
+    };
     match read.source {
         ReadSource::Input => type_path(&workflow.input_type),
-        ReadSource::Step(index) => match workflow.steps.get(index) {
+        ReadSource::Item => item.cloned().ok_or_else(missing),
+        ReadSource::Step(index) => match workflow.all_steps().get(index) {
             Some(step) => step_value_type(step),
-            None => Err(CodegenError {
-                message: format!("`{}` reads a step that does not exist", read.id),
-                position: read.position,
-            }),
+            None => Err(missing()),
         },
     }
 }
 
-/// The type of the value a step produces for readers.
+/// The type of the value a step produces for readers (who receive `&` of it). A map's results
+/// are a `Vec` in input order, handed to readers as a slice.
 pub fn step_value_type(step: &Step) -> Result<TokenStream, CodegenError> {
     match &step.kind {
         StepKind::Parallel(branches) => {
@@ -63,8 +70,21 @@ pub fn step_value_type(step: &Step) -> Result<TokenStream, CodegenError> {
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(quote!((#(#outputs,)*)))
         }
+        StepKind::Map(_) => {
+            let element = optional_type(step.map_output())?;
+            Ok(quote!([#element]))
+        }
         _ => optional_type(step.output_type()),
     }
+}
+
+/// What a map's steps receive as `item`: an element, or a slice of them with `batch`.
+pub fn item_type(map: &Map) -> Result<TokenStream, CodegenError> {
+    let item = type_path(&map.item)?;
+    Ok(match map.batch {
+        Some(_) => quote!([#item]),
+        None => item,
+    })
 }
 
 /// One method of the trait.
@@ -76,12 +96,16 @@ struct Method {
     output: TokenStream,
 }
 
-fn params(workflow: &Workflow, reads: &[Read]) -> Result<Vec<TokenStream>, CodegenError> {
+fn params(
+    workflow: &Workflow,
+    reads: &[Read],
+    item: Option<&TokenStream>,
+) -> Result<Vec<TokenStream>, CodegenError> {
     reads
         .iter()
         .map(|read| {
             let name = ident(&read.ident);
-            let ty = read_type(workflow, read)?;
+            let ty = read_type(workflow, read, item)?;
             Ok(quote!(#name: &#ty))
         })
         .collect()
@@ -89,14 +113,14 @@ fn params(workflow: &Workflow, reads: &[Read]) -> Result<Vec<TokenStream>, Codeg
 
 fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError> {
     let mut methods: Vec<Method> = Vec::new();
-    for step in &workflow.steps {
+    for step in outside_maps(&workflow.steps) {
         let at = location(file, step.position);
         let found = match &step.kind {
             StepKind::Task(task) => vec![Method {
                 name: task.method.clone(),
                 doc: format!("Step `{}` ({at}).", step.id),
                 callback_id: false,
-                params: params(workflow, &step.reads)?,
+                params: params(workflow, &step.reads, None)?,
                 output: optional_type(task.output.as_ref())?,
             }],
             StepKind::Parallel(branches) => branches
@@ -111,7 +135,7 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
                             location(file, branch.position)
                         ),
                         callback_id: false,
-                        params: params(workflow, &branch.reads)?,
+                        params: params(workflow, &branch.reads, None)?,
                         output: optional_type(branch.task.output.as_ref())?,
                     })
                 })
@@ -123,12 +147,61 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
                     step.id
                 ),
                 callback_id: true,
-                params: params(workflow, &step.reads)?,
+                params: params(workflow, &step.reads, None)?,
                 output: quote!(()),
             }],
-            StepKind::Invoke(_) | StepKind::Wait(_) | StepKind::Succeed(_) | StepKind::Fail(_) => {
-                Vec::new()
+            StepKind::Map(map) => {
+                let item = item_type(map)?;
+                let body: Vec<(&str, &Task, &[Read], workflow_spec::Position)> = match &map.body {
+                    MapBody::Task(task) => vec![(&step.id, task, &step.reads, step.position)],
+                    MapBody::Steps(steps) => steps
+                        .iter()
+                        .filter_map(|inner| match &inner.kind {
+                            StepKind::Task(task) => Some((
+                                inner.id.as_str(),
+                                task,
+                                inner.reads.as_slice(),
+                                inner.position,
+                            )),
+                            _ => None,
+                        })
+                        .collect(),
+                };
+                body.into_iter()
+                    .map(|(id, task, reads, position)| {
+                        let what = if map.batch.is_some() {
+                            "each batch of elements"
+                        } else {
+                            "each element"
+                        };
+                        let doc = if id == step.id {
+                            format!(
+                                "Map `{}` ({}), for {what}.",
+                                step.id,
+                                location(file, position)
+                            )
+                        } else {
+                            format!(
+                                "Step `{id}` of map `{}` ({}), for {what}.",
+                                step.id,
+                                location(file, position)
+                            )
+                        };
+                        Ok(Method {
+                            name: task.method.clone(),
+                            doc,
+                            callback_id: false,
+                            params: params(workflow, reads, Some(&item))?,
+                            output: optional_type(task.output.as_ref())?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, CodegenError>>()?
             }
+            StepKind::Invoke(_)
+            | StepKind::Wait(_)
+            | StepKind::Succeed(_)
+            | StepKind::Fail(_)
+            | StepKind::Choice(_) => Vec::new(),
         };
         for method in found {
             // A method used by several steps is declared once, with its first signature.
@@ -138,6 +211,20 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
         }
     }
     Ok(methods)
+}
+
+/// The steps and those of choice arms, in file order; the steps of a map are declared with their map.
+fn outside_maps(steps: &[Step]) -> Vec<&Step> {
+    let mut out = Vec::new();
+    for step in steps {
+        out.push(step);
+        if let StepKind::Choice(_) = step.kind {
+            for list in step.nested_lists() {
+                out.extend(outside_maps(list));
+            }
+        }
+    }
+    out
 }
 
 /// The `Activities` trait: one method per task, branch and callback submitter.

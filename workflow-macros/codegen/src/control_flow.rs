@@ -2,29 +2,35 @@
 //!
 //! A catch at step `i` that continues at step `j` wraps steps `i..j` in a labeled block and
 //! breaks out of it. Values produced inside the block are out of scope after it, which matches
-//! the spec's rule that a step only reads steps that always run before it.
+//! the spec's rule that a step only reads steps that always run before it. A `goto` stays in
+//! its own list of steps (the workflow's, or one arm of a choice), so each list is laid out on
+//! its own.
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use workflow_spec::{CatchAction, Workflow};
+use workflow_spec::{CatchAction, Step};
 
 use crate::CodegenError;
 use crate::steps::{StepWriter, goto_label};
 
-/// A `goto` range: the catching step and the target step.
+/// A `goto` range: the catching step and the target step, as positions in their list.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Jump {
     from: usize,
     to: usize,
 }
 
-fn jumps(workflow: &Workflow) -> Vec<Jump> {
+fn jumps(writer: &StepWriter<'_>, steps: &[Step]) -> Vec<Jump> {
     let mut jumps = Vec::new();
-    for (from, step) in workflow.steps.iter().enumerate() {
+    for (from, step) in steps.iter().enumerate() {
         for catch in &step.catches {
-            if let CatchAction::Goto { index, .. } = catch.action {
-                let jump = Jump { from, to: index };
-                if index > from && !jumps.contains(&jump) {
+            if let CatchAction::Goto { index, .. } = catch.action
+                && let Some(to) = steps
+                    .iter()
+                    .position(|target| writer.index_of(target) == Some(index))
+            {
+                let jump = Jump { from, to };
+                if to > from && !jumps.contains(&jump) {
                     jumps.push(jump);
                 }
             }
@@ -33,20 +39,20 @@ fn jumps(workflow: &Workflow) -> Vec<Jump> {
     jumps
 }
 
-/// The statements of every step, in order.
+/// The statements of the workflow's steps, in order.
 pub fn body(writer: &StepWriter<'_>) -> Result<TokenStream, CodegenError> {
-    let jumps = jumps(writer.workflow);
-    range(
-        writer,
-        &jumps,
-        &mut Vec::new(),
-        0,
-        writer.workflow.steps.len(),
-    )
+    list(writer, &writer.workflow.steps)
+}
+
+/// The statements of one list of steps (the workflow's, or an arm's), in order.
+pub fn list(writer: &StepWriter<'_>, steps: &[Step]) -> Result<TokenStream, CodegenError> {
+    let jumps = jumps(writer, steps);
+    range(writer, steps, &jumps, &mut Vec::new(), 0, steps.len())
 }
 
 fn range(
     writer: &StepWriter<'_>,
+    steps: &[Step],
     jumps: &[Jump],
     opened: &mut Vec<Jump>,
     start: usize,
@@ -62,7 +68,7 @@ fn range(
             .copied();
         match next {
             Some(jump) if jump.to > end => {
-                let step = &writer.workflow.steps[jump.from];
+                let step = &steps[jump.from];
                 return Err(CodegenError {
                     message: format!(
                         "the `goto` of step `{}` jumps out of another step's `goto` range; the code \
@@ -74,16 +80,13 @@ fn range(
             }
             Some(jump) => {
                 opened.push(jump);
-                let inner = range(writer, jumps, opened, index, jump.to)?;
-                let label = goto_label(
-                    &writer.workflow.steps[jump.from],
-                    &writer.workflow.steps[jump.to],
-                );
+                let inner = range(writer, steps, jumps, opened, index, jump.to)?;
+                let label = goto_label(&steps[jump.from], &steps[jump.to]);
                 out.extend(quote!(#label: { #inner }));
                 index = jump.to;
             }
             None => {
-                out.extend(writer.step(index)?);
+                out.extend(writer.step(&steps[index])?);
                 index += 1;
             }
         }

@@ -9,8 +9,8 @@ use crate::names::{ident, location};
 /// The struct, with one `FunctionTarget` field per `invoke` step, and its `from_env`.
 pub fn functions_struct(workflow: &Workflow, file: &str) -> TokenStream {
     let invokes: Vec<_> = workflow
-        .steps
-        .iter()
+        .all_steps()
+        .into_iter()
         .filter_map(|step| match &step.kind {
             StepKind::Invoke(invoke) => Some((step, invoke)),
             _ => None,

@@ -3,7 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use workflow_spec::{ReadSource, StepKind, Workflow};
+use workflow_spec::{ReadSource, Workflow};
 
 use crate::CodegenError;
 use crate::activities::{activities_trait, error_kinds};
@@ -11,29 +11,26 @@ use crate::control_flow::body;
 use crate::functions::functions_struct;
 use crate::names::{ident, type_path};
 use crate::retry::RetryConsts;
-use crate::steps::StepWriter;
+use crate::steps::{StepWriter, reads_of};
 
-/// Which step values are read later (or tested by an early finish), and whether `input` is read.
+/// Which step values are read later (or tested by an early finish), indexed like
+/// [`Workflow::all_steps`], and whether `input` is read.
 fn usage(workflow: &Workflow) -> (Vec<bool>, bool) {
-    let mut used = vec![false; workflow.steps.len()];
+    let all = workflow.all_steps();
+    let mut used = vec![false; all.len()];
     let mut input_used = false;
-    let mut mark = |source: ReadSource| match source {
-        ReadSource::Input => input_used = true,
-        ReadSource::Step(index) => {
-            if let Some(slot) = used.get_mut(index) {
-                *slot = true;
+    for source in all.iter().flat_map(|step| reads_of(step)) {
+        match source {
+            ReadSource::Input => input_used = true,
+            ReadSource::Step(index) => {
+                if let Some(slot) = used.get_mut(index) {
+                    *slot = true;
+                }
             }
-        }
-    };
-    for step in &workflow.steps {
-        step.reads.iter().for_each(|read| mark(read.source));
-        if let StepKind::Parallel(branches) = &step.kind {
-            for branch in branches {
-                branch.reads.iter().for_each(|read| mark(read.source));
-            }
+            ReadSource::Item => {}
         }
     }
-    for (index, step) in workflow.steps.iter().enumerate() {
+    for (index, step) in all.iter().enumerate() {
         if step.early_finish.is_some() {
             used[index] = true;
         }
@@ -63,6 +60,7 @@ pub fn module(
     let (used, input_used) = usage(workflow);
     let writer = StepWriter {
         workflow,
+        all: workflow.all_steps(),
         retry: &retry,
         used,
         output: output.clone(),

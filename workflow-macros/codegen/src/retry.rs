@@ -22,7 +22,7 @@ impl RetryConsts {
                 policies.push(policy.clone());
             }
         };
-        for step in &workflow.steps {
+        for step in workflow.all_steps() {
             add(&step.retry);
             if let StepKind::Parallel(branches) = &step.kind {
                 for branch in branches {

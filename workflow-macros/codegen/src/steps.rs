@@ -1,10 +1,14 @@
 //! One step of the spec as statements of the orchestrator body.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote;
-use workflow_spec::{Branch, Callback, CatchAction, Invoke, Read, Step, StepKind, Task, Workflow};
+use workflow_spec::{
+    ArmValue, Branch, Callback, CatchAction, Choice, FieldRef, Invoke, Map, MapBody, Read,
+    ReadSource, RetryPolicy, Step, StepKind, Task, Tolerance, Workflow,
+};
 
 use crate::CodegenError;
+use crate::control_flow;
 use crate::names::{duration, ident, optional_type, type_path};
 use crate::retry::RetryConsts;
 
@@ -12,9 +16,11 @@ use crate::retry::RetryConsts;
 pub struct StepWriter<'a> {
     /// The workflow.
     pub workflow: &'a Workflow,
+    /// Every step, nested ones included ([`Workflow::all_steps`]): what reads and gotos index.
+    pub all: Vec<&'a Step>,
     /// The retry `const`s.
     pub retry: &'a RetryConsts,
-    /// `used[i]`: a later step reads step `i`'s value (or its early finish tests it).
+    /// `used[i]`: a later step reads the value of step `all[i]` (or its early finish tests it).
     pub used: Vec<bool>,
     /// The output type path, whose unit variants are the outcomes.
     pub output: TokenStream,
@@ -35,13 +41,18 @@ impl StepWriter<'_> {
         quote!(#output::#variant)
     }
 
-    /// The statements of step `index`.
-    pub fn step(&self, index: usize) -> Result<TokenStream, CodegenError> {
-        let Some(step) = self.workflow.steps.get(index) else {
-            return Ok(TokenStream::new());
-        };
+    /// The index of `step` in [`StepWriter::all`].
+    pub fn index_of(&self, step: &Step) -> Option<usize> {
+        self.all.iter().position(|known| std::ptr::eq(*known, step))
+    }
+
+    /// The statements of one step.
+    pub fn step(&self, step: &Step) -> Result<TokenStream, CodegenError> {
+        let index = self.index_of(step).unwrap_or(usize::MAX);
         let value = match &step.kind {
             StepKind::Task(task) => self.task(step, task)?,
+            StepKind::Map(map) => self.map(step, map)?,
+            StepKind::Choice(choice) => return self.choice(step, choice),
             StepKind::Parallel(branches) => self.parallel(step, branches)?,
             StepKind::Invoke(invoke) => self.invoke(step, invoke)?,
             StepKind::Callback(callback) => self.callback(step, callback)?,
@@ -263,7 +274,7 @@ impl StepWriter<'_> {
                     let outcome = self.outcome(&outcome.name);
                     quote!(return ::core::result::Result::Ok(#outcome);)
                 }
-                CatchAction::Goto { index, .. } => match self.workflow.steps.get(*index) {
+                CatchAction::Goto { index, .. } => match self.all.get(*index) {
                     Some(target) => {
                         let label = goto_label(step, target);
                         quote!(break #label;)
@@ -281,11 +292,325 @@ impl StepWriter<'_> {
             };
             quote!(::core::option::Option::Some(#kind) => { #action })
         });
+        let kind_of = match step.kind {
+            StepKind::Map(_) => quote!(::workflow_runtime::__private::map_failure_kind),
+            _ => quote!(::workflow_runtime::__private::kind_of),
+        };
         quote! {
-            match ::workflow_runtime::__private::kind_of(&error).as_deref() {
+            match #kind_of(&error).as_deref() {
                 #(#arms)*
                 _ => { #uncaught }
             }
         }
+    }
+
+    /// A choice: `if` on a `bool` field, `match` on an enum field. Values of the arms that steps
+    /// after the choice read (they ran on every path that gets there) are the value of the `if`
+    /// or `match`.
+    fn choice(&self, step: &Step, choice: &Choice) -> Result<TokenStream, CodegenError> {
+        let exports: Vec<_> = self
+            .exports(step)
+            .into_iter()
+            .map(|index| ident(&self.all[index].ident))
+            .collect();
+        let tail = match exports.as_slice() {
+            [] => TokenStream::new(),
+            [one] => quote!(#one),
+            many => quote!((#(#many),*)),
+        };
+        let arm = |steps: &[Step]| -> Result<TokenStream, CodegenError> {
+            let statements = control_flow::list(self, steps)?;
+            let tail = completes(steps).then(|| tail.clone());
+            Ok(quote!({ #statements #tail }))
+        };
+        let decision = match &choice.enum_type {
+            Some(enum_type) => {
+                let enum_type = type_path(enum_type)?;
+                let subject = field(&choice.on, true);
+                let arms = choice
+                    .arms
+                    .iter()
+                    .map(|choice_arm| {
+                        let variant = ident(&choice_arm.value.label());
+                        let body = arm(&choice_arm.steps)?;
+                        Ok(quote!(#enum_type::#variant { .. } => #body))
+                    })
+                    .collect::<Result<Vec<_>, CodegenError>>()?;
+                let otherwise = match &choice.otherwise {
+                    Some(steps) => {
+                        let body = arm(steps)?;
+                        quote!(_ => #body)
+                    }
+                    None => quote!(#[allow(unreachable_patterns)] _ => {}),
+                };
+                quote!(match #subject { #(#arms)* #otherwise })
+            }
+            None => {
+                let subject = field(&choice.on, false);
+                let when = |value: bool| {
+                    choice
+                        .arms
+                        .iter()
+                        .find(|arm| arm.value == ArmValue::Bool(value))
+                };
+                let first = choice.arms.first().map(|first| &first.value);
+                let (condition, then, otherwise) = match first {
+                    Some(ArmValue::Bool(false)) => (
+                        quote!(!#subject),
+                        when(false),
+                        when(true).map(|arm| arm.steps.as_slice()),
+                    ),
+                    _ => (
+                        quote!(#subject),
+                        when(true),
+                        when(false).map(|arm| arm.steps.as_slice()),
+                    ),
+                };
+                let then = arm(then.map_or(&[][..], |arm| arm.steps.as_slice()))?;
+                let otherwise = match otherwise.or(choice.otherwise.as_deref()) {
+                    Some(steps) => {
+                        let body = arm(steps)?;
+                        quote!(else #body)
+                    }
+                    None => TokenStream::new(),
+                };
+                quote!(if #condition #then #otherwise)
+            }
+        };
+        Ok(match exports.as_slice() {
+            [] => quote!(#decision),
+            [one] => quote!(let #one = #decision;),
+            many => quote!(let (#(#many),*) = #decision;),
+        })
+    }
+
+    /// The steps nested in `step` whose values steps outside it read, as indexes of `all`.
+    fn exports(&self, step: &Step) -> Vec<usize> {
+        let Some(start) = self.index_of(step) else {
+            return Vec::new();
+        };
+        let inside = start + 1..start + 1 + nested_count(step);
+        let mut exports: Vec<usize> = Vec::new();
+        for (index, reader) in self.all.iter().enumerate() {
+            if index == start || inside.contains(&index) {
+                continue;
+            }
+            for source in reads_of(reader) {
+                if let ReadSource::Step(read) = source
+                    && inside.contains(&read)
+                    && !exports.contains(&read)
+                {
+                    exports.push(read);
+                }
+            }
+        }
+        exports.sort_unstable();
+        exports
+    }
+
+    /// A map: one child context per element (or batch) running the map's task, or its steps,
+    /// under the SDK's `map`; the value is the results in input order.
+    fn map(&self, step: &Step, map: &Map) -> Result<TokenStream, CodegenError> {
+        let source = ident(&map.items.read.ident);
+        let item = type_path(&map.item)?;
+        let list = field(&map.items, true);
+        let list = quote!(::workflow_runtime::__private::map_items::<#item, _>(#list));
+        let (items, element_param, element) = match map.batch {
+            Some(size) => {
+                let size = Literal::u32_unsuffixed(size);
+                (
+                    quote!(::workflow_runtime::__private::batches(#list.len(), #size)),
+                    quote!((start, end)),
+                    quote!(&#list[start..end]),
+                )
+            }
+            None => (quote!(0..#list.len()), quote!(index), quote!(&#list[index])),
+        };
+        let body: Vec<(&str, &Task, &[Read], Option<&RetryPolicy>)> = match &map.body {
+            MapBody::Task(task) => vec![(step.id.as_str(), task, &step.reads, step.retry.as_ref())],
+            MapBody::Steps(steps) => steps
+                .iter()
+                .filter_map(|inner| match &inner.kind {
+                    StepKind::Task(task) => Some((
+                        inner.id.as_str(),
+                        task,
+                        inner.reads.as_slice(),
+                        inner.retry.as_ref(),
+                    )),
+                    _ => None,
+                })
+                .collect(),
+        };
+        let inner_ids: Vec<&str> = body.iter().map(|(id, ..)| *id).collect();
+        // What the element closures capture: the list, and every value from outside the map.
+        let mut captures = vec![source.clone()];
+        for (_, _, reads, _) in &body {
+            for read in *reads {
+                let name = ident(&read.ident);
+                let outside =
+                    read.source != ReadSource::Item && !inner_ids.contains(&read.id.as_str());
+                if outside && !captures.contains(&name) {
+                    captures.push(name);
+                }
+            }
+        }
+        let clone_captures = captures
+            .iter()
+            .map(|name| quote!(let #name = ::workflow_runtime::__private::Arc::clone(&#name);));
+        let clone_captures = quote!(#(#clone_captures)*);
+        let last = body.len().saturating_sub(1);
+        let statements = body
+            .iter()
+            .enumerate()
+            .map(|(position, (id, task, reads, retry))| {
+                let method = ident(&task.method);
+                let mut clones = Vec::new();
+                let args = reads.iter().map(|read| {
+                    if read.source == ReadSource::Item {
+                        element.clone()
+                    } else {
+                        let name = ident(&read.ident);
+                        quote!(&#name)
+                    }
+                });
+                let args = quote!(#(#args),*);
+                for read in *reads {
+                    let name = if read.source == ReadSource::Item {
+                        source.clone()
+                    } else {
+                        ident(&read.ident)
+                    };
+                    if !clones.contains(&name) {
+                        clones.push(name);
+                    }
+                }
+                let clones = clones.iter().map(|name| {
+                    quote!(let #name = ::workflow_runtime::__private::Arc::clone(&#name);)
+                });
+                let retry = self.retry.strategy(*retry);
+                let call = quote! {
+                    let activities = ::workflow_runtime::__private::Arc::clone(&activities);
+                    #(#clones)*
+                    ctx.step(move |_| async move {
+                        activities
+                            .#method(#args)
+                            .await
+                            .map_err(::workflow_runtime::__private::into_step_error)
+                    })
+                    .name(#id)
+                    .retry_strategy(#retry)
+                    .await?
+                };
+                let var = ident(&names_ident(id));
+                let read_later = body[position + 1..]
+                    .iter()
+                    .any(|(_, _, later, _)| later.iter().any(|read| read.id == *id));
+                if position == last {
+                    quote! {
+                        let #var = { #call };
+                        ::core::result::Result::<_, ::workflow_runtime::__private::BoxError>::Ok(#var)
+                    }
+                } else if read_later {
+                    quote!(let #var = ::workflow_runtime::__private::Arc::new({ #call });)
+                } else {
+                    quote!({ #call };)
+                }
+            });
+        let max_concurrency = map.max_concurrency.map(|max| {
+            let max = Literal::u32_unsuffixed(max);
+            quote!(.max_concurrency(#max))
+        });
+        let completion = map.tolerated_failures.map(|tolerance| {
+            let config = match tolerance {
+                Tolerance::Count(count) => {
+                    let count = Literal::u32_unsuffixed(count);
+                    quote!(with_tolerated_failure_count(#count))
+                }
+                Tolerance::Percent(percent) => {
+                    let percent = Literal::u32_unsuffixed(percent);
+                    quote!(with_tolerated_failure_percentage(#percent))
+                }
+            };
+            quote!(.completion(::workflow_runtime::__private::CompletionConfig::#config))
+        });
+        let id = &step.id;
+        let prelude = quote! {
+            let activities = ::workflow_runtime::__private::Arc::clone(&activities);
+            #clone_captures
+        };
+        let operation = quote! {
+            ctx.map(#items, move |ctx, #element_param, _| {
+                let activities = ::workflow_runtime::__private::Arc::clone(&activities);
+                #clone_captures
+                async move {
+                    #(#statements)*
+                }
+            })
+            .name(#id)
+            #max_concurrency
+            #completion
+        };
+        Ok(self.settle(step, prelude, operation))
+    }
+}
+
+/// `value.field` (or the whole value), borrowed when `by_ref`.
+fn field(field: &FieldRef, by_ref: bool) -> TokenStream {
+    let value = ident(&field.read.ident);
+    let place = match &field.field {
+        Some(name) => {
+            let name = ident(name);
+            quote!(#value.#name)
+        }
+        None => quote!((*#value)),
+    };
+    if by_ref { quote!(&#place) } else { place }
+}
+
+/// The snake_case identifier of a kebab-case step id.
+fn names_ident(id: &str) -> String {
+    id.replace('-', "_")
+}
+
+/// How many steps are nested in `step`, at any depth.
+fn nested_count(step: &Step) -> usize {
+    step.nested_lists()
+        .iter()
+        .flat_map(|list| list.iter())
+        .map(|nested| 1 + nested_count(nested))
+        .sum()
+}
+
+/// Every value `step` reads: its reads, its branches' reads, a choice's `on`, a map's `items`.
+pub fn reads_of(step: &Step) -> Vec<ReadSource> {
+    let mut sources: Vec<ReadSource> = step.reads.iter().map(|read| read.source).collect();
+    match &step.kind {
+        StepKind::Parallel(branches) => {
+            for branch in branches {
+                sources.extend(branch.reads.iter().map(|read| read.source));
+            }
+        }
+        StepKind::Choice(choice) => sources.push(choice.on.read.source),
+        StepKind::Map(map) => sources.push(map.items.read.source),
+        _ => {}
+    }
+    sources
+}
+
+/// Whether the flow can reach the end of a list of steps (and go on after it).
+fn completes(steps: &[Step]) -> bool {
+    let Some(last) = steps.last() else {
+        return true;
+    };
+    match &last.kind {
+        StepKind::Succeed(_) | StepKind::Fail(_) => false,
+        StepKind::Choice(choice) => {
+            let covers_all = choice.otherwise.is_some()
+                || (choice.enum_type.is_none() && choice.arms.len() == 2);
+            !covers_all
+                || choice.arms.iter().any(|arm| completes(&arm.steps))
+                || choice.otherwise.as_deref().is_some_and(completes)
+        }
+        _ => true,
     }
 }

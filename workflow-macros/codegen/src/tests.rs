@@ -205,3 +205,62 @@ fn an_invalid_spec_yields_every_rustc_style_diagnostic() {
         diagnostics[0]
     );
 }
+
+#[test]
+fn a_bool_choice_is_an_if_and_an_enum_choice_a_match_that_lets_other_variants_through() {
+    let code = squeeze(&generated(
+        "  - check: { task: check, output: crate::Check }
+  - quiet:
+      choice:
+        on: check.loud
+        when:
+          false:
+            - whisper: { task: whisper }
+  - route:
+      choice:
+        on: check.tier
+        enum: crate::Tier
+        when:
+          Gold:
+            - gold: { task: gold }
+",
+    ));
+
+    assert!(code.contains("if!check.loud{"), "{code}");
+    assert!(
+        code.contains("match&check.tier{crate::Tier::Gold{..}=>{"),
+        "{code}"
+    );
+    assert!(
+        code.contains("#[allow(unreachable_patterns)]_=>{}"),
+        "{code}"
+    );
+}
+
+#[test]
+fn a_map_sets_only_the_limits_the_spec_gives_and_catches_too_many_failures() {
+    let code = squeeze(&generated(
+        "  - list: { task: list, output: crate::List }
+  - each:
+      map: { items: list.entries, item: crate::Entry, task: handle, max-concurrency: 3 }
+      reads: [item]
+      catch: [{ error: TooManyFailures, finish: Partly }]
+",
+    ));
+
+    assert!(
+        code.contains(".name(\"each\").max_concurrency(3).await"),
+        "{code}"
+    );
+    assert!(!code.contains(".completion("), "{code}");
+    assert!(
+        code.contains("match::workflow_runtime::__private::map_failure_kind(&error)"),
+        "{code}"
+    );
+    assert!(
+        code.contains(
+            "&::workflow_runtime::__private::map_items::<crate::Entry,_>(&list.entries)[index]"
+        ),
+        "{code}"
+    );
+}

@@ -2,11 +2,12 @@
 
 use super::Checker;
 use crate::ir::{
-    Branch, Callback, EarlyFinish, FunctionSource, Invoke, RetryPolicy, StepKind, Task,
+    Arm, ArmValue, Branch, Callback, Choice, EarlyFinish, FieldRef, FunctionSource, Invoke, Map,
+    MapBody, Read, ReadSource, RetryPolicy, StepKind, Task, Tolerance,
 };
 use crate::names;
 use crate::parse::{at, position};
-use crate::raw::{RawStep, Text};
+use crate::raw::{RawChoice, RawMap, RawStep, Text};
 use serde_saphyr::Spanned;
 
 impl Checker<'_, '_> {
@@ -203,5 +204,265 @@ impl Checker<'_, '_> {
             outcome,
             position: position(rule.referenced),
         })
+    }
+
+    /// The `choice:` body; arm steps are checked as lists of their own, `on` is resolved by the flow check.
+    pub(super) fn choice(&mut self, step_id: &str, choice: &Spanned<RawChoice>) -> Option<Choice> {
+        let raw = &choice.value;
+        let before = self.reporter.items.len();
+        self.field_ref_form(&raw.on, "on");
+        let enum_type = match &raw.enum_type {
+            Some(path) => Some(self.type_path(path, "enum")?),
+            None => None,
+        };
+        if raw.when.value.0.is_empty() {
+            self.reporter.error_help(
+                at(&raw.when),
+                format!("choice `{step_id}` has no `when` arms"),
+                "add e.g. `when: { Gold: [...] }` (an enum variant, or `true`/`false` for a bool)",
+            );
+        }
+        let mut arms = Vec::new();
+        for (value, _) in &raw.when.value.0 {
+            let text = value.value.trim();
+            let arm_value = match (&enum_type, text) {
+                (None, "true") => ArmValue::Bool(true),
+                (None, "false") => ArmValue::Bool(false),
+                (None, _) => {
+                    self.reporter.error_help(
+                        at(value),
+                        format!("arm `{text}` of choice `{step_id}` is not `true` or `false`"),
+                        "a choice without `enum:` tests a `bool` field; for an enum field, name its type with `enum:`",
+                    );
+                    continue;
+                }
+                (Some(_), _) if names::is_camel_case_identifier(text) => {
+                    ArmValue::Variant(text.to_string())
+                }
+                (Some(enum_type), _) => {
+                    let help = names::camel_suggestion(text).map(|s| format!("use `{s}`"));
+                    self.reporter.error_maybe_help(
+                        at(value),
+                        format!(
+                            "invalid arm `{text}` of choice `{step_id}`: expected an UpperCamelCase variant of `{}`",
+                            enum_type.path
+                        ),
+                        help,
+                    );
+                    continue;
+                }
+            };
+            arms.push(Arm {
+                value: arm_value,
+                steps: Vec::new(),
+                position: position(value.referenced),
+            });
+        }
+        let both_bools = enum_type.is_none() && arms.len() == 2;
+        if let (true, Some(otherwise)) = (both_bools, &raw.otherwise) {
+            self.reporter.error_help(
+                at(otherwise),
+                format!("`otherwise` of choice `{step_id}` never runs: `true` and `false` both have an arm"),
+                "remove `otherwise`, or one of the arms",
+            );
+        }
+        if self.reporter.items.len() > before {
+            return None;
+        }
+        Some(Choice {
+            on: placeholder_field_ref(&raw.on),
+            enum_type,
+            arms,
+            otherwise: raw.otherwise.as_ref().map(|_| Vec::new()),
+        })
+    }
+
+    /// The `map:` body; its `steps` are checked as a list of their own, `items` is resolved by the flow check.
+    pub(super) fn map(
+        &mut self,
+        step_id: &str,
+        map: &Spanned<RawMap>,
+        body: &RawStep,
+    ) -> Option<Map> {
+        let raw = &map.value;
+        let before = self.reporter.items.len();
+        self.field_ref_form(&raw.items, "items");
+        let item = self.type_path(&raw.item, "item");
+        let task = match (&raw.task, &raw.steps) {
+            (Some(method), None) => {
+                let method = self.method_name(method, "task");
+                let output = match &body.output {
+                    Some(output) => self.type_path(output, "output").map(Some),
+                    None => Some(None),
+                };
+                Some(MapBody::Task(Task {
+                    method: method?,
+                    output: output?,
+                }))
+            }
+            (None, Some(steps)) => {
+                if steps.value.is_empty() {
+                    self.reporter.error_help(
+                        at(steps),
+                        format!("map `{step_id}` has no steps"),
+                        "give it at least one `task` step, or write `task:` instead of `steps:`",
+                    );
+                }
+                Some(MapBody::Steps(Vec::new()))
+            }
+            (None, None) => {
+                self.reporter.error_help(
+                    at(map),
+                    format!("map `{step_id}` runs nothing"),
+                    "add `task: <method>` for one activity per element, or `steps:` for several",
+                );
+                None
+            }
+            (Some(_), Some(steps)) => {
+                self.reporter.error_help(
+                    at(steps),
+                    format!("map `{step_id}` has both `task` and `steps`"),
+                    "keep `task` for one activity per element, or move it into `steps`",
+                );
+                None
+            }
+        };
+        let max_concurrency = raw.max_concurrency.as_ref().and_then(|written| {
+            self.count(
+                written,
+                "max-concurrency",
+                1,
+                MAX_CONCURRENCY,
+                "elements run at once",
+            )
+        });
+        let batch = raw
+            .batch
+            .as_ref()
+            .and_then(|written| self.count(written, "batch", 1, MAX_BATCH, "elements per call"));
+        let tolerated_failures = raw
+            .tolerated_failures
+            .as_ref()
+            .and_then(|written| self.tolerance(written));
+        if self.reporter.items.len() > before {
+            return None;
+        }
+        Some(Map {
+            items: placeholder_field_ref(&raw.items),
+            item: item?,
+            body: task?,
+            max_concurrency,
+            tolerated_failures,
+            batch,
+        })
+    }
+
+    /// A whole number within `min..=max`, or a report.
+    fn count(
+        &mut self,
+        written: &Spanned<i64>,
+        key: &str,
+        min: i64,
+        max: i64,
+        what: &str,
+    ) -> Option<u32> {
+        let value = written.value;
+        if !(min..=max).contains(&value) {
+            self.reporter.error_help(
+                at(written),
+                format!("invalid count `{value}` in `{key}`: it must be between {min} and {max}"),
+                format!("`{key}` is the number of {what}"),
+            );
+            return None;
+        }
+        u32::try_from(value).ok()
+    }
+
+    /// `tolerated-failures`: a count (`2`) or a percentage (`10%`).
+    fn tolerance(&mut self, written: &Text) -> Option<Tolerance> {
+        let text = written.value.trim();
+        let (number, percent) = match text.strip_suffix('%') {
+            Some(number) => (number.trim_end(), true),
+            None => (text, false),
+        };
+        let parsed = if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            None
+        } else {
+            number.parse::<u32>().ok()
+        };
+        match (parsed, percent) {
+            (Some(value), true) if value <= 100 => Some(Tolerance::Percent(value)),
+            (Some(value), false) if i64::from(value) <= MAX_TOLERATED => {
+                Some(Tolerance::Count(value))
+            }
+            (Some(_), true) => {
+                self.reporter.error(
+                    at(written),
+                    format!("invalid percentage `{text}` in `tolerated-failures`: it must be between 0% and 100%"),
+                );
+                None
+            }
+            _ => {
+                self.reporter.error_help(
+                    at(written),
+                    format!(
+                        "invalid `tolerated-failures` `{text}`: expected a count or a percentage"
+                    ),
+                    format!(
+                        "write a count from 0 to {MAX_TOLERATED} (`2`) or a percentage (`10%`)"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// The form of a `step.field` reference (`on`, `items`): a kebab-case id, optionally a snake_case field.
+    fn field_ref_form(&mut self, text: &Text, key: &str) {
+        let (_, field) = split_field_ref(&text.value);
+        if let Some(field) = field
+            && !names::is_snake_case_identifier(field)
+        {
+            let help = names::snake_suggestion(field)
+                .map(|s| format!("use `{s}`"))
+                .unwrap_or_else(|| format!("write `{key}: <step>.<field>`"));
+            self.reporter.error_help(
+                at(text),
+                format!(
+                    "invalid field name `{field}` in `{key}`: expected a snake_case Rust identifier"
+                ),
+                help,
+            );
+        }
+    }
+}
+
+/// The most elements of a map that run at once.
+const MAX_CONCURRENCY: i64 = 1000;
+/// The most elements in one batch.
+const MAX_BATCH: i64 = 10_000;
+/// The largest tolerated failure count.
+const MAX_TOLERATED: i64 = 1_000_000;
+
+/// `step.field` -> (`step`, `Some(field)`); `step` -> (`step`, `None`).
+pub(super) fn split_field_ref(text: &str) -> (&str, Option<&str>) {
+    let text = text.trim();
+    match text.split_once('.') {
+        Some((value, field)) => (value.trim(), Some(field.trim())),
+        None => (text, None),
+    }
+}
+
+/// A field reference whose read the flow check fills in.
+fn placeholder_field_ref(text: &Text) -> FieldRef {
+    let (value, field) = split_field_ref(&text.value);
+    FieldRef {
+        read: Read {
+            id: value.to_string(),
+            ident: names::snake_of_kebab(value),
+            source: ReadSource::Input,
+            position: position(text.referenced),
+        },
+        field: field.map(str::to_string),
     }
 }

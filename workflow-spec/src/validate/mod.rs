@@ -52,9 +52,10 @@ pub(crate) fn validate(raw: RawSpec, reporter: &mut Reporter<'_>) -> Option<Work
         .finish
         .as_ref()
         .and_then(|finish| checker.outcome(finish));
-    if let Some(steps) = &steps {
-        flow::check_finish(&mut checker, &raw, steps);
+    if let Some((steps, end_reachable)) = &steps {
+        flow::check_finish(&mut checker, &raw, steps, *end_reachable);
     }
+    let steps = steps.map(|(steps, _)| steps);
 
     if checker.reporter.items.len() > before {
         return None;

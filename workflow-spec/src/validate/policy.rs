@@ -189,6 +189,7 @@ impl Checker<'_, '_> {
             let raised_by = match error {
                 "CallbackTimeout" | "CallbackFailed" => Some("callback"),
                 "InvokeFailed" => Some("invoke"),
+                "TooManyFailures" => Some("map"),
                 _ => None,
             };
             match raised_by {
@@ -201,6 +202,14 @@ impl Checker<'_, '_> {
                     continue;
                 }
                 Some(_) => {}
+                None if kind == "map" && self.declared.iter().any(|d| d == error) => {
+                    self.reporter.error_help(
+                        at(&raw.error),
+                        format!("map step `{step_id}` never raises `{error}`"),
+                        "a map counts the failures of its elements and raises `TooManyFailures` when there are more than `tolerated-failures`",
+                    );
+                    continue;
+                }
                 None if self.declared.iter().any(|d| d == error) => {}
                 None => {
                     self.undeclared_error_kind(&raw.error, true);

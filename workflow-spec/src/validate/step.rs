@@ -5,7 +5,7 @@ use super::policy::PendingCatch;
 use crate::ir::{EarlyFinish, Position, RetryPolicy, StepKind, Task};
 use crate::names;
 use crate::parse::{at, position};
-use crate::raw::{RawSpec, RawStep, Text};
+use crate::raw::{RawSpec, RawStep, RawSteps, Text};
 use serde_saphyr::Spanned;
 
 /// A step whose own parts are checked; reads and goto targets are resolved by the flow check.
@@ -20,6 +20,10 @@ pub(crate) struct Prepared<'r> {
     pub(crate) catches: Vec<PendingCatch>,
     pub(crate) early_finish: Option<EarlyFinish>,
     pub(crate) position: Position,
+    /// A choice's `on` or a map's `items`: a value (and field) resolved like a read.
+    pub(crate) subject: Option<&'r Text>,
+    /// The lists nested in this step: a choice's arms then `otherwise`, a map's `steps`.
+    pub(crate) nested: Vec<usize>,
 }
 
 impl Prepared<'_> {
@@ -29,18 +33,47 @@ impl Prepared<'_> {
     }
 }
 
+/// Who owns a list of steps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owner {
+    /// The workflow's `steps`.
+    Workflow,
+    /// An arm (or `otherwise`) of the choice step at this index.
+    Choice(usize),
+    /// The `steps` of the map step at this index.
+    Map(usize),
+}
+
+/// One list of steps.
+pub(crate) struct List {
+    pub(crate) owner: Owner,
+    /// The arm's value as written (`Gold`, `true`), or `otherwise`; empty for other lists.
+    pub(crate) label: String,
+    /// Indexes of its steps in [`Flat::steps`], in order.
+    pub(crate) steps: Vec<usize>,
+}
+
+/// Every step of the file, nested ones included, in file order (each step before the steps nested in it).
+pub(crate) struct Flat<'r> {
+    pub(crate) steps: Vec<Prepared<'r>>,
+    pub(crate) lists: Vec<List>,
+    /// Whether every written step item made it into `steps` (otherwise unreachable steps are not reported).
+    pub(crate) complete: bool,
+}
+
 /// The step kinds, in the order they are documented.
-const KINDS: [&str; 7] = [
-    "task", "parallel", "invoke", "callback", "wait", "succeed", "fail",
+const KINDS: [&str; 9] = [
+    "task", "parallel", "invoke", "callback", "wait", "succeed", "fail", "choice", "map",
 ];
 
 impl Checker<'_, '_> {
-    /// Checks every step and then the flow between them.
+    /// Checks every step and then the flow between them: the top-level steps (with the nested ones inside
+    /// them) and whether the last one can complete.
     pub(crate) fn steps(
         &mut self,
         raw: &RawSpec,
         default_retry: Option<&RetryPolicy>,
-    ) -> Option<Vec<crate::ir::Step>> {
+    ) -> Option<(Vec<crate::ir::Step>, bool)> {
         if raw.steps.value.is_empty() {
             self.reporter.error_help(
                 at(&raw.steps),
@@ -49,9 +82,40 @@ impl Checker<'_, '_> {
             );
             return None;
         }
-        let mut prepared = Vec::new();
+        let mut flat = Flat {
+            steps: Vec::new(),
+            lists: Vec::new(),
+            complete: true,
+        };
         let mut seen: Vec<(String, u32)> = Vec::new();
-        for entry in &raw.steps.value {
+        self.list(
+            &raw.steps,
+            Owner::Workflow,
+            String::new(),
+            default_retry,
+            &mut flat,
+            &mut seen,
+        );
+        super::flow::resolve(self, flat)
+    }
+
+    /// Checks one list of steps and the lists nested in them, appending to `flat`; returns the list's index.
+    fn list<'s>(
+        &mut self,
+        raw: &'s RawSteps,
+        owner: Owner,
+        label: String,
+        default_retry: Option<&RetryPolicy>,
+        flat: &mut Flat<'s>,
+        seen: &mut Vec<(String, u32)>,
+    ) -> usize {
+        let list = flat.lists.len();
+        flat.lists.push(List {
+            owner,
+            label,
+            steps: Vec::new(),
+        });
+        for entry in &raw.value {
             let (id, body) = match entry.value.0.as_slice() {
                 [(id, body)] => (id, body),
                 [] => {
@@ -60,6 +124,7 @@ impl Checker<'_, '_> {
                         "a step must map its id to its body",
                         "write e.g. `- read-account: { task: read_account }`",
                     );
+                    flat.complete = false;
                     continue;
                 }
                 [(first, _), (second, _), ..] => {
@@ -72,18 +137,138 @@ impl Checker<'_, '_> {
                         ),
                         "start each step with its own `- `",
                     );
+                    flat.complete = false;
                     continue;
                 }
             };
-            self.step_id(id, "step id", &mut seen);
+            self.step_id(id, "step id", seen);
             if let Some(branches) = &body.parallel {
                 for (branch_id, _) in &branches.value.0 {
-                    self.step_id(branch_id, "branch id", &mut seen);
+                    self.step_id(branch_id, "branch id", seen);
                 }
             }
-            prepared.push(self.step(id, body, default_retry));
+            let index = flat.steps.len();
+            if let Owner::Map(map) = owner {
+                self.map_step_keys(id, body, flat.steps[map].id);
+            }
+            let prepared = self.step(id, body, default_retry);
+            flat.steps.push(prepared);
+            flat.lists[list].steps.push(index);
+            let kind_name = flat.steps[index].kind_name;
+            if kind_name == "choice"
+                && let Some(choice) = &body.choice
+            {
+                let mut nested = Vec::new();
+                for (value, steps) in &choice.value.when.value.0 {
+                    let label = value.value.trim().to_string();
+                    self.non_empty_arm(id, &label, value, steps);
+                    let arm = self.list(
+                        steps,
+                        Owner::Choice(index),
+                        label,
+                        default_retry,
+                        flat,
+                        seen,
+                    );
+                    nested.push(arm);
+                }
+                if let Some(otherwise) = &choice.value.otherwise {
+                    if otherwise.value.is_empty() {
+                        self.reporter.error_help(
+                            at(otherwise),
+                            format!(
+                                "`otherwise` of choice `{}` has no steps",
+                                id.value.trim()
+                            ),
+                            "remove `otherwise`: without it, the other values continue after the choice",
+                        );
+                    }
+                    let arm = self.list(
+                        otherwise,
+                        Owner::Choice(index),
+                        "otherwise".to_string(),
+                        default_retry,
+                        flat,
+                        seen,
+                    );
+                    nested.push(arm);
+                }
+                flat.steps[index].nested = nested;
+            }
+            if kind_name == "map"
+                && let Some(map) = &body.map
+                && let Some(steps) = &map.value.steps
+            {
+                let step_retry = flat.steps[index].retry.clone();
+                let inherited = step_retry.as_ref().or(default_retry);
+                let body_list = self.list(
+                    steps,
+                    Owner::Map(index),
+                    String::new(),
+                    inherited,
+                    flat,
+                    seen,
+                );
+                flat.steps[index].nested = vec![body_list];
+                flat.steps[index].retry = None;
+            }
         }
-        super::flow::resolve(self, prepared, raw.steps.value.len())
+        list
+    }
+
+    /// An arm needs at least one step.
+    fn non_empty_arm(&mut self, choice: &Text, label: &str, value: &Text, steps: &RawSteps) {
+        if steps.value.is_empty() {
+            self.reporter.error_help(
+                at(value),
+                format!(
+                    "arm `{label}` of choice `{}` has no steps",
+                    choice.value.trim()
+                ),
+                "give the arm at least one step, or remove it: a value without an arm continues after the choice",
+            );
+        }
+    }
+
+    /// Inside a map only tasks run, without `catch` or early finishes (a failure counts against the map).
+    fn map_step_keys(&mut self, id: &Text, body: &RawStep, map: &Text) {
+        let map_id = map.value.trim();
+        let step_id = id.value.trim();
+        let other_kind = [
+            ("parallel", body.parallel.is_some()),
+            ("invoke", body.invoke.is_some()),
+            ("callback", body.callback.is_some()),
+            ("wait", body.wait.is_some()),
+            ("succeed", body.succeed.is_some()),
+            ("fail", body.fail.is_some()),
+            ("choice", body.choice.is_some()),
+            ("map", body.map.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(kind, present)| present.then_some(kind));
+        if let Some(kind) = other_kind {
+            self.reporter.error_help(
+                at(id),
+                format!("step `{step_id}` in map `{map_id}` is a {kind} step"),
+                "only `task` steps run inside a `map`",
+            );
+        }
+        let keys = [
+            ("catch", body.catch.as_ref().map(at)),
+            ("finish-if", body.finish_if.as_ref().map(at)),
+            ("finish-unless", body.finish_unless.as_ref().map(at)),
+        ];
+        for (key, place) in keys {
+            if let Some(place) = place {
+                self.reporter.error_help(
+                    place,
+                    format!("`{key}` is not allowed on step `{step_id}` inside map `{map_id}`"),
+                    format!(
+                        "a failed element counts against `tolerated-failures`; catch `TooManyFailures` on `{map_id}`"
+                    ),
+                );
+            }
+        }
     }
 
     /// Checks an id's form and that no step or branch already uses it.
@@ -91,7 +276,10 @@ impl Checker<'_, '_> {
         let name = id.value.trim();
         if let Some(problem) = names::kebab_case_problem(name) {
             self.kebab_error(id, what, problem);
-        } else if names::is_keyword(&names::snake_of_kebab(name)) || name == "input" {
+        } else if names::is_keyword(&names::snake_of_kebab(name))
+            || name == "input"
+            || name == "item"
+        {
             self.reporter.error_help(
                 at(id),
                 format!("invalid {what} `{name}`: it is reserved"),
@@ -125,6 +313,8 @@ impl Checker<'_, '_> {
             body.wait.is_some(),
             body.succeed.is_some(),
             body.fail.is_some(),
+            body.choice.is_some(),
+            body.map.is_some(),
         ]
         .iter()
         .zip(KINDS)
@@ -140,13 +330,15 @@ impl Checker<'_, '_> {
             catches: Vec::new(),
             early_finish: None,
             position: position(id.referenced),
+            subject: None,
+            nested: Vec::new(),
         };
         match present.as_slice() {
             [] => {
                 self.reporter.error_help(
                     at(id),
                     format!("step `{step_id}` has no kind"),
-                    "give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed` or `fail`",
+                    "give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice` or `map`",
                 );
                 return prepared;
             }
@@ -207,12 +399,20 @@ impl Checker<'_, '_> {
                 .as_ref()
                 .and_then(|outcome| self.outcome(outcome))
                 .map(StepKind::Succeed),
+            "choice" => body.choice.as_ref().and_then(|choice| {
+                prepared.subject = Some(&choice.value.on);
+                self.choice(&step_id, choice).map(StepKind::Choice)
+            }),
+            "map" => body.map.as_ref().and_then(|map| {
+                prepared.subject = Some(&map.value.items);
+                self.map(&step_id, map, body).map(StepKind::Map)
+            }),
             _ => body
                 .fail
                 .as_ref()
                 .map(|message| StepKind::Fail(message.value.trim().to_string())),
         };
-        if matches!(kind, "task" | "callback") {
+        if matches!(kind, "task" | "callback" | "map") {
             prepared.retry = step_retry;
         }
         if let Some(rules) = &body.catch {
@@ -224,10 +424,15 @@ impl Checker<'_, '_> {
 
     /// Reports keys the step's kind does not use.
     fn allowed_keys(&mut self, step_id: &str, kind: &str, body: &RawStep) {
-        let output_ok = kind == "task";
-        let reads_ok = matches!(kind, "task" | "invoke" | "callback");
-        let retry_ok = matches!(kind, "task" | "parallel" | "callback");
-        let catch_ok = matches!(kind, "task" | "parallel" | "invoke" | "callback");
+        let map_task = kind == "map"
+            && body
+                .map
+                .as_ref()
+                .is_some_and(|map| map.value.steps.is_none());
+        let output_ok = kind == "task" || map_task;
+        let reads_ok = matches!(kind, "task" | "invoke" | "callback") || map_task;
+        let retry_ok = matches!(kind, "task" | "parallel" | "callback" | "map");
+        let catch_ok = matches!(kind, "task" | "parallel" | "invoke" | "callback" | "map");
         let finish_ok = matches!(kind, "task" | "invoke" | "callback");
         let checks: [(&str, Option<crate::diagnostic::At>, bool); 6] = [
             ("output", body.output.as_ref().map(at), output_ok),
@@ -251,6 +456,12 @@ impl Checker<'_, '_> {
                     ("callback", "output") => {
                         "a callback's value has its `result` type".to_string()
                     }
+                    ("map", "output" | "reads") => {
+                        format!("give the map's steps their own `{key}`")
+                    }
+                    ("choice", _) => format!(
+                        "a choice only selects an arm; give `{key}` to the steps of its arms"
+                    ),
                     _ => format!("`{key}` applies only to steps that run something; remove it"),
                 };
                 self.reporter.error_help(

@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/a_choice_needs_when_arms.workflow.yaml");
+
+fn main() {}

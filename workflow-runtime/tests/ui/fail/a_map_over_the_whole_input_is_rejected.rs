@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/a_map_over_the_whole_input_is_rejected.workflow.yaml");
+
+fn main() {}
