@@ -18,6 +18,7 @@
 //!
 //! It prints the median and the range of each figure per function, whether it meets the targets (ready <= 15 ms,
 //! peak RSS <= 20 MiB), and the ratio to the Node 22 handlers it replaces where they were measured.
+//! `COLD_START_BIN_DIR=DIR` measures the nine binaries in DIR instead (e.g. a copy of an earlier build, to compare).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -200,7 +201,12 @@ fn median_and_range(mut values: Vec<f64>) -> (f64, f64, f64) {
     (median, values[0], values[n - 1])
 }
 
+/// `COLD_START_BIN_DIR` (another build of the nine binaries, to compare two builds), else this build's release
+/// directory.
 fn release_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("COLD_START_BIN_DIR") {
+        return PathBuf::from(dir);
+    }
     // target/release/deps/cold_start-<hash> -> target/release
     let exe = std::env::current_exe().unwrap();
     exe.parent().and_then(Path::parent).unwrap().to_path_buf()

@@ -6,7 +6,7 @@ mod support;
 use durable_local::TimeControl;
 use loyalty_local::bus::BusPublisher;
 use loyalty_service::http::service_clients::{
-    ProductSearchClient, ProductServiceClient, http_client,
+    ProductSearchClient, ProductServiceClient, http_client_for,
 };
 use loyalty_service::ports::SystemClock;
 use loyalty_service::tier_workflow::activities::TierActivities;
@@ -47,8 +47,14 @@ async fn a_replayed_upgrade_returns_its_own_write_and_a_newer_write_is_still_a_c
         tiers: harness.tiers(),
         publisher: BusPublisher::new(harness.service.bus.clone()),
         // Never called by upgrade-tier.
-        products: ProductServiceClient::new("http://127.0.0.1:9", http_client().unwrap()),
-        search: ProductSearchClient::new("http://127.0.0.1:9", http_client().unwrap()),
+        products: ProductServiceClient::new(
+            "http://127.0.0.1:9",
+            http_client_for(&["http://127.0.0.1:9"]).unwrap(),
+        ),
+        search: ProductSearchClient::new(
+            "http://127.0.0.1:9",
+            http_client_for(&["http://127.0.0.1:9"]).unwrap(),
+        ),
         env: "dev".into(),
         clock: SystemClock,
     };

@@ -2,7 +2,7 @@
 //! a callsite's interest process-wide, so a call made by a concurrent test without a subscriber could disable the span.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use loyalty_service::http::service_clients::{ProductServiceClient, http_client};
+use loyalty_service::http::service_clients::{ProductServiceClient, http_client_for};
 
 /// Captures what a `fmt` subscriber writes.
 #[derive(Clone, Default)]
@@ -28,7 +28,10 @@ async fn a_failed_call_is_an_error_on_its_span() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     // Nothing listens on port 1 of the loopback interface: the connection is refused.
-    let client = ProductServiceClient::new("http://127.0.0.1:1", http_client().unwrap());
+    let client = ProductServiceClient::new(
+        "http://127.0.0.1:1",
+        http_client_for(&["http://127.0.0.1:1"]).unwrap(),
+    );
     assert!(client.list_products().await.is_err());
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let line = log

@@ -9,10 +9,8 @@ use loyalty_lambdas::functions::credit_events::CreditFunction;
 use loyalty_lambdas::functions::{cold_start, init_tracing, run_events};
 use loyalty_service::handlers::credit_events::CreditEventKind;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-#[tokio::main]
+// Lambda hands a sandbox one invocation at a time: one thread serves it, and no worker pool is started.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let telemetry = init_tracing();
     let flusher = telemetry.flusher();

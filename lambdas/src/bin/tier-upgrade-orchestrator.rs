@@ -8,10 +8,8 @@ use loyalty_lambdas::functions::orchestrator::{OrchestratorSettings, build};
 use loyalty_lambdas::functions::{cold_start, init_tracing};
 use loyalty_service::tier_workflow::orchestrator::tier_upgrade;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-#[tokio::main]
+// Lambda hands a sandbox one invocation at a time: one thread serves it, and no worker pool is started.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let _telemetry = init_tracing();
     let config = load_sdk_config().await;

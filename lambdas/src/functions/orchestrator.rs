@@ -8,7 +8,7 @@ use workflow_runtime::FunctionTarget;
 use crate::aws::{AwsError, DynamoTierStore, EventBridgePublisher, ParameterStore};
 use crate::functions::required_env;
 use loyalty_service::http::service_clients::{
-    ProductSearchClient, ProductServiceClient, http_client,
+    ProductSearchClient, ProductServiceClient, http_client_for,
 };
 use loyalty_service::ports::SystemClock;
 use loyalty_service::tier_workflow::activities::TierActivities;
@@ -67,10 +67,11 @@ pub async fn build(
     let product_search = parameters
         .get(&settings.product_search_endpoint_param, false)
         .await?;
-    let http = http_client().map_err(|e| AwsError::Parameter {
-        name: settings.product_service_endpoint_param.clone(),
-        reason: format!("cannot build the HTTP client: {e}"),
-    })?;
+    let http =
+        http_client_for(&[&product_service, &product_search]).map_err(|e| AwsError::Parameter {
+            name: settings.product_service_endpoint_param.clone(),
+            reason: format!("cannot build the HTTP client: {e}"),
+        })?;
     let activities = TierActivities {
         tiers: DynamoTierStore::new(aws_sdk_dynamodb::Client::new(config), &settings.table_name),
         publisher: EventBridgePublisher::new(

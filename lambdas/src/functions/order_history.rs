@@ -5,7 +5,7 @@ use aws_config::SdkConfig;
 
 use crate::aws::{AwsError, ParameterStore};
 use crate::functions::required_env;
-use loyalty_service::http::service_clients::{OrderServiceClient, http_client};
+use loyalty_service::http::service_clients::{OrderServiceClient, http_client_for};
 use loyalty_service::ports::{Clock, SystemClock};
 use loyalty_service::tier_workflow::fetch_order_history::fetch_order_history;
 use loyalty_service::tier_workflow::orders::{HistoryRequest, OrderHistory};
@@ -48,7 +48,7 @@ impl OrderHistoryFunction {
         let endpoint = parameters
             .get(&settings.order_service_endpoint_param, false)
             .await?;
-        let http = http_client().map_err(|e| AwsError::Parameter {
+        let http = http_client_for(&[&endpoint]).map_err(|e| AwsError::Parameter {
             name: settings.order_service_endpoint_param.clone(),
             reason: format!("cannot build the HTTP client: {e}"),
         })?;

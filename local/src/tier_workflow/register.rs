@@ -6,7 +6,7 @@ use durable_local::DurableLocal;
 use workflow_runtime::FunctionTarget;
 
 use loyalty_service::http::service_clients::{
-    OrderServiceClient, ProductSearchClient, ProductServiceClient, http_client,
+    OrderServiceClient, ProductSearchClient, ProductServiceClient, http_client_for,
 };
 use loyalty_service::ports::{Clock, EventPublisher};
 use loyalty_service::tier_workflow::activities::TierActivities;
@@ -44,7 +44,11 @@ where
     P: EventPublisher + 'static,
     C: Clock + Clone + 'static,
 {
-    let http = http_client()?;
+    let http = http_client_for(&[
+        &endpoints.order_service,
+        &endpoints.product_service,
+        &endpoints.product_search,
+    ])?;
     let orders = Arc::new(OrderServiceClient::new(
         &endpoints.order_service,
         jwt_secret,

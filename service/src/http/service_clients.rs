@@ -67,10 +67,26 @@ pub enum ServiceCallError {
     },
 }
 
-/// The HTTP client the three service clients share, with the call timeout; built once at start-up, and a failure
-/// to build it (e.g. the TLS backend cannot load) is returned rather than hidden behind a client without timeout.
-pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder().timeout(CALL_TIMEOUT).build()
+/// The HTTP client the service clients of `endpoints` share, with the call timeout; built once at start-up, and a
+/// failure to build it (e.g. the TLS backend cannot load) is returned rather than hidden behind a client without
+/// timeout. When every endpoint is plain `http://`, the client trusts no certificate authority and so reads no
+/// certificate store: nothing would use it, it costs milliseconds of a cold start, and a machine without one (no
+/// certificate directory) still works. Otherwise it verifies with the platform's store.
+pub fn http_client_for(endpoints: &[&str]) -> Result<reqwest::Client, reqwest::Error> {
+    let builder = reqwest::Client::builder().timeout(CALL_TIMEOUT);
+    let builder = if endpoints.iter().all(|endpoint| is_plain_http(endpoint)) {
+        builder.tls_certs_only(Vec::new())
+    } else {
+        builder
+    };
+    builder.build()
+}
+
+/// Whether a URL is plain `http://` (any case), so no TLS is ever negotiated with it.
+pub fn is_plain_http(url: &str) -> bool {
+    url.trim_start()
+        .get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
 }
 
 fn join(base: &str, path: &str) -> String {

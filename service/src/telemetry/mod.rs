@@ -155,7 +155,12 @@ pub fn resource() -> Resource {
 /// A batching provider exporting to `endpoint` (the full traces URL), or to the `OTEL_EXPORTER_OTLP_*` variables'
 /// endpoint when `None`.
 fn build_provider(endpoint: Option<&str>) -> Result<SdkTracerProvider, TelemetryError> {
-    let client = otlp_client::ReqwestOtlpClient::new()?;
+    // The traces-only variable wins over the general one, as the exporter reads them.
+    let configured = ENDPOINT_VARIABLES
+        .iter()
+        .rev()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+    let client = otlp_client::ReqwestOtlpClient::new(endpoint.or(configured.as_deref()))?;
     let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
@@ -175,8 +180,8 @@ fn build_provider(endpoint: Option<&str>) -> Result<SdkTracerProvider, Telemetry
 /// Why span export could not be set up (logged by [`install`], never returned to the business logic).
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
-    /// The exporter's own runtime could not start.
-    #[error("the span exporter's runtime could not start: {0}")]
+    /// The exporter's own runtime or HTTP client could not start.
+    #[error("the span exporter's runtime or HTTP client could not start: {0}")]
     Runtime(#[from] std::io::Error),
     /// The OTLP exporter rejected its configuration (e.g. a malformed endpoint).
     #[error("the OTLP exporter could not be built: {0}")]

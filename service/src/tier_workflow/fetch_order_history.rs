@@ -34,7 +34,7 @@ mod tests {
         let client = OrderServiceClient::new(
             "http://127.0.0.1:1",
             b"secret",
-            crate::http::service_clients::http_client().unwrap(),
+            crate::http::service_clients::http_client_for(&["http://127.0.0.1:1"]).unwrap(),
         );
         let request = HistoryRequest {
             user_id: "u1".into(),
