@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::core::endpoint::is_plain_http;
 use crate::core::jwt;
 use crate::tier_workflow::catalog::{Products, Recommendations};
 use crate::tier_workflow::orders::OrderHistory;
@@ -80,13 +81,6 @@ pub fn http_client_for(endpoints: &[&str]) -> Result<reqwest::Client, reqwest::E
         builder
     };
     builder.build()
-}
-
-/// Whether a URL is plain `http://` (any case), so no TLS is ever negotiated with it.
-pub fn is_plain_http(url: &str) -> bool {
-    url.trim_start()
-        .get(..7)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
 }
 
 fn join(base: &str, path: &str) -> String {

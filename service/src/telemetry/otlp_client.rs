@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 
-use crate::http::service_clients::is_plain_http;
+use crate::core::endpoint::is_plain_http;
 
 /// How long one export may take before it is given up (the spans of that batch are dropped, behaviour F16).
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
