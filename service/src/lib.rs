@@ -11,6 +11,7 @@
 pub mod core;
 pub mod handlers;
 pub mod http;
+pub mod net;
 pub mod ports;
 pub mod producers;
 pub mod telemetry;

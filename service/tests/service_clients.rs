@@ -35,7 +35,7 @@ async fn an_https_endpoint_gets_a_tls_client_hello_and_an_http_one_plain_http() 
 
 #[test]
 fn only_plain_http_endpoints_are_served_without_a_certificate_store() {
-    use loyalty_service::core::endpoint::is_plain_http;
+    use loyalty_service::net::is_plain_http;
     assert!(is_plain_http("http://127.0.0.1:1"));
     assert!(is_plain_http("HTTP://localhost:4318/v1/traces"));
     assert!(!is_plain_http("https://api.example.com"));

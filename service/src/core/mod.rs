@@ -3,7 +3,6 @@
 pub mod account;
 pub mod cloud_event;
 pub mod credit;
-pub mod endpoint;
 pub mod error;
 pub mod incoming;
 pub mod jwt;

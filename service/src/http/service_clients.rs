@@ -6,7 +6,6 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::core::endpoint::is_plain_http;
 use crate::core::jwt;
 use crate::tier_workflow::catalog::{Products, Recommendations};
 use crate::tier_workflow::orders::OrderHistory;
@@ -68,19 +67,11 @@ pub enum ServiceCallError {
     },
 }
 
-/// The HTTP client the service clients of `endpoints` share, with the call timeout; built once at start-up, and a
-/// failure to build it (e.g. the TLS backend cannot load) is returned rather than hidden behind a client without
-/// timeout. When every endpoint is plain `http://`, the client trusts no certificate authority and so reads no
-/// certificate store: nothing would use it, it costs milliseconds of a cold start, and a machine without one (no
-/// certificate directory) still works. Otherwise it verifies with the platform's store.
+/// The HTTP client the service clients of `endpoints` share, with the call timeout and the trust those endpoints
+/// need ([`crate::net::trust_for`]); built once at start-up, and a failure to build it (e.g. the TLS backend cannot
+/// load) is returned rather than hidden behind a client without timeout.
 pub fn http_client_for(endpoints: &[&str]) -> Result<reqwest::Client, reqwest::Error> {
-    let builder = reqwest::Client::builder().timeout(CALL_TIMEOUT);
-    let builder = if endpoints.iter().all(|endpoint| is_plain_http(endpoint)) {
-        builder.tls_certs_only(Vec::new())
-    } else {
-        builder
-    };
-    builder.build()
+    crate::net::trust_for(reqwest::Client::builder().timeout(CALL_TIMEOUT), endpoints).build()
 }
 
 fn join(base: &str, path: &str) -> String {

@@ -105,10 +105,9 @@ pub fn install(style: LogStyle) -> Telemetry {
         .with_target(style.target)
         .with_writer(std::io::stderr)
         .with_filter(filter);
-    let configured = ENDPOINT_VARIABLES
-        .iter()
-        .any(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()));
-    let built = configured.then(|| build_provider(None));
+    let built = configured_endpoint()
+        .is_some()
+        .then(|| build_provider(None));
     let provider = built.as_ref().and_then(|b| b.as_ref().ok()).cloned();
     let spans = provider.as_ref().map(|p| span_layer(p.tracer(TRACER_NAME)));
     if tracing_subscriber::registry()
@@ -152,15 +151,20 @@ pub fn resource() -> Resource {
     builder.build()
 }
 
+/// The collector the `OTEL_EXPORTER_OTLP_*` variables name, if any: the traces-only variable wins over the general
+/// one, as the exporter reads them.
+fn configured_endpoint() -> Option<String> {
+    ENDPOINT_VARIABLES
+        .iter()
+        .rev()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+}
+
 /// A batching provider exporting to `endpoint` (the full traces URL), or to the `OTEL_EXPORTER_OTLP_*` variables'
 /// endpoint when `None`.
 fn build_provider(endpoint: Option<&str>) -> Result<SdkTracerProvider, TelemetryError> {
-    // The traces-only variable wins over the general one, as the exporter reads them.
-    let configured = ENDPOINT_VARIABLES
-        .iter()
-        .rev()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
-    let client = otlp_client::ReqwestOtlpClient::new(endpoint.or(configured.as_deref()))?;
+    let collector = endpoint.map(str::to_owned).or_else(configured_endpoint);
+    let client = otlp_client::ReqwestOtlpClient::new(collector.as_deref())?;
     let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 
-use crate::core::endpoint::is_plain_http;
+use crate::net::trust_for;
 
 /// How long one export may take before it is given up (the spans of that batch are dropped, behaviour F16).
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -20,19 +20,17 @@ pub(crate) struct ReqwestOtlpClient {
 
 impl ReqwestOtlpClient {
     /// A client with its own runtime, for a collector at `endpoint` (`None`: not known here, e.g. the SDK's
-    /// default). A plain-`http://` collector (the Datadog extension's, `localhost:4318`) gets a client that trusts
-    /// no certificate authority and so reads no certificate store at start-up; a client that cannot be built (no
-    /// certificate store for an `https://` collector) is an error, logged by the caller.
+    /// default), trusting what that collector needs ([`trust_for`]: none for the Datadog extension's plain-http
+    /// `localhost:4318`); a client that cannot be built (no certificate store for an `https://` collector) is an
+    /// error, logged by the caller.
     pub(crate) fn new(endpoint: Option<&str>) -> Result<Self, std::io::Error> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         let builder = reqwest::Client::builder().timeout(EXPORT_TIMEOUT);
-        let builder = match endpoint {
-            Some(endpoint) if is_plain_http(endpoint) => builder.tls_certs_only(Vec::new()),
-            _ => builder,
-        };
-        let client = builder.build().map_err(std::io::Error::other)?;
+        let client = trust_for(builder, endpoint.as_slice())
+            .build()
+            .map_err(std::io::Error::other)?;
         Ok(Self {
             client,
             runtime: Some(runtime),
