@@ -86,26 +86,33 @@ def check_packages(args):
     names = json.loads(NAMES_PATH.read_text(encoding="utf-8"))
     directory = pathlib.Path(args.dir)
     rows, problems = packages.check_packages(directory, names)
-    for env in args.env or []:
-        if args.cdk_out:
-            cdk_out = pathlib.Path(args.cdk_out)
-            functions = template_functions(cdk_out / f"LoyaltyService-{env}.template.json")
-            problems += packages.cdk_assets(functions, cdk_out, directory, names, env)
-        if args.sst_out:
-            assembly = pathlib.Path(args.sst_out) / env
-            template = packages.assembly_template(assembly, f"{names['service']}-{env}")
-            problems += packages.cdk_assets(template_functions(template), assembly, directory, names, env, "sst")
-        if args.serverless_package:
-            problems += packages.serverless_artifacts(pathlib.Path(args.serverless_package) / env, directory, names)
+    flavours = args.env and (args.cdk_out or args.sst_out or args.serverless_package)
+    # The flavours are compared with packages that passed their own check, each hashed once.
+    if flavours and not problems:
+        package_digests = packages.digests(directory, names)
+        for env in args.env:
+            if args.cdk_out:
+                cdk_out = pathlib.Path(args.cdk_out)
+                functions = template_functions(cdk_out / f"LoyaltyService-{env}.template.json")
+                problems += packages.cdk_assets(functions, cdk_out, package_digests, names, env)
+            if args.sst_out:
+                assembly = pathlib.Path(args.sst_out) / env
+                template = packages.assembly_template(assembly, f"{names['service']}-{env}")
+                problems += packages.cdk_assets(template_functions(template), assembly, package_digests, names, env,
+                                                "sst")
+            if args.serverless_package:
+                problems += packages.serverless_artifacts(pathlib.Path(args.serverless_package) / env,
+                                                          package_digests, names)
     if problems:
         print(f"packages: {len(problems)} problem(s):", file=sys.stderr)
         for line in problems:
             print(f"  {line}", file=sys.stderr)
         return 1
-    print(f"packages in {directory} ({names['lambda']['architecture']}, {names['lambda']['runtime']}):")
-    for binary, sizes in rows:
-        print(f"  {binary:<32} {packages.mib(sizes['zipped']):>10} zipped  {packages.mib(sizes['unzipped']):>10} "
-              "unzipped")
+    if not flavours:  # the sizes once, where the packages alone are checked (make package, infra-check's first step)
+        print(f"packages in {directory} ({names['lambda']['architecture']}, {names['lambda']['runtime']}):")
+        for binary, sizes in rows:
+            print(f"  {binary:<32} {packages.mib(sizes['zipped']):>10} zipped  {packages.mib(sizes['unzipped']):>10} "
+                  "unzipped")
     checked = [w for w, on in (("CDK assets", args.cdk_out), ("SST assets", args.sst_out),
                                ("Serverless artifacts", args.serverless_package)) if on]
     suffix = f"; {' and '.join(checked)} are these zips ({', '.join(args.env)})" if checked and args.env else ""

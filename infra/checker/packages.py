@@ -94,13 +94,18 @@ def sha256(path: pathlib.Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def digests(directory: pathlib.Path, names: dict) -> dict[str, str]:
+    """The SHA-256 of every function's package, by binary, read once for all the flavour checks."""
+    return {fn["binary"]: sha256(package_path(directory, fn["binary"])) for fn in names["functions"].values()}
+
+
 def binaries_by_function_name(names: dict, env: str) -> dict[str, str]:
     """The function name names.json gives each package in environment `env`."""
     return {fn["name"].replace("{env}", env): fn["binary"] for fn in names["functions"].values()}
 
 
-def cdk_assets(functions: list[tuple[str, dict]], cdk_out: pathlib.Path, directory: pathlib.Path, names: dict,
-               env: str, flavour: str = "cdk") -> list[str]:
+def cdk_assets(functions: list[tuple[str, dict]], cdk_out: pathlib.Path, package_digests: dict[str, str],
+               names: dict, env: str, flavour: str = "cdk") -> list[str]:
     """Problems unless every function of a synthesized CDK stack (its resolved name and Code) deploys its package's
     bytes: the asset its Code names (cdk.out/asset.<S3 key>) is identical to `<binary>/bootstrap.zip`. SST v2 writes
     the same cloud assembly (`sst build --to DIR`), checked the same way as `flavour` sst."""
@@ -118,7 +123,7 @@ def cdk_assets(functions: list[tuple[str, dict]], cdk_out: pathlib.Path, directo
         asset = cdk_out / f"asset.{key}"
         if not asset.is_file():
             problems.append(f"{flavour}: {name}: asset {asset.name} is not in {cdk_out}")
-        elif sha256(asset) != sha256(package_path(directory, binary)):
+        elif sha256(asset) != package_digests[binary]:
             problems.append(f"{flavour}: {name}: asset {asset.name} is not the package {binary}/bootstrap.zip")
     for binary in sorted(set(expected.values()) - seen):
         problems.append(f"{flavour}: no function deploys the package {binary}")
@@ -136,7 +141,7 @@ def assembly_template(assembly: pathlib.Path, stack_name: str) -> pathlib.Path:
     raise ValueError(f"{assembly / 'manifest.json'} has no stack named {stack_name}")
 
 
-def serverless_artifacts(package_dir: pathlib.Path, directory: pathlib.Path, names: dict) -> list[str]:
+def serverless_artifacts(package_dir: pathlib.Path, package_digests: dict[str, str], names: dict) -> list[str]:
     """Problems unless `serverless package` (its output directory) planned to upload every function's package:
     the artifact each function of the service state points at is one of the packages, byte for byte."""
     state_path = package_dir / "serverless-state.json"
@@ -144,7 +149,7 @@ def serverless_artifacts(package_dir: pathlib.Path, directory: pathlib.Path, nam
         state = json.loads(state_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         return [f"serverless: cannot read {state_path}: {error}"]
-    packages = {sha256(package_path(directory, fn["binary"])): fn["binary"] for fn in names["functions"].values()}
+    packages = {digest: binary for binary, digest in package_digests.items()}
     problems, seen = [], set()
     for name, function in state.get("service", {}).get("functions", {}).items():
         artifact = function.get("package", {}).get("artifact")

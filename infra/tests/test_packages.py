@@ -92,9 +92,9 @@ class PackagesCheck(unittest.TestCase):
             (cdk_out / f"asset.{key}").write_bytes((self.dir / binary / "bootstrap.zip").read_bytes())
             name = f"LoyaltyService-{binary}-ci"
             functions.append((name, {"S3Bucket": "b", "S3Key": key}))
-        self.assertEqual(packages.cdk_assets(functions, cdk_out, self.dir, NAMES, "ci"), [])
+        self.assertEqual(packages.cdk_assets(functions, cdk_out, packages.digests(self.dir, NAMES), NAMES, "ci"), [])
         (cdk_out / "asset.spend-loyalty-points-hash.zip").write_bytes(b"PK other")
-        problems = packages.cdk_assets(functions[1:], cdk_out, self.dir, NAMES, "ci")
+        problems = packages.cdk_assets(functions[1:], cdk_out, packages.digests(self.dir, NAMES), NAMES, "ci")
         self.assertEqual(len(problems), 2, problems)
         self.assertIn("is not the package spend-loyalty-points/bootstrap.zip", problems[0])
         self.assertIn("no function deploys the package get-loyalty-account", problems[1])
@@ -141,12 +141,12 @@ class PackagesCheck(unittest.TestCase):
         functions = {binary: {"package": {"artifact": str(self.dir / binary / "bootstrap.zip")}} for binary in BINARIES}
         state = package / "serverless-state.json"
         state.write_text(json.dumps({"service": {"functions": functions}}))
-        self.assertEqual(packages.serverless_artifacts(package, self.dir, NAMES), [])
+        self.assertEqual(packages.serverless_artifacts(package, packages.digests(self.dir, NAMES), NAMES), [])
         stray = self.dir / "stray.zip"
         stray.write_bytes(b"PK stray")
         functions["notification-acknowledger"]["package"]["artifact"] = str(stray)
         state.write_text(json.dumps({"service": {"functions": functions}}))
-        problems = packages.serverless_artifacts(package, self.dir, NAMES)
+        problems = packages.serverless_artifacts(package, packages.digests(self.dir, NAMES), NAMES)
         self.assertEqual(len(problems), 2, problems)
         self.assertIn("is not one of the packages", problems[0])
         self.assertIn("no function deploys the package notification-acknowledger", problems[1])
