@@ -216,6 +216,21 @@ pub enum MapBody {
     Steps(Vec<Step>),
 }
 
+/// One activity a map runs for each element ([`Step::map_tasks`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MapTask<'a> {
+    /// The id of the step it belongs to (the map's own for a `task:` body).
+    pub id: &'a str,
+    /// The activity.
+    pub task: &'a Task,
+    /// What it reads, in `reads:` order.
+    pub reads: &'a [Read],
+    /// Its retry policy.
+    pub retry: Option<&'a RetryPolicy>,
+    /// Where its step is written.
+    pub position: Position,
+}
+
 /// The failures a map tolerates before it fails with `TooManyFailures`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tolerance {
@@ -401,6 +416,33 @@ impl Step {
         matches!(self.kind, StepKind::Parallel(_))
             || self.output_type().is_some()
             || self.map_output().is_some()
+    }
+
+    /// For a map step: the activities it runs for each element, in order, each with the id, reads, retry and
+    /// position that apply to it (the map step's own for a `task:` body); empty for any other step.
+    pub fn map_tasks(&self) -> Vec<MapTask<'_>> {
+        let StepKind::Map(map) = &self.kind else {
+            return Vec::new();
+        };
+        fn of<'a>(step: &'a Step, task: &'a Task) -> MapTask<'a> {
+            MapTask {
+                id: &step.id,
+                task,
+                reads: &step.reads,
+                retry: step.retry.as_ref(),
+                position: step.position,
+            }
+        }
+        match &map.body {
+            MapBody::Task(task) => vec![of(self, task)],
+            MapBody::Steps(steps) => steps
+                .iter()
+                .filter_map(|inner| match &inner.kind {
+                    StepKind::Task(task) => Some(of(inner, task)),
+                    _ => None,
+                })
+                .collect(),
+        }
     }
 
     /// For a map step: the type of each element's result (readers get a `Vec` of them, in input order).

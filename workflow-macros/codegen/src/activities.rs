@@ -2,7 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use workflow_spec::{Map, MapBody, Read, ReadSource, Step, StepKind, Task, Workflow};
+use workflow_spec::{Map, MapTask, Read, ReadSource, Step, StepKind, Workflow};
 
 use crate::CodegenError;
 use crate::names::{ident, location, optional_type, type_path};
@@ -152,49 +152,43 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
             }],
             StepKind::Map(map) => {
                 let item = item_type(map)?;
-                let body: Vec<(&str, &Task, &[Read], workflow_spec::Position)> = match &map.body {
-                    MapBody::Task(task) => vec![(&step.id, task, &step.reads, step.position)],
-                    MapBody::Steps(steps) => steps
-                        .iter()
-                        .filter_map(|inner| match &inner.kind {
-                            StepKind::Task(task) => Some((
-                                inner.id.as_str(),
-                                task,
-                                inner.reads.as_slice(),
-                                inner.position,
-                            )),
-                            _ => None,
-                        })
-                        .collect(),
-                };
-                body.into_iter()
-                    .map(|(id, task, reads, position)| {
-                        let what = if map.batch.is_some() {
-                            "each batch of elements"
-                        } else {
-                            "each element"
-                        };
-                        let doc = if id == step.id {
-                            format!(
-                                "Map `{}` ({}), for {what}.",
-                                step.id,
-                                location(file, position)
-                            )
-                        } else {
-                            format!(
-                                "Step `{id}` of map `{}` ({}), for {what}.",
-                                step.id,
-                                location(file, position)
-                            )
-                        };
-                        Ok(Method {
-                            name: task.method.clone(),
-                            doc,
-                            callback_id: false,
-                            params: params(workflow, reads, Some(&item))?,
-                            output: optional_type(task.output.as_ref())?,
-                        })
-                    })
+                step.map_tasks()
+                    .into_iter()
+                    .map(
+                        |MapTask {
+                             id,
+                             task,
+                             reads,
+                             position,
+                             ..
+                         }| {
+                            let what = if map.batch.is_some() {
+                                "each batch of elements"
+                            } else {
+                                "each element"
+                            };
+                            let doc = if id == step.id {
+                                format!(
+                                    "Map `{}` ({}), for {what}.",
+                                    step.id,
+                                    location(file, position)
+                                )
+                            } else {
+                                format!(
+                                    "Step `{id}` of map `{}` ({}), for {what}.",
+                                    step.id,
+                                    location(file, position)
+                                )
+                            };
+                            Ok(Method {
+                                name: task.method.clone(),
+                                doc,
+                                callback_id: false,
+                                params: params(workflow, reads, Some(&item))?,
+                                output: optional_type(task.output.as_ref())?,
+                            })
+                        },
+                    )
                     .collect::<Result<Vec<_>, CodegenError>>()?
             }
             StepKind::Invoke(_)

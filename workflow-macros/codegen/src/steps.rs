@@ -3,8 +3,8 @@
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote;
 use workflow_spec::{
-    ArmValue, Branch, Callback, CatchAction, Choice, FieldRef, Invoke, Map, MapBody, Read,
-    ReadSource, RetryPolicy, Step, StepKind, Task, Tolerance, Workflow,
+    ArmValue, Branch, Callback, CatchAction, Choice, FieldRef, Invoke, Map, MapTask, Read,
+    ReadSource, Step, StepKind, Task, Tolerance, Workflow,
 };
 
 use crate::CodegenError;
@@ -127,9 +127,19 @@ impl StepWriter<'_> {
         reads: &[Read],
         retry: TokenStream,
     ) -> (TokenStream, TokenStream) {
+        Self::activity_call(id, task, Self::args(reads), Self::clones(reads), retry)
+    }
+
+    /// `activities` and `clones` moved into the step body, and the step builder calling `task` with `args`:
+    /// shared by a task step, a parallel branch and each step of a map's body.
+    fn activity_call(
+        id: &str,
+        task: &Task,
+        args: TokenStream,
+        clones: TokenStream,
+        retry: TokenStream,
+    ) -> (TokenStream, TokenStream) {
         let method = ident(&task.method);
-        let clones = Self::clones(reads);
-        let args = Self::args(reads);
         let prelude = quote! {
             let activities = ::workflow_runtime::__private::Arc::clone(&activities);
             #clones
@@ -426,25 +436,11 @@ impl StepWriter<'_> {
             }
             None => (quote!(0..#list.len()), quote!(index), quote!(&#list[index])),
         };
-        let body: Vec<(&str, &Task, &[Read], Option<&RetryPolicy>)> = match &map.body {
-            MapBody::Task(task) => vec![(step.id.as_str(), task, &step.reads, step.retry.as_ref())],
-            MapBody::Steps(steps) => steps
-                .iter()
-                .filter_map(|inner| match &inner.kind {
-                    StepKind::Task(task) => Some((
-                        inner.id.as_str(),
-                        task,
-                        inner.reads.as_slice(),
-                        inner.retry.as_ref(),
-                    )),
-                    _ => None,
-                })
-                .collect(),
-        };
-        let inner_ids: Vec<&str> = body.iter().map(|(id, ..)| *id).collect();
+        let body = step.map_tasks();
+        let inner_ids: Vec<&str> = body.iter().map(|task| task.id).collect();
         // What the element closures capture: the list, and every value from outside the map.
         let mut captures = vec![source.clone()];
-        for (_, _, reads, _) in &body {
+        for MapTask { reads, .. } in &body {
             for read in *reads {
                 let name = ident(&read.ident);
                 let outside =
@@ -462,8 +458,7 @@ impl StepWriter<'_> {
         let statements = body
             .iter()
             .enumerate()
-            .map(|(position, (id, task, reads, retry))| {
-                let method = ident(&task.method);
+            .map(|(position, MapTask { id, task, reads, retry, .. })| {
                 let mut clones = Vec::new();
                 let args = reads.iter().map(|read| {
                     if read.source == ReadSource::Item {
@@ -488,23 +483,13 @@ impl StepWriter<'_> {
                     quote!(let #name = ::workflow_runtime::__private::Arc::clone(&#name);)
                 });
                 let retry = self.retry.strategy(*retry);
-                let call = quote! {
-                    let activities = ::workflow_runtime::__private::Arc::clone(&activities);
-                    #(#clones)*
-                    ctx.step(move |_| async move {
-                        activities
-                            .#method(#args)
-                            .await
-                            .map_err(::workflow_runtime::__private::into_step_error)
-                    })
-                    .name(#id)
-                    .retry_strategy(#retry)
-                    .await?
-                };
+                let (prelude, builder) =
+                    Self::activity_call(id, task, args, quote!(#(#clones)*), retry);
+                let call = quote!(#prelude #builder.await?);
                 let var = ident(&names_ident(id));
                 let read_later = body[position + 1..]
                     .iter()
-                    .any(|(_, _, later, _)| later.iter().any(|read| read.id == *id));
+                    .any(|later| later.reads.iter().any(|read| read.id == *id));
                 if position == last {
                     quote! {
                         let #var = { #call };
