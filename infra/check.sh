@@ -240,6 +240,27 @@ terraform_flavour() {
   done
 }
 
+checkov_template() { # checkov_template TEMPLATE SKIPS: checkov on one CloudFormation template
+  local ck="$VENV/bin/checkov" cfg="$INFRA/.checkov.yaml"
+  echo "checkov: $1"
+  if ! "$ck" --config-file "$cfg" -f "$1" --framework cloudformation --skip-check "$2"; then
+    # Again as JSON, to name what each failing check looked at (with its value in the template): the compact report
+    # names only the resource.
+    "$ck" --config-file "$cfg" -f "$1" --framework cloudformation --skip-check "$2" -o json 2>/dev/null \
+      | "$VENV/bin/python" -c '
+import json, sys
+template = json.load(open(sys.argv[1]))
+for check in json.load(sys.stdin)["results"]["failed_checks"]:
+    for key in check["check_result"].get("evaluated_keys") or ["?"]:
+        value = template["Resources"].get(check["resource"].split(".", 1)[-1], {})
+        for part in key.split("/"):
+            value = value.get(part) if isinstance(value, dict) else None
+        print("  ", check["check_id"], check["resource"] + ":", key, "=", json.dumps(value))
+' "$1" || true
+    return 1
+  fi
+}
+
 checkov_all() {
   # Findings that are decisions, not defects, are skipped in .checkov.yaml, each with its reason; any other fails.
   # On CloudFormation, CKV_AWS_27 (SQS encryption) of checkov 3.2.459 recognises only KmsMasterKeyId, not the
@@ -248,17 +269,24 @@ checkov_all() {
   # A --skip-check on the command line replaces the file's list, so the file's list is passed explicitly.
   skips=$(sed -nE 's/^[[:space:]]*-[[:space:]]*(CKV[A-Z0-9_]+).*/\1/p' "$cfg" | paste -sd, -)
   "$ck" --config-file "$cfg" -d terraform --framework terraform --skip-check "$skips"
-  local cfn=() sls=() env
+  # One template per run: each report is then about one template alone (the CDK and SST templates share their
+  # resources' logical ids). A failing run is repeated without `compact`, so that the log shows the offending lines.
+  local env template failed=()
   for env in "${ENVS[@]}"; do
-    cfn+=("$BUILD/sam/transformed-$env.json" "cdk/cdk.out/LoyaltyService-$env.template.json"
-      "$BUILD/sst/$env/$env-loyalty-service-Service.template.json")
-    sls+=("$BUILD/serverless/$env/cloudformation-template-update-stack.json")
+    for template in "$BUILD/sam/transformed-$env.json" "cdk/cdk.out/LoyaltyService-$env.template.json" \
+      "$BUILD/sst/$env/$env-loyalty-service-Service.template.json"; do
+      checkov_template "$template" "$skips,CKV_AWS_27" || failed+=("$template")
+    done
+    # Serverless also creates its deployment bucket (CKV_AWS_18/21/53-56) and one log group per function without
+    # retention or KMS (CKV_AWS_66/158); the other flavours let Lambda create the log groups.
+    checkov_template "$BUILD/serverless/$env/cloudformation-template-update-stack.json" \
+      "$skips,CKV_AWS_27,CKV_AWS_18,CKV_AWS_21,CKV_AWS_53,CKV_AWS_54,CKV_AWS_55,CKV_AWS_56,CKV_AWS_66,CKV_AWS_158" \
+      || failed+=("serverless $env")
   done
-  "$ck" --config-file "$cfg" -f "${cfn[@]}" --framework cloudformation --skip-check "$skips,CKV_AWS_27"
-  # Serverless also creates its deployment bucket (CKV_AWS_18/21/53-56) and one log group per function without
-  # retention or KMS (CKV_AWS_66/158); the other flavours let Lambda create the log groups.
-  "$ck" --config-file "$cfg" -f "${sls[@]}" --framework cloudformation \
-    --skip-check "$skips,CKV_AWS_27,CKV_AWS_18,CKV_AWS_21,CKV_AWS_53,CKV_AWS_54,CKV_AWS_55,CKV_AWS_56,CKV_AWS_66,CKV_AWS_158"
+  if ((${#failed[@]})); then
+    echo "checkov: findings in ${failed[*]}" >&2
+    return 1
+  fi
 }
 
 step "python tools (infra/.venv)" python_tools
