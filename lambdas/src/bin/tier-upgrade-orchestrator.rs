@@ -19,5 +19,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     )
     .await
     .map_err(cold_start)?;
-    aws_durable_execution_sdk::run(tier_upgrade::handler(activities, functions)).await
+    // The durable runtime's Lambda client (checkpoints) is built from the same configuration, and so shares its HTTP
+    // client, instead of loading a second configuration and certificate store on the first invocation.
+    let options = aws_durable_execution_sdk::Options::builder()
+        .sdk_config(config)
+        .build()
+        .map_err(cold_start)?;
+    aws_durable_execution_sdk::run_with_options(
+        tier_upgrade::handler(activities, functions),
+        options,
+    )
+    .await
 }

@@ -61,12 +61,11 @@ pub async fn build(
     settings: &OrchestratorSettings,
 ) -> Result<(AwsTierActivities, tier_upgrade::Functions), AwsError> {
     let parameters = ParameterStore::new(aws_sdk_ssm::Client::new(config));
-    let product_service = parameters
-        .get(&settings.product_service_endpoint_param, false)
-        .await?;
-    let product_search = parameters
-        .get(&settings.product_search_endpoint_param, false)
-        .await?;
+    // Both at once: the cold start waits for one round trip instead of two.
+    let (product_service, product_search) = tokio::try_join!(
+        parameters.get(&settings.product_service_endpoint_param, false),
+        parameters.get(&settings.product_search_endpoint_param, false),
+    )?;
     let http =
         http_client_for(&[&product_service, &product_search]).map_err(|e| AwsError::Parameter {
             name: settings.product_service_endpoint_param.clone(),

@@ -42,12 +42,11 @@ impl OrderHistoryFunction {
         settings: &OrderHistorySettings,
     ) -> Result<Self, AwsError> {
         let parameters = ParameterStore::new(aws_sdk_ssm::Client::new(config));
-        let secret = parameters
-            .get(&settings.jwt_secret_param_name, true)
-            .await?;
-        let endpoint = parameters
-            .get(&settings.order_service_endpoint_param, false)
-            .await?;
+        // Both at once: the cold start waits for one round trip instead of two.
+        let (secret, endpoint) = tokio::try_join!(
+            parameters.get(&settings.jwt_secret_param_name, true),
+            parameters.get(&settings.order_service_endpoint_param, false),
+        )?;
         let http = http_client_for(&[&endpoint]).map_err(|e| AwsError::Parameter {
             name: settings.order_service_endpoint_param.clone(),
             reason: format!("cannot build the HTTP client: {e}"),
