@@ -161,7 +161,7 @@ pub use workflow_macros::workflow;
 
 pub use activity_error::{ActivityError, DeclaredErrorKind};
 pub use function_target::{FunctionTarget, InProcessFunction, MissingFunctionConfig};
-pub use poll::{PollPolicy, PollTimedOut};
+pub use poll::{PollCheckFailed, PollPolicy, PollTimedOut};
 pub use retry::{Jitter, RetryPolicy};
 pub use spec_hash::{SPEC_HASH_OPERATION, SpecHashMismatch};
 pub use workflow_failed::WorkflowFailed;

@@ -305,12 +305,23 @@ pub struct PollTimedOut {
     pub reason: String,
 }
 
+/// A check of a poll failed with an error its retry policy did not retry.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("check of poll `{step}` failed: {message}")]
+pub struct PollCheckFailed {
+    /// The YAML id of the poll step.
+    pub step: &'static str,
+    /// The check's error, as recorded.
+    pub message: String,
+}
+
 /// Runs a `poll` step: `check` until `done` says its output is done, as one wait-for-condition operation
 /// named `name`. The value is the last check's output.
 ///
 /// A check that fails with a kind `retry` lists is checked again after the retry delay (the failure does
-/// not count as a check); any other failure fails the poll with the check's error. A poll not done within
-/// its bounds fails with a [`PollTimedOut`] recorded as `ErrorType: "PollTimeout"`.
+/// not count as a check); any other failure fails the poll with a [`PollCheckFailed`] recorded as the
+/// check error's kind. A poll not done within its bounds fails with a [`PollTimedOut`] recorded as
+/// `ErrorType: "PollTimeout"`.
 pub async fn poll<T, F, Fut, D>(
     ctx: &DurableContext,
     name: &'static str,
@@ -365,53 +376,58 @@ where
     }
 }
 
-/// The handler-facing error of a failed poll: a [`PollTimedOut`] when its bounds were reached (live or
-/// replayed), else the operation's error.
+/// The handler-facing error of a failed poll, the same live and replayed: a [`PollTimedOut`] recorded as
+/// `PollTimeout` when its bounds were reached, a [`PollCheckFailed`] recorded as the check error's kind when
+/// a check failed, else the operation's error.
 fn poll_error(name: &'static str, error: OperationError) -> BoxError {
-    let exhausted = matches!(
-        error.kind(),
-        OperationErrorKind::WaitForCondition(failure)
-            if matches!(failure.kind(), WaitForConditionErrorKind::MaxChecksExceeded(_))
-    );
-    if !exhausted {
+    let OperationErrorKind::WaitForCondition(failure) = error.kind() else {
         return Box::new(error);
-    }
-    let reason = error
+    };
+    let message = error
         .wire()
         .and_then(|wire| wire.error_message())
-        .unwrap_or("not done within its bounds")
+        .unwrap_or_default()
         .to_owned();
-    Box::new(TypedError::with_type(
-        POLL_TIMEOUT,
-        PollTimedOut { step: name, reason },
-    ))
+    match failure.kind() {
+        WaitForConditionErrorKind::MaxChecksExceeded(_) => Box::new(TypedError::with_type(
+            POLL_TIMEOUT,
+            PollTimedOut {
+                step: name,
+                reason: message,
+            },
+        )),
+        WaitForConditionErrorKind::CheckFailed { .. } => {
+            // Live, the check's typed error is in the chain. Replayed, only the recorded message survives:
+            // the SDK records a failed check as `WaitForConditionError` with the check error's message, and
+            // that message starts with the kind (`Transient: ...`).
+            let recorded = message.split_once(": ");
+            let kind =
+                typed_kind_in_chain(&error).or_else(|| recorded.map(|(kind, _)| kind.to_owned()));
+            match kind {
+                Some(kind) => {
+                    let message = recorded
+                        .map_or(message.as_str(), |(_, rest)| rest)
+                        .to_owned();
+                    Box::new(TypedError::with_type(
+                        kind,
+                        PollCheckFailed {
+                            step: name,
+                            message,
+                        },
+                    ))
+                }
+                None => Box::new(error),
+            }
+        }
+        _ => Box::new(error),
+    }
 }
 
 /// The kind a catch clause of a `poll` step matches: [`POLL_TIMEOUT`] when the poll was not done within its
 /// bounds, the declared kind of the check's error when a check failed (live or replayed), `None` for any
 /// other failure (which no catch clause handles).
 pub fn poll_failure_kind(error: &BoxError) -> Option<String> {
-    let error: &(dyn std::error::Error + 'static) = error.as_ref();
-    let Some(operation) = error.downcast_ref::<OperationError>() else {
-        return typed_kind_in_chain(error);
-    };
-    let OperationErrorKind::WaitForCondition(failure) = operation.kind() else {
-        return None;
-    };
-    if !matches!(
-        failure.kind(),
-        WaitForConditionErrorKind::CheckFailed { .. }
-    ) {
-        return None;
-    }
-    // Live, the check's typed error is in the chain. Replayed, only the recorded message survives; the SDK
-    // records a failed check as `WaitForConditionError` with the check error's message, which starts with
-    // the kind (`Transient: ...`).
-    typed_kind_in_chain(operation).or_else(|| {
-        let message = operation.wire()?.error_message()?;
-        let (kind, _) = message.split_once(": ")?;
-        Some(kind.to_owned())
-    })
+    typed_kind_in_chain(error.as_ref())
 }
 
 /// Milliseconds since the Unix epoch by the system clock (0 if the clock is before it).

@@ -39,15 +39,17 @@ fn a_poll_bounded_by_checks_keeps_a_fixed_interval() {
     assert_eq!(pickup.max_attempts, Some(3));
     assert_eq!(pickup.deadline, None);
     assert_eq!(step.retry, None);
-    assert_eq!(step.catches.len(), 1);
-    assert_eq!(step.catches[0].error, "PollTimeout");
-    assert_eq!(
-        step.catches[0].action,
-        CatchAction::Goto {
-            id: "cancel-shipment".to_string(),
-            index: 5
-        }
-    );
+    let caught: Vec<&str> = step.catches.iter().map(|c| c.error.as_str()).collect();
+    assert_eq!(caught, ["PollTimeout", "Lost"]);
+    for catch in &step.catches {
+        assert_eq!(
+            catch.action,
+            CatchAction::Goto {
+                id: "cancel-shipment".to_string(),
+                index: 5
+            }
+        );
+    }
 }
 
 #[test]
@@ -90,7 +92,8 @@ fn a_poll_reads_earlier_values_and_its_output_is_read_after_it() {
             "await-delivery",
             "confirm",
             "delivered",
-            "cancel-shipment"
+            "cancel-shipment",
+            "settle"
         ]
     );
     assert_eq!(sources(all[1]), [ReadSource::Step(0)]);
@@ -158,6 +161,7 @@ fn the_flowchart_draws_each_poll_with_its_repeated_check() {
     confirm["confirm<br/>task confirm"]
     delivered(["delivered<br/>succeed"])
     cancel_shipment["cancel-shipment<br/>task cancel_shipment"]
+    settle[/"settle<br/>wait 1m"/]
     outcome_Returned(["Returned"])
     outcome_ParcelLost(["ParcelLost"])
     outcome_Delivered(["Delivered"])
@@ -165,6 +169,7 @@ fn the_flowchart_draws_each_poll_with_its_repeated_check() {
     start --> create_shipment
     create_shipment --> await_pickup
     await_pickup -. "PollTimeout" .-> cancel_shipment
+    await_pickup -. "Lost" .-> cancel_shipment
     await_pickup -- "not picked_up" --> await_pickup
     await_pickup --> await_delivery
     await_delivery -- "returned" --> outcome_Returned
@@ -173,7 +178,8 @@ fn the_flowchart_draws_each_poll_with_its_repeated_check() {
     await_delivery --> confirm
     confirm --> delivered
     delivered --> outcome_Delivered
-    cancel_shipment --> outcome_Cancelled
+    cancel_shipment --> settle
+    settle --> outcome_Cancelled
 "#
     );
 }
