@@ -8,10 +8,11 @@ pub use std::time::Duration;
 
 pub use crate::activity_error::{ActivityError, DeclaredErrorKind};
 pub use crate::error_kind::{
-    CALLBACK_FAILED, CALLBACK_TIMEOUT, INVOKE_FAILED, TOO_MANY_FAILURES, into_step_error, kind_of,
-    map_failure_kind,
+    CALLBACK_FAILED, CALLBACK_TIMEOUT, INVOKE_FAILED, POLL_TIMEOUT, TOO_MANY_FAILURES,
+    into_step_error, kind_of, map_failure_kind,
 };
 pub use crate::function_target::{FunctionTarget, MissingFunctionConfig};
+pub use crate::poll::{PollDone, PollPolicy, poll, poll_done, poll_failure_kind};
 pub use crate::retry::{Jitter, RetryPolicy, never_retry};
 pub use crate::spec_hash::check_spec_hash;
 pub use crate::workflow_failed::workflow_failed;
@@ -22,9 +23,10 @@ pub use aws_durable_execution_sdk::builders::map_parallel::CompletionConfig;
 pub type HandlerFuture<O> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<O, BoxError>> + Send + 'static>>;
 
-/// Turns a failure of no declared kind into the handler's error.
-pub fn uncaught(error: OperationError) -> BoxError {
-    Box::new(error)
+/// Turns a failure no catch clause handles into the handler's error: an operation's error, or the error a
+/// `poll` step already made of its failure.
+pub fn uncaught(error: impl Into<BoxError>) -> BoxError {
+    error.into()
 }
 
 /// What a `map` step's `items:` may name: a list of its `item:` type.

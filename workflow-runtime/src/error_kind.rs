@@ -21,6 +21,9 @@ pub const INVOKE_FAILED: &str = "InvokeFailed";
 /// The built-in kind of a map step whose elements failed more often than `tolerated-failures` allows.
 pub const TOO_MANY_FAILURES: &str = "TooManyFailures";
 
+/// The built-in kind of a poll step not done within its `max-attempts` or `deadline`.
+pub use crate::poll::POLL_TIMEOUT;
+
 /// How deep the source chain is searched; the SDK nests at most a few layers.
 const CHAIN_LIMIT: usize = 16;
 
@@ -39,6 +42,20 @@ pub fn kind_in_chain(error: &(dyn std::error::Error + 'static)) -> Option<String
         }
         if let Some(replayed) = current.downcast_ref::<ReplayedFailure>() {
             return replayed.error_type().map(str::to_owned);
+        }
+        link = current.source();
+    }
+    None
+}
+
+/// The kind an activity's typed error records, when one is in `error`'s source chain (live failures only:
+/// a replayed failure carries the recorded type instead).
+pub fn typed_kind_in_chain(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut link = Some(error);
+    for _ in 0..CHAIN_LIMIT {
+        let current = link?;
+        if let Some(typed) = current.downcast_ref::<TypedError>() {
+            return Some(typed.error_type().to_owned());
         }
         link = current.source();
     }

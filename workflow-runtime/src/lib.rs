@@ -13,6 +13,9 @@
 //! - [`FunctionTarget`]: where an `invoke` step sends its input;
 //! - for `map` steps (in [`__private`]): the list checked against the `item` type, the batches,
 //!   and the built-in `TooManyFailures` kind of a map whose elements failed more often than tolerated.
+//! - for `poll` steps (in [`__private`]): the check repeated on the SDK's wait-for-condition with the
+//!   state each check checkpoints, the `done` field checked to be a `bool`, and the built-in
+//!   `PollTimeout` kind of a poll not done within its `max-attempts` or `deadline`.
 //!
 //! # Example
 //!
@@ -145,6 +148,7 @@
 mod activity_error;
 mod error_kind;
 mod function_target;
+mod poll;
 mod retry;
 mod spec_hash;
 mod workflow_failed;
@@ -157,6 +161,7 @@ pub use workflow_macros::workflow;
 
 pub use activity_error::{ActivityError, DeclaredErrorKind};
 pub use function_target::{FunctionTarget, InProcessFunction, MissingFunctionConfig};
+pub use poll::{PollCheckFailed, PollPolicy, PollTimedOut};
 pub use retry::{Jitter, RetryPolicy};
 pub use spec_hash::{SPEC_HASH_OPERATION, SpecHashMismatch};
 pub use workflow_failed::WorkflowFailed;

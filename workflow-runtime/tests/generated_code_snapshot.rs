@@ -1,7 +1,8 @@
 //! The orchestrator generated for `tier-upgrade.workflow.yaml`, formatted with prettyplease, is
 //! committed in `tests/snapshots/tier_upgrade.rs` (and compiled by the trybuild `pass` cases);
 //! the one for the `choice` and `map` fixture in `tests/snapshots/choice_and_map.rs` (compiled by
-//! `tests/choice_and_map_behaviour.rs`).
+//! `tests/choice_and_map_behaviour.rs`); the one for the `poll` fixture in `tests/snapshots/poll.rs`
+//! (compiled by `tests/poll_behaviour.rs`).
 //! Regenerate it with `WORKFLOW_BLESS=1 cargo test -p workflow-runtime --test generated_code_snapshot`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -49,5 +50,14 @@ fn the_choice_and_map_fixture_generates_the_committed_snapshot() {
         "tests/ui/fixtures/choice-and-map.workflow.yaml",
         "choice-and-map.workflow.yaml",
         "tests/snapshots/choice_and_map.rs",
+    );
+}
+
+#[test]
+fn the_poll_fixture_generates_the_committed_snapshot() {
+    check(
+        "tests/ui/fixtures/poll.workflow.yaml",
+        "poll.workflow.yaml",
+        "tests/snapshots/poll.rs",
     );
 }

@@ -12,11 +12,12 @@ pub struct Position {
 }
 
 /// The error kinds every workflow may name in `catch` without declaring them.
-pub const BUILTIN_ERROR_KINDS: [&str; 4] = [
+pub const BUILTIN_ERROR_KINDS: [&str; 5] = [
     "CallbackTimeout",
     "CallbackFailed",
     "InvokeFailed",
     "TooManyFailures",
+    "PollTimeout",
 ];
 
 /// A validated workflow.
@@ -136,6 +137,27 @@ pub enum StepKind {
     Choice(Choice),
     /// Run a task, or a list of tasks, for each element of a list an earlier step produced.
     Map(Map),
+    /// Repeat a check activity, with a durable wait between checks, until its output says it is done.
+    Poll(Poll),
+}
+
+/// A `poll` step: the SDK's wait-for-condition around a check activity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Poll {
+    /// The check activity; its `output` is always present (the step's `output:`), and is the step's value.
+    pub task: Task,
+    /// The snake_case `bool` field of the output that is `true` once the awaited condition holds.
+    pub done: String,
+    /// The wait after the first check that is not done.
+    pub interval: Duration,
+    /// Each further wait is multiplied by this (>= 1.0; 1.0 keeps the interval fixed).
+    pub backoff_rate: f64,
+    /// Upper bound of any wait between checks.
+    pub max_interval: Duration,
+    /// At most this many checks (>= 1); `None` when only the deadline bounds the poll.
+    pub max_attempts: Option<u32>,
+    /// No check starts later than this after the first one; `None` when only `max_attempts` bounds the poll.
+    pub deadline: Option<Duration>,
 }
 
 /// A `choice` step: data-driven branching on a bool or enum field.
@@ -402,6 +424,7 @@ impl Step {
             StepKind::Task(task) => task.output.as_ref(),
             StepKind::Invoke(invoke) => invoke.output.as_ref(),
             StepKind::Callback(callback) => Some(&callback.result),
+            StepKind::Poll(poll) => poll.task.output.as_ref(),
             StepKind::Parallel(_)
             | StepKind::Wait(_)
             | StepKind::Succeed(_)

@@ -1,4 +1,5 @@
-//! Mermaid flowchart of a workflow: steps in order, parallel branches, early finishes, catches, the callback wait.
+//! Mermaid flowchart of a workflow: steps in order, parallel branches, early finishes, catches, the callback wait,
+//! choices and their arms, maps, and the repeated check of a poll.
 
 use crate::duration;
 use crate::ir::{
@@ -174,6 +175,13 @@ impl Chart<'_> {
                     }
                 }
             }
+            StepKind::Poll(poll) => {
+                // The check repeats until the `done` field is true.
+                self.edge(&id, &format!("not {}", poll.done), &id);
+                if let Some(next) = next {
+                    self.edge(&id, "", next);
+                }
+            }
             StepKind::Map(map) => {
                 if let MapBody::Steps(body) = &map.body {
                     let inner = format!("{indent}    ");
@@ -283,6 +291,33 @@ fn node(out: &mut String, step: &Step, indent: &str) {
                 escape(&field_label(&choice.on))
             ),
         ),
+        StepKind::Poll(poll) => {
+            let mut label = format!(
+                "{name}<br/>poll {} until {}<br/>every {}",
+                escape(&poll.task.method),
+                escape(&poll.done),
+                duration::format(poll.interval)
+            );
+            if poll.backoff_rate > 1.0 {
+                let _ = write!(
+                    label,
+                    ", x{} up to {}",
+                    poll.backoff_rate,
+                    duration::format(poll.max_interval)
+                );
+            }
+            let bounds: Vec<String> = poll
+                .max_attempts
+                .map(|max| format!("at most {max} checks"))
+                .into_iter()
+                .chain(
+                    poll.deadline
+                        .map(|deadline| format!("deadline {}", duration::format(deadline))),
+                )
+                .collect();
+            let _ = write!(label, "<br/>{}{retry}", bounds.join(", "));
+            line(out, &format!("{id}[/\"{label}\"\\]"));
+        }
         StepKind::Map(map) => {
             let mut label = format!("{name} (map over {})", escape(&field_label(&map.items)));
             if let Some(max) = map.max_concurrency {

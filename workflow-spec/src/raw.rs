@@ -96,6 +96,8 @@ pub struct RawStep {
     #[serde(default, deserialize_with = "present")]
     pub map: Option<Spanned<RawMap>>,
     #[serde(default, deserialize_with = "present")]
+    pub poll: Option<Spanned<RawPoll>>,
+    #[serde(default, deserialize_with = "present")]
     pub output: Option<Text>,
     #[serde(default, deserialize_with = "present")]
     pub reads: Option<Spanned<Vec<Text>>>,
@@ -137,6 +139,23 @@ pub struct RawMap {
     pub tolerated_failures: Option<Text>,
     #[serde(default, deserialize_with = "present")]
     pub batch: Option<Spanned<i64>>,
+}
+
+/// `poll:`: a check activity repeated, with a wait between checks, until its output says it is done.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawPoll {
+    pub task: Text,
+    pub done: Text,
+    pub interval: Text,
+    #[serde(default, deserialize_with = "present")]
+    pub backoff: Option<Spanned<f64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub max_interval: Option<Text>,
+    #[serde(default, deserialize_with = "present")]
+    pub max_attempts: Option<Spanned<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub deadline: Option<Text>,
 }
 
 /// One branch of a `parallel` step.

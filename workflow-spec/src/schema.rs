@@ -112,6 +112,21 @@ fn definitions() -> Value {
             },
             "oneOf": [{ "required": ["task"] }, { "required": ["steps"] }]
         },
+        "poll": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["task", "done", "interval"],
+            "properties": {
+                "task": { "$ref": "#/$defs/snakeIdent", "description": "The check activity, called once per check; the step's `output` is its output." },
+                "done": { "$ref": "#/$defs/snakeIdent", "description": "The `bool` field of the output that is true once the poll is done." },
+                "interval": { "$ref": "#/$defs/duration", "description": "The wait after the first check that is not done." },
+                "backoff": { "type": "number", "minimum": 1.0, "maximum": 100.0, "description": "Wait multiplier after each check (default 1.0: a fixed interval)." },
+                "max-interval": { "$ref": "#/$defs/duration", "description": "Upper bound of a wait (default 5m, or `interval` if longer)." },
+                "max-attempts": { "type": "integer", "minimum": 1, "maximum": 100000, "description": "At most this many checks, then `PollTimeout`." },
+                "deadline": { "$ref": "#/$defs/duration", "description": "No check starts later than this after the first one; then `PollTimeout`." }
+            },
+            "anyOf": [{ "required": ["max-attempts"] }, { "required": ["deadline"] }]
+        },
         "retry": {
             "type": "object",
             "additionalProperties": false,
@@ -202,6 +217,7 @@ fn definitions() -> Value {
                 "fail": { "type": "string" },
                 "choice": { "$ref": "#/$defs/choice", "description": "Run the arm selected by a field of an earlier value." },
                 "map": { "$ref": "#/$defs/map", "description": "Run a task, or steps, for each element of a list." },
+                "poll": { "$ref": "#/$defs/poll", "description": "Repeat a check activity, waiting between checks, until its output is done." },
                 "output": { "$ref": "#/$defs/typePath" },
                 "reads": { "$ref": "#/$defs/reads" },
                 "retry": { "$ref": "#/$defs/retry" },
@@ -218,7 +234,8 @@ fn definitions() -> Value {
                 { "required": ["succeed"] },
                 { "required": ["fail"] },
                 { "required": ["choice"] },
-                { "required": ["map"] }
+                { "required": ["map"] },
+                { "required": ["poll"] }
             ]
         }
     })

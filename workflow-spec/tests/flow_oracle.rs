@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The flow check against an oracle: for random small workflows with reads and forward/backward gotos, `load`
 //! accepts a read exactly when every path through the workflow completes the read step before the reader
-//! (paths enumerated one by one, independently of the validator's data-flow analysis).
+//! (paths enumerated one by one, independently of the validator's data-flow analysis). Every third step is a `poll`
+//! instead of a `task`: it reads, is read and catches into a `goto` under the same rules.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -67,9 +68,15 @@ fn yaml(steps: &[GenStep]) -> String {
             out.push_str("      succeed: Stopped\n");
             continue;
         }
-        out.push_str(&format!(
-            "      task: t{index}\n      output: crate::Value\n"
-        ));
+        if index % 3 == 1 {
+            out.push_str(&format!(
+                "      poll: {{ task: t{index}, done: ready, interval: 1s, max-attempts: 3 }}\n      output: crate::Value\n"
+            ));
+        } else {
+            out.push_str(&format!(
+                "      task: t{index}\n      output: crate::Value\n"
+            ));
+        }
         let mut reads: Vec<usize> = step.reads.clone();
         reads.dedup();
         reads.sort_unstable();

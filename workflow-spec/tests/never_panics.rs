@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! `load` never panics: 10,000 mutated specs (proptest, fixed seed) each give a workflow or well-formed diagnostics.
-//! The specs are mutants of the tier workflow, of the every-construct fixture and of the `choice`/`map` fixture.
+//! `load` never panics: 13,000 mutated specs (proptest, fixed seed) each give a workflow or well-formed diagnostics.
+//! The specs are mutants of the tier workflow, of the every-construct fixture, of the `choice`/`map` fixture and
+//! of the `poll` fixture.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -8,6 +9,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 const TIER: &str = include_str!("../../tier-upgrade.workflow.yaml");
 const EVERY: &str = include_str!("fixtures/every-construct.workflow.yaml");
 const CHOICE_AND_MAP: &str = include_str!("fixtures/choice-and-map.workflow.yaml");
+const POLL: &str = include_str!("fixtures/poll.workflow.yaml");
 
 /// Fragments that matter to YAML or to the DSL, inserted at random places.
 const FRAGMENTS: &[&str] = &[
@@ -98,6 +100,15 @@ const FRAGMENTS: &[&str] = &[
     "load-members.tier",
     "notify",
     "TooManyFailures",
+    "poll",
+    "done",
+    "interval",
+    "max-interval",
+    "max-attempts",
+    "deadline",
+    "backoff",
+    "PollTimeout",
+    "await-pickup",
     "crate::",
     "::",
     "Vec<u8>",
@@ -213,6 +224,22 @@ fn load_and_check(source: &str) -> Verdict {
                     }
                 }
             }
+            // Every loaded poll has an output to test, a bound, and waits that fit the cap.
+            for step in &all {
+                if let workflow_spec::StepKind::Poll(poll) = &step.kind {
+                    assert!(poll.task.output.is_some(), "{poll:?}");
+                    assert!(
+                        poll.max_attempts.is_some() || poll.deadline.is_some(),
+                        "{poll:?}"
+                    );
+                    assert!(poll.max_attempts != Some(0), "{poll:?}");
+                    assert!(
+                        poll.interval <= poll.max_interval
+                            && (1.0..=100.0).contains(&poll.backoff_rate),
+                        "{poll:?}"
+                    );
+                }
+            }
             assert!(workflow_spec::mermaid(&workflow).starts_with("flowchart TD\n"));
             Verdict::Valid
         }
@@ -250,20 +277,21 @@ fn load_and_check(source: &str) -> Verdict {
 }
 
 #[test]
-fn ten_thousand_mutated_specs_never_panic() {
+fn thirteen_thousand_mutated_specs_never_panic() {
     let config = Config {
-        cases: 10_000,
+        cases: 13_000,
         failure_persistence: None,
         ..Config::default()
     };
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
     let mut runner = TestRunner::new_with_rng(config, rng);
-    let strategy = (0..3usize, prop::collection::vec(mutation(), 1..5));
+    let strategy = (0..4usize, prop::collection::vec(mutation(), 1..5));
     let valid = std::cell::Cell::new(0u32);
     let semantic_errors = std::cell::Cell::new(0u32);
     let choice_and_map_valid = std::cell::Cell::new(0u32);
+    let poll_valid = std::cell::Cell::new(0u32);
     let result = runner.run(&strategy, |(base, mutations)| {
-        let mut source = [TIER, EVERY, CHOICE_AND_MAP][base].to_string();
+        let mut source = [TIER, EVERY, CHOICE_AND_MAP, POLL][base].to_string();
         for mutation in &mutations {
             apply(&mut source, mutation);
         }
@@ -273,6 +301,9 @@ fn ten_thousand_mutated_specs_never_panic() {
                 if base == 2 {
                     choice_and_map_valid.set(choice_and_map_valid.get() + 1);
                 }
+                if base == 3 {
+                    poll_valid.set(poll_valid.get() + 1);
+                }
             }
             Verdict::ValidationError => semantic_errors.set(semantic_errors.get() + 1),
             Verdict::ParseError => {}
@@ -280,6 +311,13 @@ fn ten_thousand_mutated_specs_never_panic() {
         Ok(())
     });
     result.unwrap();
+    eprintln!(
+        "valid: {} (choice/map {}, poll {}), validation errors: {}",
+        valid.get(),
+        choice_and_map_valid.get(),
+        poll_valid.get(),
+        semantic_errors.get()
+    );
     // The mutations must exercise the validator, not only the YAML parser.
     assert!(
         valid.get() >= 1_000,
@@ -290,6 +328,11 @@ fn ten_thousand_mutated_specs_never_panic() {
         choice_and_map_valid.get() >= 300,
         "only {} mutants of the choice and map fixture were valid",
         choice_and_map_valid.get()
+    );
+    assert!(
+        poll_valid.get() >= 300,
+        "only {} mutants of the poll fixture were valid",
+        poll_valid.get()
     );
     assert!(
         semantic_errors.get() >= 500,

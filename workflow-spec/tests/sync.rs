@@ -50,7 +50,8 @@ fn the_schema_is_json_that_requires_the_top_level_keys_and_knows_every_step_kind
     assert_eq!(
         kinds,
         [
-            "task", "parallel", "invoke", "callback", "wait", "succeed", "fail", "choice", "map"
+            "task", "parallel", "invoke", "callback", "wait", "succeed", "fail", "choice", "map",
+            "poll"
         ]
     );
     assert_eq!(schema["$defs"]["callback"], serde_json::Value::Null);
@@ -92,6 +93,28 @@ fn the_schema_nests_steps_in_choice_arms_and_maps() {
     for key in ["max-concurrency", "tolerated-failures", "batch"] {
         assert!(map["properties"][key].is_object(), "{key}");
     }
+}
+
+#[test]
+fn the_schema_requires_a_poll_check_and_one_of_its_bounds() {
+    let schema: serde_json::Value = serde_json::from_str(&workflow_spec::json_schema()).unwrap();
+    let defs = &schema["$defs"];
+    assert_eq!(defs["step"]["properties"]["poll"]["$ref"], "#/$defs/poll");
+    let poll = &defs["poll"];
+    assert_eq!(poll["additionalProperties"], serde_json::json!(false));
+    assert_eq!(
+        poll["required"],
+        serde_json::json!(["task", "done", "interval"])
+    );
+    assert_eq!(
+        poll["anyOf"],
+        serde_json::json!([{ "required": ["max-attempts"] }, { "required": ["deadline"] }])
+    );
+    assert_eq!(poll["properties"]["max-attempts"]["minimum"], 1);
+    for key in ["interval", "max-interval", "deadline"] {
+        assert_eq!(poll["properties"][key]["$ref"], "#/$defs/duration", "{key}");
+    }
+    assert_eq!(poll["properties"]["backoff"]["minimum"], 1.0);
 }
 
 #[test]

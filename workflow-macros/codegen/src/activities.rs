@@ -150,6 +150,16 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
                 params: params(workflow, &step.reads, None)?,
                 output: quote!(()),
             }],
+            StepKind::Poll(poll) => vec![Method {
+                name: poll.task.method.clone(),
+                doc: format!(
+                    "Check of poll step `{}` ({at}): called once per check until `{}` is true.",
+                    step.id, poll.done
+                ),
+                callback_id: false,
+                params: params(workflow, &step.reads, None)?,
+                output: optional_type(poll.task.output.as_ref())?,
+            }],
             StepKind::Map(map) => {
                 let item = item_type(map)?;
                 step.map_tasks()
@@ -221,7 +231,7 @@ fn outside_maps(steps: &[Step]) -> Vec<&Step> {
     out
 }
 
-/// The `Activities` trait: one method per task, branch and callback submitter.
+/// The `Activities` trait: one method per task, branch, callback submitter, map task and poll check.
 pub fn activities_trait(workflow: &Workflow, file: &str) -> Result<TokenStream, CodegenError> {
     let methods = methods(workflow, file)?.into_iter().map(|method| {
         let name = ident(&method.name);

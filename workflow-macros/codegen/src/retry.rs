@@ -44,6 +44,18 @@ impl RetryConsts {
         }
     }
 
+    /// The policy itself, as the `Option<RetryPolicy>` a poll step passes on (none: a failed check is not
+    /// retried).
+    pub fn policy(&self, policy: Option<&RetryPolicy>) -> TokenStream {
+        match policy.and_then(|policy| self.policies.iter().position(|known| known == policy)) {
+            Some(index) => {
+                let name = const_name(index);
+                quote!(::core::option::Option::Some(#name))
+            }
+            None => quote!(::core::option::Option::None),
+        }
+    }
+
     /// The `const` items.
     pub fn items(&self, file: &str) -> TokenStream {
         let items = self.policies.iter().enumerate().map(|(index, policy)| {

@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote;
 use workflow_spec::{
-    ArmValue, Branch, Callback, CatchAction, Choice, FieldRef, Invoke, Map, MapTask, Read,
+    ArmValue, Branch, Callback, CatchAction, Choice, FieldRef, Invoke, Map, MapTask, Poll, Read,
     ReadSource, Step, StepKind, Task, Tolerance, Workflow,
 };
 
@@ -52,6 +52,7 @@ impl StepWriter<'_> {
         let value = match &step.kind {
             StepKind::Task(task) => self.task(step, task)?,
             StepKind::Map(map) => self.map(step, map)?,
+            StepKind::Poll(poll) => self.poll(step, poll)?,
             StepKind::Choice(choice) => return self.choice(step, choice),
             StepKind::Parallel(branches) => self.parallel(step, branches)?,
             StepKind::Invoke(invoke) => self.invoke(step, invoke)?,
@@ -269,6 +270,70 @@ impl StepWriter<'_> {
         Ok(self.settle(step, prelude, call))
     }
 
+    /// A poll: the check activity run by the SDK's wait-for-condition until the output's `done` field is
+    /// true, with the step's retry policy for failed checks; the value is the last check's output.
+    fn poll(&self, step: &Step, poll: &Poll) -> Result<TokenStream, CodegenError> {
+        let output = optional_type(poll.task.output.as_ref())?;
+        let method = ident(&poll.task.method);
+        let done = ident(&poll.done);
+        let clones = Self::clones(&step.reads);
+        let args = Self::args(&step.reads);
+        let id = &step.id;
+        let interval = duration(poll.interval);
+        let backoff = Literal::f64_unsuffixed(poll.backoff_rate);
+        let max_interval = duration(poll.max_interval);
+        let max_attempts = match poll.max_attempts {
+            Some(max) => {
+                let max = Literal::u32_unsuffixed(max);
+                quote!(::core::option::Option::Some(#max))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let deadline = match poll.deadline {
+            Some(deadline) => {
+                let deadline = duration(deadline);
+                quote!(::core::option::Option::Some(#deadline))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let retry = self.retry.policy(step.retry.as_ref());
+        let on_error = self.on_error(step);
+        Ok(quote! {{
+            let activities = ::workflow_runtime::__private::Arc::clone(&activities);
+            #clones
+            match ::workflow_runtime::__private::poll(
+                &ctx,
+                #id,
+                ::workflow_runtime::__private::PollPolicy {
+                    interval: #interval,
+                    backoff_rate: #backoff,
+                    max_interval: #max_interval,
+                    max_attempts: #max_attempts,
+                    deadline: #deadline,
+                },
+                #retry,
+                move || {
+                    let activities = ::workflow_runtime::__private::Arc::clone(&activities);
+                    #clones
+                    async move {
+                        activities
+                            .#method(#args)
+                            .await
+                            .map_err(::workflow_runtime::__private::into_step_error)
+                    }
+                },
+                |output: &#output| ::workflow_runtime::__private::poll_done(&output.#done),
+            )
+            .await
+            {
+                ::core::result::Result::Ok(value) => value,
+                ::core::result::Result::Err(error) => {
+                    #on_error
+                }
+            }
+        }})
+    }
+
     /// What a failed step does: its catches, else the failure ends the execution.
     fn on_error(&self, step: &Step) -> TokenStream {
         let uncaught = quote! {
@@ -304,6 +369,7 @@ impl StepWriter<'_> {
         });
         let kind_of = match step.kind {
             StepKind::Map(_) => quote!(::workflow_runtime::__private::map_failure_kind),
+            StepKind::Poll(_) => quote!(::workflow_runtime::__private::poll_failure_kind),
             _ => quote!(::workflow_runtime::__private::kind_of),
         };
         quote! {

@@ -264,3 +264,81 @@ fn a_map_sets_only_the_limits_the_spec_gives_and_catches_too_many_failures() {
         "{code}"
     );
 }
+
+#[test]
+fn a_poll_passes_its_bounds_retry_and_done_field_and_catches_by_poll_failure_kind() {
+    let code = squeeze(&generated(
+        "  - ship: { task: ship, output: crate::Shipment }
+  - await-delivery:
+      poll: { task: check_delivery, done: delivered, interval: 30s, backoff: 1.5, max-interval: 2m, deadline: 1h }
+      reads: [ship]
+      output: crate::Delivery
+      retry: { attempts: 2, on: [Transient] }
+      catch: [{ error: PollTimeout, finish: Late }, { error: Rejected, fail: rejected }]
+  - record: { task: record, reads: [await-delivery] }
+",
+    ));
+
+    assert!(
+        code.contains(
+            "::workflow_runtime::__private::PollPolicy{\
+             interval:::workflow_runtime::__private::Duration::from_secs(30),\
+             backoff_rate:1.5,\
+             max_interval:::workflow_runtime::__private::Duration::from_secs(120),\
+             max_attempts:::core::option::Option::None,\
+             deadline:::core::option::Option::Some(::workflow_runtime::__private::Duration::from_secs(3600))}"
+        ),
+        "{code}"
+    );
+    assert!(
+        code.contains("},::core::option::Option::Some(RETRY_POLICY_1),move||{"),
+        "{code}"
+    );
+    assert!(
+        code.contains("activities.check_delivery(&ship).await"),
+        "{code}"
+    );
+    assert!(
+        code.contains(
+            "|output:&crate::Delivery|::workflow_runtime::__private::poll_done(&output.delivered)"
+        ),
+        "{code}"
+    );
+    // The poll's value is already shared: it is bound as it is, not wrapped again.
+    assert!(
+        code.contains("::core::result::Result::Ok(value)=>value,"),
+        "{code}"
+    );
+    assert!(
+        code.contains("match::workflow_runtime::__private::poll_failure_kind(&error).as_deref(){::core::option::Option::Some(\"PollTimeout\")"),
+        "{code}"
+    );
+    assert!(code.contains("Some(\"Rejected\")"), "{code}");
+}
+
+#[test]
+fn a_poll_without_retry_passes_none_and_its_attempt_bound() {
+    let code = squeeze(&generated(
+        "  - await-ready:
+      poll: { task: check_ready, done: ready, interval: 10s, max-attempts: 4 }
+      output: crate::Ready
+",
+    ));
+
+    assert!(
+        code.contains(
+            "max_attempts:::core::option::Option::Some(4),deadline:::core::option::Option::None}"
+        ),
+        "{code}"
+    );
+    assert!(
+        code.contains("},::core::option::Option::None,move||{"),
+        "{code}"
+    );
+    // Five minutes is the default cap of the interval.
+    assert!(
+        code.contains("max_interval:::workflow_runtime::__private::Duration::from_secs(300)"),
+        "{code}"
+    );
+    assert!(!code.contains("RETRY_POLICY"), "{code}");
+}

@@ -726,6 +726,7 @@ fn check_unique_methods<'s>(checker: &mut Checker<'_, '_>, steps: impl Iterator<
         let mut methods: Vec<(&str, &str, crate::ir::Position)> = Vec::new();
         match &step.kind {
             StepKind::Task(task)
+            | StepKind::Poll(crate::ir::Poll { task, .. })
             | StepKind::Map(Map {
                 body: MapBody::Task(task),
                 ..

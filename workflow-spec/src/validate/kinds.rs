@@ -3,11 +3,11 @@
 use super::Checker;
 use crate::ir::{
     Arm, ArmValue, Branch, Callback, Choice, EarlyFinish, FieldRef, FunctionSource, Invoke, Map,
-    MapBody, Read, ReadSource, RetryPolicy, StepKind, Task, Tolerance,
+    MapBody, Poll, Read, ReadSource, RetryPolicy, StepKind, Task, Tolerance,
 };
 use crate::names;
 use crate::parse::{at, position};
-use crate::raw::{RawChoice, RawMap, RawStep, Text};
+use crate::raw::{RawChoice, RawMap, RawPoll, RawStep, Text};
 use serde_saphyr::Spanned;
 
 impl Checker<'_, '_> {
@@ -176,7 +176,7 @@ impl Checker<'_, '_> {
         let has_output = match kind {
             Some(StepKind::Task(task)) => task.output.is_some(),
             Some(StepKind::Invoke(invoke)) => invoke.output.is_some(),
-            Some(StepKind::Callback(_)) => true,
+            Some(StepKind::Callback(_) | StepKind::Poll(_)) => true,
             _ => return None,
         };
         if !has_output {
@@ -357,6 +357,121 @@ impl Checker<'_, '_> {
         })
     }
 
+    /// The `poll:` body: the check activity, its `done` field, the waits between checks and the bounds.
+    pub(super) fn poll(
+        &mut self,
+        step_id: &str,
+        poll: &Spanned<RawPoll>,
+        body: &RawStep,
+    ) -> Option<Poll> {
+        let raw = &poll.value;
+        let before = self.reporter.items.len();
+        let method = self.method_name(&raw.task, "task");
+        let done = raw.done.value.trim();
+        if !names::is_snake_case_identifier(done) {
+            let help = names::snake_suggestion(done).map(|s| format!("use `{s}`"));
+            self.reporter.error_maybe_help(
+                at(&raw.done),
+                format!(
+                    "invalid field name `{done}` in `done`: expected a snake_case Rust identifier"
+                ),
+                help,
+            );
+        }
+        let output = match &body.output {
+            Some(output) => self.type_path(output, "output"),
+            None => {
+                self.reporter.error_help(
+                    at(poll),
+                    format!("poll step `{step_id}` has no `output`"),
+                    format!(
+                        "give the step an `output:` type with the `bool` field `{done}`: each check returns it and \
+                         it says whether the poll is done"
+                    ),
+                );
+                None
+            }
+        };
+        let interval = self.duration(&raw.interval, "interval", false);
+        let max_interval = match &raw.max_interval {
+            Some(text) => self.duration(text, "max-interval", false),
+            None => interval.map(|interval| interval.max(DEFAULT_MAX_INTERVAL)),
+        };
+        if let Some(written) = &raw.backoff
+            && !(written.value.is_finite() && (1.0..=100.0).contains(&written.value))
+        {
+            self.reporter.error(
+                at(written),
+                format!(
+                    "invalid rate `{}` in `backoff`: it must be between 1.0 and 100.0",
+                    written.value
+                ),
+            );
+        }
+        if let (Some(interval), Some(max_interval), Some(written)) =
+            (interval, max_interval, &raw.max_interval)
+            && max_interval < interval
+        {
+            self.reporter.error(
+                at(written),
+                format!(
+                    "`max-interval` ({}) is shorter than `interval` ({})",
+                    crate::duration::format(max_interval),
+                    crate::duration::format(interval)
+                ),
+            );
+        }
+        let max_attempts = raw.max_attempts.as_ref().and_then(|written| {
+            self.count(
+                written,
+                "max-attempts",
+                1,
+                MAX_POLL_ATTEMPTS,
+                "checks the poll makes at most",
+            )
+        });
+        let deadline = raw
+            .deadline
+            .as_ref()
+            .and_then(|text| self.duration(text, "deadline", false));
+        if raw.max_attempts.is_none() && raw.deadline.is_none() {
+            self.reporter.error_help(
+                at(poll),
+                format!("poll step `{step_id}` has neither `max-attempts` nor `deadline`"),
+                "add e.g. `max-attempts: 10` or `deadline: 1h` (or both); without a bound, a check that is never \
+                 done would poll forever",
+            );
+        }
+        if let (Some(interval), Some(deadline), Some(written)) = (interval, deadline, &raw.deadline)
+            && deadline < interval
+        {
+            self.reporter.error_help(
+                at(written),
+                format!(
+                    "`deadline` ({}) is shorter than `interval` ({}): the poll would check only once",
+                    crate::duration::format(deadline),
+                    crate::duration::format(interval)
+                ),
+                "make `deadline` longer than `interval`, or use a `task` step for a single check",
+            );
+        }
+        if self.reporter.items.len() > before {
+            return None;
+        }
+        Some(Poll {
+            task: Task {
+                method: method?,
+                output: Some(output?),
+            },
+            done: done.to_string(),
+            interval: interval?,
+            backoff_rate: raw.backoff.as_ref().map_or(1.0, |backoff| backoff.value),
+            max_interval: max_interval?,
+            max_attempts,
+            deadline,
+        })
+    }
+
     /// A whole number within `min..=max`, or a report.
     fn count(
         &mut self,
@@ -443,6 +558,10 @@ const MAX_CONCURRENCY: i64 = 1000;
 const MAX_BATCH: i64 = 10_000;
 /// The largest tolerated failure count.
 const MAX_TOLERATED: i64 = 1_000_000;
+/// The most checks a poll may make.
+const MAX_POLL_ATTEMPTS: i64 = 100_000;
+/// Upper bound of a poll's wait between checks when `max-interval` is not written (unless `interval` is longer).
+const DEFAULT_MAX_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// `step.field` -> (`step`, `Some(field)`); `step` -> (`step`, `None`).
 pub(super) fn split_field_ref(text: &str) -> (&str, Option<&str>) {

@@ -190,6 +190,7 @@ impl Checker<'_, '_> {
                 "CallbackTimeout" | "CallbackFailed" => Some("callback"),
                 "InvokeFailed" => Some("invoke"),
                 "TooManyFailures" => Some("map"),
+                "PollTimeout" => Some("poll"),
                 _ => None,
             };
             match raised_by {

@@ -62,8 +62,8 @@ pub(crate) struct Flat<'r> {
 }
 
 /// The step kinds, in the order they are documented.
-const KINDS: [&str; 9] = [
-    "task", "parallel", "invoke", "callback", "wait", "succeed", "fail", "choice", "map",
+const KINDS: [&str; 10] = [
+    "task", "parallel", "invoke", "callback", "wait", "succeed", "fail", "choice", "map", "poll",
 ];
 
 impl Checker<'_, '_> {
@@ -243,6 +243,7 @@ impl Checker<'_, '_> {
             ("fail", body.fail.is_some()),
             ("choice", body.choice.is_some()),
             ("map", body.map.is_some()),
+            ("poll", body.poll.is_some()),
         ]
         .into_iter()
         .find_map(|(kind, present)| present.then_some(kind));
@@ -315,6 +316,7 @@ impl Checker<'_, '_> {
             body.fail.is_some(),
             body.choice.is_some(),
             body.map.is_some(),
+            body.poll.is_some(),
         ]
         .iter()
         .zip(KINDS)
@@ -338,7 +340,7 @@ impl Checker<'_, '_> {
                 self.reporter.error_help(
                     at(id),
                     format!("step `{step_id}` has no kind"),
-                    "give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice` or `map`",
+                    "give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map` or `poll`",
                 );
                 return prepared;
             }
@@ -407,12 +409,17 @@ impl Checker<'_, '_> {
                 prepared.subject = Some(&map.value.items);
                 self.map(&step_id, map, body).map(StepKind::Map)
             }),
+            "poll" => body
+                .poll
+                .as_ref()
+                .and_then(|poll| self.poll(&step_id, poll, body))
+                .map(StepKind::Poll),
             _ => body
                 .fail
                 .as_ref()
                 .map(|message| StepKind::Fail(message.value.trim().to_string())),
         };
-        if matches!(kind, "task" | "callback" | "map") {
+        if matches!(kind, "task" | "callback" | "map" | "poll") {
             prepared.retry = step_retry;
         }
         if let Some(rules) = &body.catch {
@@ -429,11 +436,14 @@ impl Checker<'_, '_> {
                 .map
                 .as_ref()
                 .is_some_and(|map| map.value.steps.is_none());
-        let output_ok = kind == "task" || map_task;
-        let reads_ok = matches!(kind, "task" | "invoke" | "callback") || map_task;
-        let retry_ok = matches!(kind, "task" | "parallel" | "callback" | "map");
-        let catch_ok = matches!(kind, "task" | "parallel" | "invoke" | "callback" | "map");
-        let finish_ok = matches!(kind, "task" | "invoke" | "callback");
+        let output_ok = matches!(kind, "task" | "poll") || map_task;
+        let reads_ok = matches!(kind, "task" | "invoke" | "callback" | "poll") || map_task;
+        let retry_ok = matches!(kind, "task" | "parallel" | "callback" | "map" | "poll");
+        let catch_ok = matches!(
+            kind,
+            "task" | "parallel" | "invoke" | "callback" | "map" | "poll"
+        );
+        let finish_ok = matches!(kind, "task" | "invoke" | "callback" | "poll");
         let checks: [(&str, Option<crate::diagnostic::At>, bool); 6] = [
             ("output", body.output.as_ref().map(at), output_ok),
             ("reads", body.reads.as_ref().map(at), reads_ok),

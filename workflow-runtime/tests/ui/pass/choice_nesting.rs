@@ -1,5 +1,6 @@
 //! Every step kind inside choice arms (a goto within an arm, a nested choice, a map, parallel,
-//! invoke, callback, wait) and a goto over a whole choice generate code that compiles.
+//! invoke, callback, wait, a poll whose timeout goes to a later step of the arm) and a goto over a
+//! whole choice generate code that compiles.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,3 @@
+workflow_runtime::workflow!("fixtures/an_interval_needs_a_unit.workflow.yaml");
+
+fn main() {}
