@@ -393,6 +393,52 @@ async fn each_element_costs_a_child_context_and_one_operation_per_step() {
     }
 }
 
+/// The cost model of `workflow cost` (workflow-spec's routes) is what the SDK records: for the route each run
+/// takes, the operations computed for its element count equal the operations `LocalRunner` recorded.
+#[tokio::test]
+async fn the_operations_workflow_cost_computes_are_the_operations_recorded() {
+    let source = include_str!("ui/fixtures/choice-and-map.workflow.yaml");
+    let workflow = workflow_spec::load(source, "choice-and-map.workflow.yaml").unwrap();
+    let routes = workflow_spec::routes(&workflow).unwrap();
+    let route = |text: &str| {
+        routes
+            .iter()
+            .find(|route| route.to_string() == text)
+            .unwrap_or_else(|| panic!("no route `{text}`"))
+    };
+    let cases = [
+        (
+            Tier::Silver,
+            false,
+            "load-members -> route [otherwise] -> standard-note -> vip-check [false] -> notify -> summarise -> record => Notified",
+            Outcome::Notified,
+        ),
+        (
+            Tier::Gold,
+            true,
+            "load-members -> route [Gold] -> gold-gift -> gold-note -> vip-check [true] -> vip-lounge -> notify -> summarise -> record => Notified",
+            Outcome::Notified,
+        ),
+        (
+            Tier::Closed,
+            true,
+            "load-members -> route [Closed] -> closed => AccountClosed",
+            Outcome::AccountClosed,
+        ),
+    ];
+    for (tier, vip, text, outcome) in cases {
+        for count in [1usize, 4, 5] {
+            let (result, _log) = run(Script::new(tier, vip, count)).await;
+            assert_eq!(result.output(), Some(&outcome), "{text}");
+            assert_eq!(
+                route(text).operations.with_elements(count as u64),
+                result.operations().len() as u64,
+                "{text} with {count} elements"
+            );
+        }
+    }
+}
+
 /// A second workflow: steps after a choice read what the arms that go on produced.
 mod values {
     use super::*;

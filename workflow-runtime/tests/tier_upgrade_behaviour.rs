@@ -247,3 +247,63 @@ fn an_unconfigured_invoke_target_names_its_environment_variable() {
          FETCH_ORDER_HISTORY_ACTIVITY_ARN, which is not set"
     );
 }
+
+/// The cost model of `workflow cost` (workflow-spec's routes) is what the SDK records: the upgrade route and the
+/// no-change exit cost the operations `LocalRunner` records for them (11 and 3).
+#[tokio::test]
+async fn the_operations_workflow_cost_computes_are_the_operations_recorded() {
+    let source = include_str!("../../tier-upgrade.workflow.yaml");
+    let workflow = workflow_spec::load(source, "tier-upgrade.workflow.yaml").unwrap();
+    let routes = workflow_spec::routes(&workflow).unwrap();
+    let operations_to = |ending: &str| {
+        let route = routes
+            .iter()
+            .find(|route| {
+                route.ending == workflow_spec::routes::Ending::Outcome(ending.to_string())
+            })
+            .unwrap_or_else(|| panic!("no route to {ending}"));
+        assert!(!route.operations.grows_with_elements());
+        route.operations.fixed as usize
+    };
+
+    let log = CallLog::default();
+    let upgraded = run(
+        LocalRunner::new().callback_success(&acknowledgement()),
+        ScriptedActivities::upgrading(&log),
+        &log,
+    )
+    .await;
+    assert_eq!(upgraded.output(), Some(&UpgradeOutcome::Upgraded));
+    assert_eq!(operations_to("Upgraded"), upgraded.operations().len());
+    assert_eq!(operations_to("Upgraded"), 11);
+
+    let log = CallLog::default();
+    let unchanged = run(
+        LocalRunner::new(),
+        ScriptedActivities {
+            tier_goes_up: false,
+            ..ScriptedActivities::upgrading(&log)
+        },
+        &log,
+    )
+    .await;
+    assert_eq!(unchanged.output(), Some(&UpgradeOutcome::NoChange));
+    assert_eq!(operations_to("NoChange"), unchanged.operations().len());
+    assert_eq!(operations_to("NoChange"), 3);
+
+    let log = CallLog::default();
+    let unacknowledged = run(
+        LocalRunner::new().callback_timeout(),
+        ScriptedActivities::upgrading(&log),
+        &log,
+    )
+    .await;
+    assert_eq!(
+        unacknowledged.output(),
+        Some(&UpgradeOutcome::UpgradedUnacknowledged)
+    );
+    assert_eq!(
+        operations_to("UpgradedUnacknowledged"),
+        unacknowledged.operations().len()
+    );
+}

@@ -42,7 +42,22 @@ pub struct Workflow {
     /// The outcome when the last step completes (`finish:`); `None` only when not written, which is allowed
     /// only when the last step is a `succeed` or `fail` step.
     pub finish: Option<Outcome>,
+    /// The optional `budget:`; every route is within it (checked by [`crate::load`]).
+    pub budget: Option<Budget>,
     /// Position of the `workflow:` value.
+    pub position: Position,
+}
+
+/// `budget:`: the most any route of the workflow may cost (see [`crate::routes`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// `operations:`: the most durable operations any route may bill.
+    pub operations: Option<u64>,
+    /// `wall-time:`: the longest worst-case wall time of any route, the activities' own time excluded.
+    pub wall_time: Option<Duration>,
+    /// `map-elements:`: the most elements any map runs, to turn per-element costs into numbers.
+    pub map_elements: Option<u32>,
+    /// Position of the `budget:` mapping.
     pub position: Position,
 }
 

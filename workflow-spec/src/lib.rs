@@ -46,6 +46,7 @@ mod mermaid;
 mod names;
 mod parse;
 mod raw;
+pub mod routes;
 mod schema;
 mod synthetic;
 mod validate;
@@ -53,6 +54,7 @@ mod validate;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use ir::*;
 pub use mermaid::mermaid;
+pub use routes::{Route, TooManyRoutes, routes};
 pub use schema::json_schema;
 pub use synthetic::synthetic_spec;
 

@@ -1,4 +1,4 @@
-//! `workflow check FILE...`, `workflow diagram FILE`, `workflow schema`.
+//! `workflow check FILE...`, `workflow diagram FILE`, `workflow paths FILE`, `workflow cost FILE`, `workflow schema`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -9,6 +9,8 @@ usage: workflow <command>
 commands:
   check FILE...   validate workflow files; diagnostics on stderr, exit 1 if any file is invalid
   diagram FILE    print the Mermaid flowchart of a workflow
+  paths FILE      list every route from the start to an outcome, catches included
+  cost FILE       per route: the durable operations billed and the worst-case wall time
   schema          print the JSON Schema of the workflow DSL (for yaml-language-server)";
 
 fn main() -> ExitCode {
@@ -17,6 +19,8 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["check", files @ ..] if !files.is_empty() => check(files),
         ["diagram", file] => diagram(file),
+        ["paths", file] => paths(file, false),
+        ["cost", file] => paths(file, true),
         ["schema"] => print_stdout(&workflow_spec::json_schema()),
         ["help" | "--help" | "-h"] => print_stdout(USAGE),
         _ => {
@@ -80,6 +84,58 @@ fn diagram(file: &str) -> ExitCode {
         Some(workflow) => print_stdout(&workflow_spec::mermaid(&workflow)),
         None => ExitCode::FAILURE,
     }
+}
+
+/// `workflow paths` (every route) and `workflow cost` (every route with its cost, then the extremes).
+fn paths(file: &str, with_cost: bool) -> ExitCode {
+    let Some(workflow) = load(file) else {
+        return ExitCode::FAILURE;
+    };
+    let routes = match workflow_spec::routes(&workflow) {
+        Ok(routes) => routes,
+        Err(too_many) => {
+            eprintln!("error: `{file}`: {too_many}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let count = routes.len();
+    let width = count.to_string().len();
+    let mut out = format!(
+        "{}: {count} route{}",
+        workflow.name,
+        if count == 1 { "" } else { "s" }
+    );
+    if with_cost {
+        out.push_str(
+            " (durable operations billed, worst-case wall time without the activities' own run time)",
+        );
+    }
+    out.push('\n');
+    for (number, route) in routes.iter().enumerate() {
+        let number = number + 1;
+        if with_cost {
+            let indent = " ".repeat(width + 2);
+            out.push_str(&format!(
+                "{number:>width$}. {route}\n{indent}operations: {}; worst-case wall time: {}\n",
+                route.operations, route.wall_time
+            ));
+        } else {
+            out.push_str(&format!("{number:>width$}. {route}\n"));
+        }
+    }
+    if with_cost && let Some(range) = workflow_spec::routes::cost_range(&routes) {
+        let (fewest, most) = (&range.fewest_operations, &range.most_operations);
+        let (shortest, longest) = (&range.shortest, &range.longest);
+        out.push_str(&format!(
+            "\noperations: fewest {} (route {}), most {} (route {})\n",
+            fewest.1, fewest.0, most.1, most.0
+        ));
+        out.push_str(&format!(
+            "worst-case wall time: shortest {} (route {}), longest {} (route {}), plus the activities' own run time\n",
+            shortest.1, shortest.0, longest.1, longest.0
+        ));
+    }
+    print_stdout(&out)
 }
 
 /// Prints to stdout without panicking when the pipe is closed.

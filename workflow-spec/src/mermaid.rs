@@ -1,5 +1,6 @@
 //! Mermaid flowchart of a workflow: steps in order, parallel branches, early finishes, catches, the callback wait,
-//! choices and their arms, maps, and the repeated check of a poll.
+//! choices and their arms, maps, and the repeated check of a poll. Its title is the range of what the routes cost
+//! (`workflow cost`): durable operations and worst-case wall time.
 
 use crate::duration;
 use crate::ir::{
@@ -36,7 +37,10 @@ fn node_id(ident: &str) -> String {
 /// The Mermaid flowchart (`flowchart TD`) of a workflow. Deterministic: the same workflow gives the same text.
 pub fn mermaid(workflow: &Workflow) -> String {
     let mut chart = Chart {
-        out: String::from("flowchart TD\n"),
+        out: format!(
+            "---\ntitle: \"{}\"\n---\nflowchart TD\n",
+            cost_title(workflow)
+        ),
         edges: Vec::new(),
         outcomes: Vec::new(),
         fails: Vec::new(),
@@ -74,6 +78,21 @@ pub fn mermaid(workflow: &Workflow) -> String {
         line(&mut out, edge);
     }
     out
+}
+
+/// `tier-upgrade: 2 to 11 durable operations, worst case 2m 15s to 16m 15s plus the activities' own time`.
+fn cost_title(workflow: &Workflow) -> String {
+    let name = escape(&workflow.name);
+    let range = crate::routes::routes(workflow)
+        .ok()
+        .and_then(|routes| crate::routes::cost_range(&routes));
+    match range {
+        Some(range) => format!(
+            "{name}: {} to {} durable operations, worst case {} to {} plus the activities' own time",
+            range.fewest_operations.1, range.most_operations.1, range.shortest.1, range.longest.1
+        ),
+        None => format!("{name}: more than {} routes", crate::routes::MAX_ROUTES),
+    }
 }
 
 /// The flowchart being written: nodes go to `out` as steps are met, edges and end nodes are listed last.

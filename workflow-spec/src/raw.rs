@@ -60,6 +60,20 @@ pub struct RawSpec {
     pub steps: RawSteps,
     #[serde(default, deserialize_with = "present")]
     pub finish: Option<Text>,
+    #[serde(default, deserialize_with = "present")]
+    pub budget: Option<Spanned<RawBudget>>,
+}
+
+/// `budget:`: the most any route may cost.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBudget {
+    #[serde(default, deserialize_with = "present")]
+    pub operations: Option<Spanned<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub wall_time: Option<Text>,
+    #[serde(default, deserialize_with = "present")]
+    pub map_elements: Option<Spanned<i64>>,
 }
 
 /// A list of steps: the workflow's, an arm's, a map's. Each item maps one step id to its body.

@@ -37,7 +37,17 @@ fn schema() -> Value {
                 "properties": { "retry": { "$ref": "#/$defs/retry" } }
             },
             "steps": { "$ref": "#/$defs/steps", "description": "The steps, run in order. Each item maps one kebab-case id to its body." },
-            "finish": { "$ref": "#/$defs/camelIdent", "description": "The outcome when the last step completes." }
+            "finish": { "$ref": "#/$defs/camelIdent", "description": "The outcome when the last step completes." },
+            "budget": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "The most any route may cost (`workflow cost`); a route over it is an error.",
+                "properties": {
+                    "operations": { "type": "integer", "minimum": 1, "maximum": 1000000, "description": "Durable operations any route may bill." },
+                    "wall-time": { "$ref": "#/$defs/duration", "description": "Worst-case wall time of any route, the activities' own time excluded." },
+                    "map-elements": { "type": "integer", "minimum": 1, "maximum": 1000000, "description": "The most elements any map runs, to count per-element costs." }
+                }
+            }
         },
         "$defs": definitions()
     })

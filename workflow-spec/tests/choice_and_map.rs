@@ -198,7 +198,10 @@ steps:
 fn the_flowchart_shows_arms_and_maps() {
     assert_eq!(
         mermaid(&workflow()),
-        r#"flowchart TD
+        r#"---
+title: "choice-and-map: 2 to 8 + 2 per element of notify + 3 per batch (2 elements) of summarise durable operations, worst case 0s to 1s per 2 elements of notify plus the activities' own time"
+---
+flowchart TD
     start(("choice-and-map"))
     load_members["load-members<br/>task load_members"]
     route{"route<br/>choice on load-members.tier"}

@@ -23,7 +23,10 @@ finish: Finished
     let workflow = workflow_spec::load(source, "small.yaml").unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(
         workflow_spec::mermaid(&workflow),
-        r#"flowchart TD
+        r#"---
+title: "small: 2 to 4 durable operations, worst case 0s to 1m 30s plus the activities' own time"
+---
+flowchart TD
     start(("small"))
     check["check<br/>task check"]
     end_step["end<br/>task finish_up"]

@@ -240,7 +240,7 @@ fn load_and_check(source: &str) -> Verdict {
                     );
                 }
             }
-            assert!(workflow_spec::mermaid(&workflow).starts_with("flowchart TD\n"));
+            assert!(workflow_spec::mermaid(&workflow).contains("\n---\nflowchart TD\n"));
             Verdict::Valid
         }
         Err(diagnostics) => {

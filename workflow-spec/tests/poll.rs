@@ -153,7 +153,10 @@ finish: Done
 fn the_flowchart_draws_each_poll_with_its_repeated_check() {
     assert_eq!(
         mermaid(&workflow()),
-        r#"flowchart TD
+        r#"---
+title: "poll-shipment: 2 to 5 durable operations, worst case 0s to 30m 20s plus the activities' own time"
+---
+flowchart TD
     start(("poll-shipment"))
     create_shipment["create-shipment<br/>task create_shipment"]
     await_pickup[/"await-pickup<br/>poll check_pickup until picked_up<br/>every 10s<br/>at most 3 checks"\]

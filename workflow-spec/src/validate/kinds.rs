@@ -473,7 +473,7 @@ impl Checker<'_, '_> {
     }
 
     /// A whole number within `min..=max`, or a report.
-    fn count(
+    pub(super) fn count(
         &mut self,
         written: &Spanned<i64>,
         key: &str,

@@ -1,5 +1,6 @@
 //! [`RawSpec`] -> validated [`Workflow`], reporting every problem found.
 
+mod budget;
 mod flow;
 mod kinds;
 mod policy;
@@ -56,11 +57,15 @@ pub(crate) fn validate(raw: RawSpec, reporter: &mut Reporter<'_>) -> Option<Work
         flow::check_finish(&mut checker, &raw, steps, *end_reachable);
     }
     let steps = steps.map(|(steps, _)| steps);
+    let budget = raw
+        .budget
+        .as_ref()
+        .and_then(|written| checker.budget(written));
 
     if checker.reporter.items.len() > before {
         return None;
     }
-    Some(Workflow {
+    let workflow = Workflow {
         ident: names::snake_of_kebab(&name),
         name,
         about: raw
@@ -70,11 +75,19 @@ pub(crate) fn validate(raw: RawSpec, reporter: &mut Reporter<'_>) -> Option<Work
         input_type: input_type?,
         output_type: output_type?,
         error_kinds,
-        outcomes: checker.outcomes,
+        outcomes: std::mem::take(&mut checker.outcomes),
         steps: steps?,
         finish,
+        budget,
         position: position(raw.workflow.referenced),
-    })
+    };
+    if let Some(written) = &raw.budget {
+        budget::check(&mut checker, &workflow, written);
+        if checker.reporter.items.len() > before {
+            return None;
+        }
+    }
+    Some(workflow)
 }
 
 impl Checker<'_, '_> {
