@@ -397,17 +397,7 @@ impl Checker<'_, '_> {
             Some(text) => self.duration(text, "max-interval", false),
             None => interval.map(|interval| interval.max(DEFAULT_MAX_INTERVAL)),
         };
-        if let Some(written) = &raw.backoff
-            && !(written.value.is_finite() && (1.0..=100.0).contains(&written.value))
-        {
-            self.reporter.error(
-                at(written),
-                format!(
-                    "invalid rate `{}` in `backoff`: it must be between 1.0 and 100.0",
-                    written.value
-                ),
-            );
-        }
+        self.check_backoff(raw.backoff.as_ref());
         if let (Some(interval), Some(max_interval), Some(written)) =
             (interval, max_interval, &raw.max_interval)
             && max_interval < interval

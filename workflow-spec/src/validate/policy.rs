@@ -50,6 +50,21 @@ impl PendingCatch {
 }
 
 impl Checker<'_, '_> {
+    /// A `backoff` rate (of a retry or a poll), which must be between 1.0 and 100.0; reported otherwise.
+    pub(crate) fn check_backoff(&mut self, backoff: Option<&Spanned<f64>>) {
+        if let Some(written) = backoff
+            && !(written.value.is_finite() && (1.0..=100.0).contains(&written.value))
+        {
+            self.reporter.error(
+                at(written),
+                format!(
+                    "invalid rate `{}` in `backoff`: it must be between 1.0 and 100.0",
+                    written.value
+                ),
+            );
+        }
+    }
+
     /// A duration value, or a report.
     pub(crate) fn duration(
         &mut self,
@@ -104,17 +119,7 @@ impl Checker<'_, '_> {
             None => Some(DEFAULT_MAX_DELAY.max(delay.unwrap_or(DEFAULT_DELAY))),
         };
         let backoff = raw.backoff.as_ref().map_or(DEFAULT_BACKOFF, |b| b.value);
-        if let Some(written) = &raw.backoff
-            && !(written.value.is_finite() && (1.0..=100.0).contains(&written.value))
-        {
-            self.reporter.error(
-                at(written),
-                format!(
-                    "invalid rate `{}` in `backoff`: it must be between 1.0 and 100.0",
-                    written.value
-                ),
-            );
-        }
+        self.check_backoff(raw.backoff.as_ref());
         if let (Some(delay), Some(max_delay), Some(written)) = (delay, max_delay, &raw.max_delay)
             && max_delay < delay
         {
