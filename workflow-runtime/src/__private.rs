@@ -1,7 +1,7 @@
 //! What generated code calls. Not a stable API: only `workflow!` expansions use these paths.
 
 pub use aws_durable_execution_sdk::{
-    BoxError, DurableContext, OperationError, RetryDecision, StepContext,
+    BoxError, DurableContext, OperationError, RetryDecision, StepContext, StepSemantics,
 };
 pub use std::sync::Arc;
 pub use std::time::Duration;

@@ -127,8 +127,35 @@ pub struct Step {
     pub catches: Vec<Catch>,
     /// `finish-unless:` / `finish-if:`: finish early depending on a bool field of the output.
     pub early_finish: Option<EarlyFinish>,
+    /// `semantics:` as written; `None` leaves the SDK's default (at least once per retry). Only task steps and
+    /// map steps with a `task:` body carry it (a parallel step's goes to its branches).
+    pub semantics: Option<Semantics>,
     /// Position of the step id.
     pub position: Position,
+}
+
+/// `semantics:`: what the SDK does on replay when an attempt of the step's activity was started but recorded
+/// no outcome (the invocation running it was interrupted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Semantics {
+    /// `at-least-once`: the activity runs again (`StepSemantics::AtLeastOncePerRetry`, the SDK's default).
+    AtLeastOnce,
+    /// `at-most-once`: the activity is not run again; the interrupted attempt is a failure given to the retry
+    /// strategy (`StepSemantics::AtMostOncePerRetry`).
+    AtMostOnce,
+}
+
+impl Semantics {
+    /// The values `semantics:` accepts, as written in YAML.
+    pub const VALUES: [&'static str; 2] = ["at-least-once", "at-most-once"];
+
+    /// The YAML value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AtLeastOnce => "at-least-once",
+            Self::AtMostOnce => "at-most-once",
+        }
+    }
 }
 
 /// The kind of a step.
@@ -264,6 +291,8 @@ pub struct MapTask<'a> {
     pub reads: &'a [Read],
     /// Its retry policy.
     pub retry: Option<&'a RetryPolicy>,
+    /// Its `semantics:`, when written.
+    pub semantics: Option<Semantics>,
     /// Where its step is written.
     pub position: Position,
 }
@@ -299,6 +328,8 @@ pub struct Branch {
     pub reads: Vec<Read>,
     /// The branch `retry:`, else the parallel step's, else `defaults.retry`.
     pub retry: Option<RetryPolicy>,
+    /// The branch `semantics:`, else the parallel step's; `None` when neither is written.
+    pub semantics: Option<Semantics>,
     /// Position of the branch id.
     pub position: Position,
 }
@@ -468,6 +499,7 @@ impl Step {
                 task,
                 reads: &step.reads,
                 retry: step.retry.as_ref(),
+                semantics: step.semantics,
                 position: step.position,
             }
         }

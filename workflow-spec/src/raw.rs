@@ -123,6 +123,8 @@ pub struct RawStep {
     pub finish_unless: Option<Spanned<RawFinishWhen>>,
     #[serde(default, deserialize_with = "present")]
     pub finish_if: Option<Spanned<RawFinishWhen>>,
+    #[serde(default, deserialize_with = "present")]
+    pub semantics: Option<Text>,
 }
 
 /// `choice:`: the arms selected by a field of an earlier value.
@@ -183,6 +185,8 @@ pub struct RawBranch {
     pub reads: Option<Spanned<Vec<Text>>>,
     #[serde(default, deserialize_with = "present")]
     pub retry: Option<Spanned<RawRetry>>,
+    #[serde(default, deserialize_with = "present")]
+    pub semantics: Option<Text>,
 }
 
 /// `invoke:`: a chained invoke of another function.

@@ -165,6 +165,10 @@ fn definitions() -> Value {
                 "oneOf": [{ "required": ["finish"] }, { "required": ["goto"] }, { "required": ["fail"] }]
             }
         },
+        "semantics": {
+            "enum": ["at-least-once", "at-most-once"],
+            "description": "What replay does with an attempt that started but recorded no outcome: run it again (`at-least-once`, the default) or count it as a failed attempt without running it (`at-most-once`). For task steps, parallel branches and a map's tasks."
+        },
         "finishWhen": {
             "type": "object",
             "additionalProperties": false,
@@ -179,7 +183,8 @@ fn definitions() -> Value {
                 "task": { "$ref": "#/$defs/snakeIdent" },
                 "output": { "$ref": "#/$defs/typePath" },
                 "reads": { "$ref": "#/$defs/reads" },
-                "retry": { "$ref": "#/$defs/retry" }
+                "retry": { "$ref": "#/$defs/retry" },
+                "semantics": { "$ref": "#/$defs/semantics" }
             }
         },
         "step": {
@@ -233,7 +238,8 @@ fn definitions() -> Value {
                 "retry": { "$ref": "#/$defs/retry" },
                 "catch": { "$ref": "#/$defs/catch" },
                 "finish-unless": { "$ref": "#/$defs/finishWhen" },
-                "finish-if": { "$ref": "#/$defs/finishWhen" }
+                "finish-if": { "$ref": "#/$defs/finishWhen" },
+                "semantics": { "$ref": "#/$defs/semantics" }
             },
             "oneOf": [
                 { "required": ["task"] },

@@ -248,7 +248,7 @@ fn an_unknown_key_without_a_close_match_lists_the_allowed_keys() {
 9 |       colour: blue
   |       ^^^^^^
   |
-  = help: the keys allowed here are `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map`, `poll`, `output`, `reads`, `retry`, `catch`, `finish-unless`, `finish-if`"#
+  = help: the keys allowed here are `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map`, `poll`, `output`, `reads`, `retry`, `catch`, `finish-unless`, `finish-if`, `semantics`"#
     );
 }
 

@@ -4,7 +4,7 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote;
 use workflow_spec::{
     ArmValue, Branch, Callback, CatchAction, Choice, FieldRef, Invoke, Map, MapTask, Poll, Read,
-    ReadSource, Step, StepKind, Task, Tolerance, Workflow,
+    ReadSource, Semantics, Step, StepKind, Task, Tolerance, Workflow,
 };
 
 use crate::CodegenError;
@@ -127,8 +127,16 @@ impl StepWriter<'_> {
         task: &Task,
         reads: &[Read],
         retry: TokenStream,
+        semantics: Option<Semantics>,
     ) -> (TokenStream, TokenStream) {
-        Self::activity_call(id, task, Self::args(reads), Self::clones(reads), retry)
+        Self::activity_call(
+            id,
+            task,
+            Self::args(reads),
+            Self::clones(reads),
+            retry,
+            semantics,
+        )
     }
 
     /// `activities` and `clones` moved into the step body, and the step builder calling `task` with `args`:
@@ -139,8 +147,17 @@ impl StepWriter<'_> {
         args: TokenStream,
         clones: TokenStream,
         retry: TokenStream,
+        semantics: Option<Semantics>,
     ) -> (TokenStream, TokenStream) {
         let method = ident(&task.method);
+        // Only a written `semantics:` reaches the builder; without it the SDK's default applies.
+        let semantics = semantics.map(|semantics| {
+            let variant = match semantics {
+                Semantics::AtLeastOnce => quote!(AtLeastOncePerRetry),
+                Semantics::AtMostOnce => quote!(AtMostOncePerRetry),
+            };
+            quote!(.semantics(::workflow_runtime::__private::StepSemantics::#variant))
+        });
         let prelude = quote! {
             let activities = ::workflow_runtime::__private::Arc::clone(&activities);
             #clones
@@ -154,6 +171,7 @@ impl StepWriter<'_> {
             })
             .name(#id)
             .retry_strategy(#retry)
+            #semantics
         };
         (prelude, builder)
     }
@@ -174,7 +192,8 @@ impl StepWriter<'_> {
 
     fn task(&self, step: &Step, task: &Task) -> Result<TokenStream, CodegenError> {
         let retry = self.retry.strategy(step.retry.as_ref());
-        let (prelude, builder) = self.activity_step(&step.id, task, &step.reads, retry);
+        let (prelude, builder) =
+            self.activity_step(&step.id, task, &step.reads, retry, step.semantics);
         Ok(self.settle(step, prelude, builder))
     }
 
@@ -182,8 +201,13 @@ impl StepWriter<'_> {
         let names: Vec<_> = branches.iter().map(|branch| ident(&branch.ident)).collect();
         let starts = branches.iter().zip(&names).map(|(branch, name)| {
             let retry = self.retry.strategy(branch.retry.as_ref());
-            let (prelude, builder) =
-                self.activity_step(&branch.id, &branch.task, &branch.reads, retry);
+            let (prelude, builder) = self.activity_step(
+                &branch.id,
+                &branch.task,
+                &branch.reads,
+                retry,
+                branch.semantics,
+            );
             quote!(let #name = { #prelude #builder.spawn() };)
         });
         let count = branches.len();
@@ -524,7 +548,7 @@ impl StepWriter<'_> {
         let statements = body
             .iter()
             .enumerate()
-            .map(|(position, MapTask { id, task, reads, retry, .. })| {
+            .map(|(position, MapTask { id, task, reads, retry, semantics, .. })| {
                 let mut clones = Vec::new();
                 let args = reads.iter().map(|read| {
                     if read.source == ReadSource::Item {
@@ -550,7 +574,7 @@ impl StepWriter<'_> {
                 });
                 let retry = self.retry.strategy(*retry);
                 let (prelude, builder) =
-                    Self::activity_call(id, task, args, quote!(#(#clones)*), retry);
+                    Self::activity_call(id, task, args, quote!(#(#clones)*), retry, *semantics);
                 let call = quote!(#prelude #builder.await?);
                 let var = ident(&names_ident(id));
                 let read_later = body[position + 1..]

@@ -353,6 +353,7 @@ pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(
                 retry: step.retry,
                 catches,
                 early_finish: step.early_finish,
+                semantics: step.semantics,
                 position: step.position,
             };
             readable.push(step.is_readable() || map_steps_output[index]);
@@ -416,6 +417,7 @@ fn placeholder(id: &str, position: crate::ir::Position) -> Step {
         retry: None,
         catches: Vec::new(),
         early_finish: None,
+        semantics: None,
         position,
     }
 }

@@ -3,7 +3,7 @@
 use super::Checker;
 use crate::ir::{
     Arm, ArmValue, Branch, Callback, Choice, EarlyFinish, FieldRef, FunctionSource, Invoke, Map,
-    MapBody, Poll, Read, ReadSource, RetryPolicy, StepKind, Task, Tolerance,
+    MapBody, Poll, Read, ReadSource, RetryPolicy, Semantics, StepKind, Task, Tolerance,
 };
 use crate::names;
 use crate::parse::{at, position};
@@ -17,6 +17,7 @@ impl Checker<'_, '_> {
         step_id: &str,
         parallel: &'s Spanned<crate::raw::OrderedMap<Text, crate::raw::RawBranch>>,
         step_retry: Option<&RetryPolicy>,
+        step_semantics: Option<Semantics>,
         branch_reads: &mut Vec<Option<&'s Spanned<Vec<Text>>>>,
     ) -> Option<Vec<Branch>> {
         let count = parallel.value.0.len();
@@ -42,16 +43,23 @@ impl Checker<'_, '_> {
                 Some(retry) => self.retry_policy(retry).map(Some),
                 None => Some(step_retry.cloned()),
             };
+            let semantics = match &branch.semantics {
+                Some(value) => self.semantics(value).map(Some),
+                None => Some(step_semantics),
+            };
             branch_reads.push(branch.reads.as_ref());
-            match (method, output, retry) {
-                (Some(method), Some(output), Some(retry)) => branches.push(Branch {
-                    id: id.value.trim().to_string(),
-                    ident: names::snake_of_kebab(id.value.trim()),
-                    task: Task { method, output },
-                    reads: Vec::new(),
-                    retry,
-                    position: position(id.referenced),
-                }),
+            match (method, output, retry, semantics) {
+                (Some(method), Some(output), Some(retry), Some(semantics)) => {
+                    branches.push(Branch {
+                        id: id.value.trim().to_string(),
+                        ident: names::snake_of_kebab(id.value.trim()),
+                        task: Task { method, output },
+                        reads: Vec::new(),
+                        retry,
+                        semantics,
+                        position: position(id.referenced),
+                    })
+                }
                 _ => complete = false,
             }
         }

@@ -2,7 +2,7 @@
 
 use super::Checker;
 use super::policy::PendingCatch;
-use crate::ir::{EarlyFinish, Position, RetryPolicy, StepKind, Task};
+use crate::ir::{EarlyFinish, Position, RetryPolicy, Semantics, StepKind, Task};
 use crate::names;
 use crate::parse::{at, position};
 use crate::raw::{RawSpec, RawStep, RawSteps, Text};
@@ -19,6 +19,8 @@ pub(crate) struct Prepared<'r> {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) catches: Vec<PendingCatch>,
     pub(crate) early_finish: Option<EarlyFinish>,
+    /// `semantics:` of a task step or of a map step with a `task:` body.
+    pub(crate) semantics: Option<Semantics>,
     pub(crate) position: Position,
     /// A choice's `on` or a map's `items`: a value (and field) resolved like a read.
     pub(crate) subject: Option<&'r Text>,
@@ -331,6 +333,7 @@ impl Checker<'_, '_> {
             retry: None,
             catches: Vec::new(),
             early_finish: None,
+            semantics: None,
             position: position(id.referenced),
             subject: None,
             nested: Vec::new(),
@@ -355,7 +358,11 @@ impl Checker<'_, '_> {
             }
         }
         let kind = prepared.kind_name;
-        self.allowed_keys(&step_id, kind, body);
+        let semantics_allowed = self.allowed_keys(&step_id, kind, body);
+        let step_semantics = match &body.semantics {
+            Some(value) if semantics_allowed => self.semantics(value),
+            _ => None,
+        };
         let step_retry = match &body.retry {
             Some(retry) => self.retry_policy(retry),
             None => default_retry.cloned(),
@@ -377,6 +384,7 @@ impl Checker<'_, '_> {
                     &step_id,
                     parallel,
                     step_retry.as_ref(),
+                    step_semantics,
                     &mut prepared.branch_reads,
                 );
                 branches.map(StepKind::Parallel)
@@ -422,6 +430,9 @@ impl Checker<'_, '_> {
         if matches!(kind, "task" | "callback" | "map" | "poll") {
             prepared.retry = step_retry;
         }
+        if matches!(kind, "task" | "map") {
+            prepared.semantics = step_semantics;
+        }
         if let Some(rules) = &body.catch {
             prepared.catches = self.catches(&step_id, kind, &rules.value);
         }
@@ -429,8 +440,57 @@ impl Checker<'_, '_> {
         prepared
     }
 
-    /// Reports keys the step's kind does not use.
-    fn allowed_keys(&mut self, step_id: &str, kind: &str, body: &RawStep) {
+    /// A `semantics:` value.
+    pub(super) fn semantics(&mut self, value: &Text) -> Option<Semantics> {
+        match value.value.trim() {
+            "at-least-once" => Some(Semantics::AtLeastOnce),
+            "at-most-once" => Some(Semantics::AtMostOnce),
+            other => {
+                let values = format!("the values are `{}`", Semantics::VALUES.join("` and `"));
+                let help = match names::did_you_mean(other, Semantics::VALUES) {
+                    Some(suggestion) => format!("{suggestion} {values}"),
+                    None => values,
+                };
+                self.reporter
+                    .error_help(at(value), format!("unknown semantics `{other}`"), help);
+                None
+            }
+        }
+    }
+
+    /// Reports `semantics:` on a step whose kind runs no activity as an SDK step; whether it is allowed.
+    fn semantics_allowed(
+        &mut self,
+        step_id: &str,
+        kind: &str,
+        map_task: bool,
+        body: &RawStep,
+    ) -> bool {
+        let ok = matches!(kind, "task" | "parallel") || map_task;
+        if let (Some(place), false) = (body.semantics.as_ref().map(at), ok) {
+            let help = match kind {
+                "map" => "give the map's steps their own `semantics`".to_string(),
+                "poll" => "a poll's checks run in the SDK's wait-for-condition, which has no step semantics"
+                    .to_string(),
+                "callback" => {
+                    "the SDK runs a callback's submitter without a choice of semantics".to_string()
+                }
+                "choice" => {
+                    "a choice only selects an arm; give `semantics` to the steps of its arms".to_string()
+                }
+                _ => "`semantics` applies only to activities the SDK runs as a step: `task` steps, parallel branches and a map's tasks".to_string(),
+            };
+            self.reporter.error_help(
+                place,
+                format!("`semantics` is not allowed on the {kind} step `{step_id}`"),
+                help,
+            );
+        }
+        ok
+    }
+
+    /// Reports keys the step's kind does not use; whether `semantics` is allowed.
+    fn allowed_keys(&mut self, step_id: &str, kind: &str, body: &RawStep) -> bool {
         let map_task = kind == "map"
             && body
                 .map
@@ -481,5 +541,6 @@ impl Checker<'_, '_> {
                 );
             }
         }
+        self.semantics_allowed(step_id, kind, map_task, body)
     }
 }
