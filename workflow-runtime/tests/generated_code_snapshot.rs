@@ -2,7 +2,8 @@
 //! committed in `tests/snapshots/tier_upgrade.rs` (and compiled by the trybuild `pass` cases);
 //! the one for the `choice` and `map` fixture in `tests/snapshots/choice_and_map.rs` (compiled by
 //! `tests/choice_and_map_behaviour.rs`); the one for the `poll` fixture in `tests/snapshots/poll.rs`
-//! (compiled by `tests/poll_behaviour.rs`).
+//! (compiled by `tests/poll_behaviour.rs`); the one for the `semantics` fixture in
+//! `tests/snapshots/semantics.rs` (compiled by `tests/semantics_behaviour.rs`).
 //! Regenerate it with `WORKFLOW_BLESS=1 cargo test -p workflow-runtime --test generated_code_snapshot`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -59,5 +60,14 @@ fn the_poll_fixture_generates_the_committed_snapshot() {
         "tests/ui/fixtures/poll.workflow.yaml",
         "poll.workflow.yaml",
         "tests/snapshots/poll.rs",
+    );
+}
+
+#[test]
+fn the_semantics_fixture_generates_the_committed_snapshot() {
+    check(
+        "tests/fixtures/semantics.workflow.yaml",
+        "semantics.workflow.yaml",
+        "tests/snapshots/semantics.rs",
     );
 }
