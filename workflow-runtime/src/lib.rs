@@ -88,7 +88,7 @@
 //!     async fn search_recommendations(&self, input: &UpgradeRequest, evaluate_tier: &TierChange) -> Result<Recommendations, tier_upgrade::Error> {
 //!         Ok(Recommendations { names: vec![format!("{} offers for {}", evaluate_tier.to, input.user_id)] })
 //!     }
-//!     async fn upgrade_tier(&self, input: &UpgradeRequest, read_account: &TierAccount, evaluate_tier: &TierChange) -> Result<SavedTier, tier_upgrade::Error> {
+//!     async fn upgrade_tier(&self, _input: &UpgradeRequest, read_account: &TierAccount, evaluate_tier: &TierChange) -> Result<SavedTier, tier_upgrade::Error> {
 //!         Ok(SavedTier { tier: evaluate_tier.to.clone(), version: read_account.version + 1 })
 //!     }
 //!     // a callback submitter gets the callback id first
