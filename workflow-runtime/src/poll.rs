@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error_kind::{kind_in_chain, typed_kind_in_chain};
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, grown, whole_seconds};
 
 /// The built-in kind of a poll step whose check was not done within `max-attempts` or `deadline`.
 pub const POLL_TIMEOUT: &str = "PollTimeout";
@@ -62,9 +62,12 @@ impl PollPolicy {
     /// The wait after the `check`-th check (1-based) that was not done:
     /// `interval * backoff^(check - 1)`, at most `max_interval`, rounded up to whole seconds (at least 1).
     pub fn interval_after(&self, check: u32) -> Duration {
-        let exponent = i32::try_from(check.saturating_sub(1)).unwrap_or(i32::MAX);
-        let grown = self.interval.as_secs_f64() * self.backoff_rate.powi(exponent);
-        whole_seconds(grown.min(self.max_interval.as_secs_f64()))
+        whole_seconds(grown(
+            self.interval,
+            self.backoff_rate,
+            check,
+            self.max_interval,
+        ))
     }
 
     /// What follows the `checks`-th check that was not done, `elapsed` after the first check started.
@@ -437,12 +440,6 @@ fn now_ms() -> u64 {
         .map_or(0, |since| {
             u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
         })
-}
-
-/// `seconds`, rounded up to whole seconds, at least one.
-fn whole_seconds(seconds: f64) -> Duration {
-    let rounded = seconds.ceil().max(1.0);
-    Duration::try_from_secs_f64(rounded).unwrap_or(Duration::MAX)
 }
 
 /// `90s` -> `1m30s`, `1800s` -> `30m`, `7200s` -> `2h`.

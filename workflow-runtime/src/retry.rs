@@ -51,15 +51,18 @@ impl RetryPolicy {
 
     /// The delay before attempt `attempt + 1`, after jitter and rounding.
     pub fn delay_after(&self, attempt: u32, random_unit: f64) -> Duration {
-        let exponent = i32::try_from(attempt.saturating_sub(1)).unwrap_or(i32::MAX);
-        let base = self.initial_delay.as_secs_f64() * self.backoff_rate.powi(exponent);
-        let capped = base.min(self.max_delay.as_secs_f64());
+        let capped = grown(
+            self.initial_delay,
+            self.backoff_rate,
+            attempt,
+            self.max_delay,
+        );
         let jittered = match self.jitter {
             Jitter::None => capped,
             Jitter::Full => capped * random_unit,
             Jitter::Half => capped / 2.0 + capped / 2.0 * random_unit,
         };
-        Duration::from_secs_f64(jittered.ceil().max(1.0))
+        whole_seconds(jittered)
     }
 
     /// The strategy closure for `StepBuilder::retry_strategy` and
@@ -70,6 +73,19 @@ impl RetryPolicy {
             self.decide(kind.as_deref(), attempt, rand::random::<f64>())
         }
     }
+}
+
+/// `initial * rate^(n-1)` in seconds, at most `cap`: a retry's delay before the `n + 1`-th attempt (before jitter),
+/// and a poll's wait after its `n`-th check that was not done.
+pub(crate) fn grown(initial: Duration, rate: f64, n: u32, cap: Duration) -> f64 {
+    let exponent = i32::try_from(n.saturating_sub(1)).unwrap_or(i32::MAX);
+    (initial.as_secs_f64() * rate.powi(exponent)).min(cap.as_secs_f64())
+}
+
+/// `seconds`, rounded up to whole seconds, at least one: the service schedules retries and waits in seconds.
+pub(crate) fn whole_seconds(seconds: f64) -> Duration {
+    let rounded = seconds.ceil().max(1.0);
+    Duration::try_from_secs_f64(rounded).unwrap_or(Duration::MAX)
 }
 
 /// The strategy of a step without a `retry:` policy: one attempt. (Without any strategy the SDK

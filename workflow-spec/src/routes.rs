@@ -565,9 +565,12 @@ const CALLBACK_OPERATIONS: u64 = 3;
 /// The delay before attempt `attempt + 1` at its cap, as the runtime computes it before jitter (jitter only
 /// shortens it): `min(delay * backoff^(attempt-1), max-delay)`, rounded up to whole seconds, at least 1 s.
 pub fn retry_delay(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let exponent = i32::try_from(attempt.saturating_sub(1)).unwrap_or(i32::MAX);
-    let base = policy.initial_delay.as_secs_f64() * policy.backoff_rate.powi(exponent);
-    whole_seconds(base.min(policy.max_delay.as_secs_f64()))
+    grown(
+        policy.initial_delay,
+        policy.backoff_rate,
+        attempt,
+        policy.max_delay,
+    )
 }
 
 /// The longest a step can spend waiting between its attempts: every retry delay at its cap.
@@ -599,12 +602,14 @@ pub fn poll_worst_case(poll: &Poll, retry: Option<&RetryPolicy>) -> Duration {
 
 /// The wait after the `check`-th check that was not done, as the runtime computes it.
 fn poll_interval(poll: &Poll, check: u32) -> Duration {
-    let exponent = i32::try_from(check.saturating_sub(1)).unwrap_or(i32::MAX);
-    let grown = poll.interval.as_secs_f64() * poll.backoff_rate.powi(exponent);
-    whole_seconds(grown.min(poll.max_interval.as_secs_f64()))
+    grown(poll.interval, poll.backoff_rate, check, poll.max_interval)
 }
 
-fn whole_seconds(seconds: f64) -> Duration {
+/// `initial * rate^(n-1)`, at most `cap`, rounded up to whole seconds (at least 1 s): a retry delay before jitter
+/// and a poll's wait share this growth, as in the runtime.
+fn grown(initial: Duration, rate: f64, n: u32, cap: Duration) -> Duration {
+    let exponent = i32::try_from(n.saturating_sub(1)).unwrap_or(i32::MAX);
+    let seconds = (initial.as_secs_f64() * rate.powi(exponent)).min(cap.as_secs_f64());
     let rounded = seconds.ceil().max(1.0);
     if rounded >= duration::MAX.as_secs_f64() {
         duration::MAX
