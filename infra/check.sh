@@ -241,24 +241,7 @@ terraform_flavour() {
 }
 
 checkov_template() { # checkov_template TEMPLATE SKIPS: checkov on one CloudFormation template
-  local ck="$VENV/bin/checkov" cfg="$INFRA/.checkov.yaml"
-  echo "checkov: $1"
-  if ! "$ck" --config-file "$cfg" -f "$1" --framework cloudformation --skip-check "$2"; then
-    # Again as JSON, to name what each failing check looked at (with its value in the template): the compact report
-    # names only the resource.
-    "$ck" --config-file "$cfg" -f "$1" --framework cloudformation --skip-check "$2" -o json 2>/dev/null \
-      | "$VENV/bin/python" -c '
-import json, sys
-template = json.load(open(sys.argv[1]))
-for check in json.load(sys.stdin)["results"]["failed_checks"]:
-    for key in check["check_result"].get("evaluated_keys") or ["?"]:
-        value = template["Resources"].get(check["resource"].split(".", 1)[-1], {})
-        for part in key.split("/"):
-            value = value.get(part) if isinstance(value, dict) else None
-        print("  ", check["check_id"], check["resource"] + ":", key, "=", json.dumps(value))
-' "$1" || true
-    return 1
-  fi
+  VENV="$VENV" "$INFRA/checkov-template.sh" "$1" "$2"
 }
 
 checkov_all() {
@@ -270,7 +253,7 @@ checkov_all() {
   skips=$(sed -nE 's/^[[:space:]]*-[[:space:]]*(CKV[A-Z0-9_]+).*/\1/p' "$cfg" | paste -sd, -)
   "$ck" --config-file "$cfg" -d terraform --framework terraform --skip-check "$skips"
   # One template per run: each report is then about one template alone (the CDK and SST templates share their
-  # resources' logical ids). A failing run is repeated without `compact`, so that the log shows the offending lines.
+  # resources' logical ids). A failing run names each finding's key and value (checkov-template.sh).
   local env template failed=()
   for env in "${ENVS[@]}"; do
     for template in "$BUILD/sam/transformed-$env.json" "cdk/cdk.out/LoyaltyService-$env.template.json" \
