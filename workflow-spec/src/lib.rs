@@ -4,7 +4,9 @@
 //! The public API:
 //! - [`load`]`(source, file_name) -> Result<Workflow, Diagnostics>`: parse and validate. Every problem found is
 //!   reported as a rustc-style [`Diagnostic`] (`error: ...`, ` --> file:line:col`, the line, a caret, `= help:`).
-//! - [`spec_hash`]: the sha256 (hex) of the file bytes, recorded by generated code to detect a changed spec on replay.
+//! - [`spec_hash`]: the sha256 (hex) of the file bytes; [`operations`]: the fingerprint of each durable operation,
+//!   recorded by generated code so that a replay under a changed definition fails only where it would read back
+//!   something else; [`diff()`]: whether executions of one definition can continue under another.
 //! - [`mermaid`]: the Mermaid flowchart of a workflow; [`json_schema`]: the JSON Schema of the DSL.
 //! - [`synthetic_spec`]: a valid workflow source of any length, for benchmarks.
 //! - The IR types in [`ir`] (re-exported here), all `Clone + Debug + PartialEq`, each node with its [`Position`].
@@ -40,7 +42,9 @@
 #![warn(missing_docs)]
 
 pub mod diagnostic;
+pub mod diff;
 pub mod duration;
+pub mod fingerprint;
 pub mod ir;
 mod mermaid;
 mod names;
@@ -52,6 +56,8 @@ mod synthetic;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use diff::{Diff, diff};
+pub use fingerprint::{OperationFingerprint, operations};
 pub use ir::*;
 pub use mermaid::mermaid;
 pub use routes::{Route, TooManyRoutes, routes};

@@ -1,4 +1,5 @@
-//! `workflow check FILE...`, `workflow diagram FILE`, `workflow paths FILE`, `workflow cost FILE`, `workflow schema`.
+//! `workflow check FILE...`, `workflow diagram FILE`, `workflow paths FILE`, `workflow cost FILE`,
+//! `workflow diff OLD NEW`, `workflow schema`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -11,6 +12,8 @@ commands:
   diagram FILE    print the Mermaid flowchart of a workflow
   paths FILE      list every route from the start to an outcome, catches included
   cost FILE       per route: the durable operations billed and the worst-case wall time
+  diff OLD NEW    whether executions started by OLD can continue under NEW; exit 0 when compatible,
+                  1 when breaking (naming the first step that would replay differently), 2 on an invalid file
   schema          print the JSON Schema of the workflow DSL (for yaml-language-server)";
 
 fn main() -> ExitCode {
@@ -21,6 +24,7 @@ fn main() -> ExitCode {
         ["diagram", file] => diagram(file),
         ["paths", file] => paths(file, false),
         ["cost", file] => paths(file, true),
+        ["diff", old, new] => diff(old, new),
         ["schema"] => print_stdout(&workflow_spec::json_schema()),
         ["help" | "--help" | "-h"] => print_stdout(USAGE),
         _ => {
@@ -136,6 +140,34 @@ fn paths(file: &str, with_cost: bool) -> ExitCode {
         ));
     }
     print_stdout(&out)
+}
+
+/// `workflow diff OLD NEW`: the operations each file records, compared route by route.
+fn diff(old_file: &str, new_file: &str) -> ExitCode {
+    let (Some(old), Some(new)) = (load(old_file), load(new_file)) else {
+        return ExitCode::from(2);
+    };
+    if old.name != new.name {
+        eprintln!(
+            "error: `{old_file}` defines workflow `{}` and `{new_file}` defines `{}`: compare two definitions of one workflow",
+            old.name, new.name
+        );
+        return ExitCode::from(2);
+    }
+    match workflow_spec::diff(&old, &new) {
+        Ok(diff) => {
+            let printed = print_stdout(&format!("{}: {diff}", new.name));
+            match (printed == ExitCode::SUCCESS, diff.is_compatible()) {
+                (true, true) => ExitCode::SUCCESS,
+                (true, false) => ExitCode::FAILURE,
+                (false, _) => ExitCode::from(2),
+            }
+        }
+        Err(too_many) => {
+            eprintln!("error: {too_many}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Prints to stdout without panicking when the pipe is closed.

@@ -378,3 +378,106 @@ fn no_command_prints_usage_with_exit_code_two() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).starts_with("usage: workflow <command>\n"));
 }
+
+/// `workflow diff` on the tier workflow and an edited copy, in a temporary directory.
+fn diff_tier(edit: impl Fn(&str) -> String) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let tier = std::fs::read_to_string(repo_root().join("tier-upgrade.workflow.yaml")).unwrap();
+    let edited = edit(&tier);
+    assert_ne!(edited, tier, "the edit must change the file");
+    std::fs::write(dir.path().join("old.yaml"), &tier).unwrap();
+    std::fs::write(dir.path().join("new.yaml"), edited).unwrap();
+    let output = workflow(&["diff", "old.yaml", "new.yaml"], dir.path());
+    (
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
+}
+
+#[test]
+fn diff_of_comments_and_retry_settings_is_compatible_and_unchanged() {
+    let (code, stdout, stderr) = diff_tier(|tier| {
+        tier.replace("# behaviour F11", "# (edited) behaviour F11")
+            .replace("attempts: 6, delay: 5s", "attempts: 3, delay: 2s")
+            .replace("timeout: 5m", "timeout: 10m")
+    });
+    assert_eq!((code, stderr.as_str()), (Some(0), ""));
+    assert!(
+        stdout.starts_with(
+            "tier-upgrade: compatible: every route records the same operations with the same fingerprints"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn diff_of_a_step_appended_after_the_last_is_compatible() {
+    let (code, stdout, _) = diff_tier(|tier| {
+        tier.replace(
+            "\nfinish: Upgraded\n",
+            "\n  - settle: { wait: 1m }\n\nfinish: Upgraded\n",
+        )
+    });
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("tier-upgrade: compatible: every route of the old definition is the start of a route of the new one"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn diff_of_an_inserted_step_names_the_first_recorded_operation_it_displaces() {
+    let (code, stdout, _) = diff_tier(|tier| {
+        tier.replace(
+            "  - gather-context:",
+            "  - cool-down: { wait: 1m }\n\n  - gather-context:",
+        )
+    });
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with(
+            "tier-upgrade: breaking:\n  `list-products` (the first step to replay differently), operation 3 of old route"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the new definition records `cool-down` there instead; executions that recorded it fail on replay, naming it; those that have not reached it continue under the new definition"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn diff_of_a_changed_output_type_names_the_step_and_both_descriptors() {
+    let (code, stdout, _) = diff_tier(|tier| {
+        tier.replace(
+            "output: crate::tier_workflow::SavedTier",
+            "output: crate::tier_workflow::SavedTierV2",
+        )
+    });
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "`upgrade-tier` (the first step to replay differently), operation 6 of old route"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("it changed: recorded as `task(crate::tier_workflow::UpgradeRequest, crate::tier_workflow::TierAccount, crate::tier_workflow::TierChange) -> crate::tier_workflow::SavedTier`, now `task(crate::tier_workflow::UpgradeRequest, crate::tier_workflow::TierAccount, crate::tier_workflow::TierChange) -> crate::tier_workflow::SavedTierV2`"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn diff_refuses_two_different_workflows_and_invalid_files_with_exit_code_two() {
+    let (code, stdout, stderr) =
+        diff_tier(|tier| tier.replace("workflow: tier-upgrade", "workflow: other"));
+    assert_eq!((code, stdout.as_str()), (Some(2), ""));
+    assert_eq!(
+        stderr,
+        "error: `old.yaml` defines workflow `tier-upgrade` and `new.yaml` defines `other`: compare two definitions of one workflow\n"
+    );
+    let (code, _, stderr) = diff_tier(|tier| tier.replace("reads: [input]\n", "reads: [inptu]\n"));
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("error: `new.yaml` has"), "{stderr}");
+}
