@@ -13,8 +13,8 @@ pub use crate::error_kind::{
 };
 pub use crate::function_target::{FunctionTarget, MissingFunctionConfig};
 pub use crate::poll::{PollDone, PollPolicy, poll, poll_done, poll_failure_kind};
+pub use crate::replay::{Operations, start_execution};
 pub use crate::retry::{Jitter, RetryPolicy, never_retry};
-pub use crate::spec_hash::check_spec_hash;
 pub use crate::workflow_failed::workflow_failed;
 pub use aws_durable_execution_sdk::builders::map_parallel::CompletionConfig;
 

@@ -86,7 +86,7 @@ impl FunctionTarget {
     pub async fn invoke<I, O>(
         &self,
         ctx: &DurableContext,
-        name: &'static str,
+        name: impl Into<String>,
         input: I,
     ) -> Result<O, OperationError>
     where

@@ -149,8 +149,8 @@ mod activity_error;
 mod error_kind;
 mod function_target;
 mod poll;
+mod replay;
 mod retry;
-mod spec_hash;
 mod workflow_failed;
 
 pub mod __private;
@@ -162,6 +162,6 @@ pub use workflow_macros::workflow;
 pub use activity_error::{ActivityError, DeclaredErrorKind};
 pub use function_target::{FunctionTarget, InProcessFunction, MissingFunctionConfig};
 pub use poll::{PollCheckFailed, PollPolicy, PollTimedOut};
+pub use replay::{SPEC_HASH_OPERATION, SpecHashMismatch};
 pub use retry::{Jitter, RetryPolicy};
-pub use spec_hash::{SPEC_HASH_OPERATION, SpecHashMismatch};
 pub use workflow_failed::WorkflowFailed;

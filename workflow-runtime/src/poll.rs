@@ -318,8 +318,9 @@ pub struct PollCheckFailed {
     pub message: String,
 }
 
-/// Runs a `poll` step: `check` until `done` says its output is done, as one wait-for-condition operation
-/// named `name`. The value is the last check's output.
+/// Runs the `poll` step `name`: `check` until `done` says its output is done, as one wait-for-condition
+/// operation named `operation` (the step id, or `id@fingerprint`: see the `replay` module). The value is the
+/// last check's output.
 ///
 /// A check that fails with a kind `retry` lists is checked again after the retry delay (the failure does
 /// not count as a check); any other failure fails the poll with a [`PollCheckFailed`] recorded as the
@@ -328,6 +329,7 @@ pub struct PollCheckFailed {
 pub async fn poll<T, F, Fut, D>(
     ctx: &DurableContext,
     name: &'static str,
+    operation: impl Into<String>,
     policy: PollPolicy,
     retry: Option<RetryPolicy>,
     check: F,
@@ -368,7 +370,7 @@ where
             },
             PollState::start(),
         )
-        .name(name)
+        .name(operation)
         .wait_strategy_fn(|state: PollState<T>, _| state.decision())
         .await;
     match outcome {

@@ -62,7 +62,7 @@ impl StepWriter<'_> {
                 let id = &step.id;
                 let on_error = self.on_error(step);
                 return Ok(quote! {
-                    if let ::core::result::Result::Err(error) = ctx.wait(#wait).name(#id).await {
+                    if let ::core::result::Result::Err(error) = ctx.wait(#wait).name(operations.name(#id)).await {
                         #on_error
                     }
                 });
@@ -130,7 +130,7 @@ impl StepWriter<'_> {
         semantics: Option<Semantics>,
     ) -> (TokenStream, TokenStream) {
         Self::activity_call(
-            id,
+            quote!(operations.name(#id)),
             task,
             Self::args(reads),
             Self::clones(reads),
@@ -142,7 +142,7 @@ impl StepWriter<'_> {
     /// `activities` and `clones` moved into the step body, and the step builder calling `task` with `args`:
     /// shared by a task step, a parallel branch and each step of a map's body.
     fn activity_call(
-        id: &str,
+        name: TokenStream,
         task: &Task,
         args: TokenStream,
         clones: TokenStream,
@@ -169,7 +169,7 @@ impl StepWriter<'_> {
                     .await
                     .map_err(::workflow_runtime::__private::into_step_error)
             })
-            .name(#id)
+            .name(#name)
             .retry_strategy(#retry)
             #semantics
         };
@@ -255,7 +255,7 @@ impl StepWriter<'_> {
         let call = quote! {
             functions
                 .#field
-                .invoke::<#payload_type, #output>(&ctx, #id, payload)
+                .invoke::<#payload_type, #output>(&ctx, operations.name(#id), payload)
         };
         Ok(self.settle(step, prelude, call))
     }
@@ -286,7 +286,7 @@ impl StepWriter<'_> {
                     .await
                     .map_err(::workflow_runtime::__private::into_step_error)
             })
-            .name(#id)
+            .name(operations.name(#id))
             .timeout(#timeout)
             #heartbeat
             .submitter_retry(#retry)
@@ -328,6 +328,7 @@ impl StepWriter<'_> {
             match ::workflow_runtime::__private::poll(
                 &ctx,
                 #id,
+                operations.name(#id),
                 ::workflow_runtime::__private::PollPolicy {
                     interval: #interval,
                     backoff_rate: #backoff,
@@ -574,7 +575,7 @@ impl StepWriter<'_> {
                 });
                 let retry = self.retry.strategy(*retry);
                 let (prelude, builder) =
-                    Self::activity_call(id, task, args, quote!(#(#clones)*), retry, *semantics);
+                    Self::activity_call(quote!(#id), task, args, quote!(#(#clones)*), retry, *semantics);
                 let call = quote!(#prelude #builder.await?);
                 let var = ident(&names_ident(id));
                 let read_later = body[position + 1..]
@@ -621,7 +622,7 @@ impl StepWriter<'_> {
                     #(#statements)*
                 }
             })
-            .name(#id)
+            .name(operations.name(#id))
             #max_concurrency
             #completion
         };

@@ -152,7 +152,7 @@ fn an_invoke_reading_two_values_builds_its_payload_from_a_tuple_of_references() 
     );
     assert!(
         code.contains(&squeeze(
-            ".invoke::<crate::Request, crate::Reply>(&ctx, \"call\", payload)"
+            ".invoke::<crate::Request, crate::Reply>(&ctx, operations.name(\"call\"), payload)"
         )),
         "{code}"
     );
@@ -249,7 +249,7 @@ fn a_map_sets_only_the_limits_the_spec_gives_and_catches_too_many_failures() {
     ));
 
     assert!(
-        code.contains(".name(\"each\").max_concurrency(3).await"),
+        code.contains(".name(operations.name(\"each\")).max_concurrency(3).await"),
         "{code}"
     );
     assert!(!code.contains(".completion("), "{code}");
