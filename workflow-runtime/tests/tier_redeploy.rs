@@ -28,8 +28,11 @@ use support::scripted_activities::{
 use tier::{SavedTier, TierAccount, TierChange, UpgradeOutcome, UpgradeRequest};
 use tier_upgrade::Activities as _;
 
-/// The edited copies of the tier file, as `(fixture, edit)`.
-fn edits() -> [(&'static str, fn(&str) -> String); 2] {
+/// An edited copy of the tier file: its file name under `tests/fixtures`, and the edit.
+type Edit = (&'static str, fn(&str) -> String);
+
+/// The edited copies of the tier file.
+fn edits() -> [Edit; 2] {
     [
         ("tier-upgrade-compatible.workflow.yaml", |tier| {
             replaced(
