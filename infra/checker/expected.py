@@ -6,8 +6,13 @@ comparison (compare.py) serves every flavour.
 
 import json
 import pathlib
+import re
+
+import yaml
 
 NAMES_PATH = pathlib.Path(__file__).resolve().parent.parent / "names.json"
+# names.json's `workflow` files are relative to the repository root.
+REPOSITORY = NAMES_PATH.parent.parent
 
 # The concrete values the checker substitutes for the deployment's pseudo parameters. A flavour's output is resolved
 # with the same values (cfn.py maps AWS::Region etc. to them), so ARNs compare as plain strings.
@@ -258,6 +263,39 @@ def check_publishing(names):
                 raise NamesError(f"names.json: {key} uses {token!r} but {ref} is not published")
 
 
+def workflow_timeout_seconds(path):
+    """The `timeout:` of a workflow file in seconds (a whole number of `s`, `m` or `h`), or None when absent."""
+    with open(path, encoding="utf-8") as handle:
+        spec = yaml.safe_load(handle)
+    written = spec.get("timeout") if isinstance(spec, dict) else None
+    if written is None:
+        return None
+    match = re.fullmatch(r"\s*([0-9]+)(s|m|h)\s*", str(written))
+    if not match:
+        raise NamesError(f"{path}: timeout {written!r} is not a whole number of s, m or h")
+    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
+def check_workflow_timeouts(names, root=REPOSITORY):
+    """names.json's rule for durable functions generated from a workflow file (`workflow`): the execution timeout
+    every flavour deploys (`durable.executionTimeout`) is the file's `timeout:`, which the generated code also
+    exposes (`EXECUTION_TIMEOUT`)."""
+    for key, fn in names["functions"].items():
+        if "workflow" not in fn:
+            continue
+        if not fn.get("durable"):
+            raise NamesError(f"names.json: {key} names workflow {fn['workflow']!r} but is not durable")
+        path = root / fn["workflow"]
+        spec = workflow_timeout_seconds(path)
+        deployed = fn["durable"]["executionTimeout"]
+        if spec is None:
+            raise NamesError(f"{fn['workflow']}: no `timeout:`; names.json gives {key} an execution timeout of "
+                             f"{deployed} s: write `timeout: {deployed}s` in the workflow")
+        if spec != deployed:
+            raise NamesError(f"names.json: {key}.durable.executionTimeout is {deployed} s but {fn['workflow']} says "
+                             f"`timeout:` {spec} s: change one of them")
+
+
 def is_integrated(names, env):
     """Whether `env` is one of the integrated environments (shared secret, shared bus)."""
     return env in names.get("integrated", {}).get("environments", [])
@@ -273,6 +311,7 @@ def expected_facts(env, names=None):
     """The facts every flavour must produce for environment `env`."""
     names = names if names is not None else load_names()
     check_publishing(names)
+    check_workflow_timeouts(names)
     integrated = is_integrated(names, env)
     r = Renderer(names, {**PSEUDO, "env": env, "integrated": integrated})
     lam, qd = names["lambda"], names["queueDefaults"]

@@ -44,6 +44,9 @@ pub struct Workflow {
     pub finish: Option<Outcome>,
     /// The optional `budget:`; every route is within it (checked by [`crate::load`]).
     pub budget: Option<Budget>,
+    /// `timeout:`: the execution timeout the deployment gives the durable function (whole seconds); `None` when
+    /// not written.
+    pub timeout: Option<Duration>,
     /// Position of the `workflow:` value.
     pub position: Position,
 }

@@ -139,7 +139,47 @@ fn paths(file: &str, with_cost: bool) -> ExitCode {
             shortest.1, shortest.0, longest.1, longest.0
         ));
     }
+    if with_cost && let Some(timeout) = workflow.timeout {
+        out.push_str(&timeout_line(timeout, &routes));
+    }
     print_stdout(&out)
+}
+
+/// Which routes' worst-case wall time (without map elements) is longer than the execution timeout `timeout:`.
+fn timeout_line(timeout: std::time::Duration, routes: &[workflow_spec::Route]) -> String {
+    let format = workflow_spec::routes::format_duration;
+    let over: Vec<(usize, std::time::Duration)> = routes
+        .iter()
+        .enumerate()
+        .filter(|(_, route)| route.wall_time.fixed > timeout)
+        .map(|(number, route)| (number + 1, route.wall_time.fixed))
+        .collect();
+    let growing = routes
+        .iter()
+        .filter(|route| route.wall_time.grows_with_elements())
+        .count();
+    let mut line = format!("execution timeout (`timeout:`): {}", format(timeout));
+    match over.iter().map(|(_, wall)| *wall).max() {
+        None => line.push_str("; no route's worst case is longer"),
+        Some(longest) => {
+            let numbers: Vec<String> = over.iter().map(|(number, _)| number.to_string()).collect();
+            line.push_str(&format!(
+                "; the worst case of route{} {} is longer (up to {}): such an execution times out",
+                if over.len() == 1 { "" } else { "s" },
+                numbers.join(", "),
+                format(longest)
+            ));
+        }
+    }
+    if growing > 0 {
+        line.push_str(&format!(
+            "; {growing} route{} take{} longer with more map elements",
+            if growing == 1 { "" } else { "s" },
+            if growing == 1 { "s" } else { "" }
+        ));
+    }
+    line.push('\n');
+    line
 }
 
 /// `workflow diff OLD NEW`: the operations each file records, compared route by route.

@@ -62,6 +62,8 @@ pub struct RawSpec {
     pub finish: Option<Text>,
     #[serde(default, deserialize_with = "present")]
     pub budget: Option<Spanned<RawBudget>>,
+    #[serde(default, deserialize_with = "present")]
+    pub timeout: Option<Text>,
 }
 
 /// `budget:`: the most any route may cost.

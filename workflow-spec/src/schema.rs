@@ -38,6 +38,7 @@ fn schema() -> Value {
             },
             "steps": { "$ref": "#/$defs/steps", "description": "The steps, run in order. Each item maps one kebab-case id to its body." },
             "finish": { "$ref": "#/$defs/camelIdent", "description": "The outcome when the last step completes." },
+            "timeout": { "$ref": "#/$defs/duration", "description": "The execution timeout the deployment gives the durable function, in whole seconds; `workflow cost` names the routes whose worst case is longer." },
             "budget": {
                 "type": "object",
                 "additionalProperties": false,

@@ -149,6 +149,7 @@ fn cost_gives_the_operations_and_worst_case_wall_time_of_each_tier_route() {
 
 operations: fewest 2 (route 1), most 11 (route 11)
 worst-case wall time: shortest 2m 15s (route 1), longest 16m 15s (route 11), plus the activities' own run time
+execution timeout (`timeout:`): 15m 0s; the worst case of routes 10, 11 is longer (up to 16m 15s): such an execution times out
 "#
     );
     assert!(stdout.contains("record-completion => Upgraded\n    operations: 11;"));

@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! Exact diagnostics of `budget:`: its values, and a route over it (named, at the key it goes over).
+//! Exact diagnostics of `budget:`: its values, and a route over it (named, at the key it goes over); and of the
+//! execution `timeout:`.
 
 mod common;
 
@@ -27,17 +28,17 @@ fn a_route_over_the_operations_or_wall_time_budget_is_an_error_at_that_key() {
     assert_eq!(
         diagnostics(&source),
         "error: route 11 bills 11 durable operations, over `budget.operations` (10)
-  --> demo.workflow.yaml:70:23
+  --> demo.workflow.yaml:71:23
    |
-70 | budget: { operations: 10, wall-time: 15m }
+71 | budget: { operations: 10, wall-time: 15m }
    |                       ^^
    |
    = help: route 11: read-account -> evaluate-tier -> gather-context -> fetch-order-history -> upgrade-tier -> await-notification-ack -> record-completion => Upgraded (2 routes are over; `workflow cost` lists them)
 
 error: route 11 takes up to 16m 15s plus the activities' own time, over `budget.wall-time` (15m)
-  --> demo.workflow.yaml:70:38
+  --> demo.workflow.yaml:71:38
    |
-70 | budget: { operations: 10, wall-time: 15m }
+71 | budget: { operations: 10, wall-time: 15m }
    |                                      ^^^
    |
    = help: route 11: read-account -> evaluate-tier -> gather-context -> fetch-order-history -> upgrade-tier -> await-notification-ack -> record-completion => Upgraded (2 routes are over; `workflow cost` lists them)"
@@ -84,9 +85,9 @@ fn budget_values_are_checked() {
     assert_eq!(
         diagnostics(&source),
         "error: unknown key `wal-time`
-  --> demo.workflow.yaml:70:58
+  --> demo.workflow.yaml:71:58
    |
-70 | budget: { operations: 0, wall-time: 10, map-elements: 5, wal-time: 1m }
+71 | budget: { operations: 0, wall-time: 10, map-elements: 5, wal-time: 1m }
    |                                                          ^^^^^^^^
    |
    = help: did you mean `wall-time`?"
@@ -95,19 +96,53 @@ fn budget_values_are_checked() {
     assert_eq!(
         diagnostics(&source),
         "error: invalid count `0` in `operations`: it must be between 1 and 1000000
-  --> demo.workflow.yaml:70:23
+  --> demo.workflow.yaml:71:23
    |
-70 | budget: { operations: 0, wall-time: 10 }
+71 | budget: { operations: 0, wall-time: 10 }
    |                       ^
    |
    = help: `operations` is the number of durable operations any route may bill
 
 error: invalid duration `10` in `wall-time`: expected a whole number and a unit (`ms`, `s`, `m` or `h`)
-  --> demo.workflow.yaml:70:37
+  --> demo.workflow.yaml:71:37
    |
-70 | budget: { operations: 0, wall-time: 10 }
+71 | budget: { operations: 0, wall-time: 10 }
    |                                     ^^
    |
    = help: write e.g. `500ms`, `30s`, `5m` or `1h`"
+    );
+}
+
+#[test]
+fn the_execution_timeout_is_a_duration_in_whole_seconds() {
+    let tier = workflow_spec::load(TIER, "tier.workflow.yaml").unwrap();
+    assert_eq!(tier.timeout, Some(std::time::Duration::from_secs(900)));
+    let without = common::with_steps("  - a: { task: a }\n");
+    assert_eq!(
+        workflow_spec::load(&without, "demo.workflow.yaml")
+            .unwrap()
+            .timeout,
+        None
+    );
+
+    let source = common::with_steps("  - a: { task: a }\n") + "timeout: 1500ms\n";
+    assert_eq!(
+        diagnostics(&source),
+        "error: invalid duration `1500ms` in `timeout`: the execution timeout is whole seconds
+ --> demo.workflow.yaml:9:10
+  |
+9 | timeout: 1500ms
+  |          ^^^^^^
+  |
+  = help: write it in `s`, `m` or `h`"
+    );
+    let source = common::with_steps("  - a: { task: a }\n") + "timeout: 0s\n";
+    assert_eq!(
+        diagnostics(&source),
+        "error: invalid duration `0s` in `timeout`: it must be longer than 0s
+ --> demo.workflow.yaml:9:10
+  |
+9 | timeout: 0s
+  |          ^^"
     );
 }

@@ -11,7 +11,7 @@ use loyalty_service::http::service_clients::{
 use loyalty_service::ports::{Clock, EventPublisher};
 use loyalty_service::tier_workflow::activities::TierActivities;
 use loyalty_service::tier_workflow::config::{
-    FETCH_ORDER_HISTORY_FUNCTION, ORCHESTRATOR_FUNCTION, ServiceEndpoints,
+    EXECUTION_TIMEOUT, FETCH_ORDER_HISTORY_FUNCTION, ORCHESTRATOR_FUNCTION, ServiceEndpoints,
 };
 use loyalty_service::tier_workflow::fetch_order_history::fetch_order_history;
 use loyalty_service::tier_workflow::orchestrator::tier_upgrade;
@@ -75,8 +75,10 @@ where
     let functions = tier_upgrade::Functions {
         fetch_order_history: FunctionTarget::Lambda(FETCH_ORDER_HISTORY_FUNCTION.to_owned()),
     };
-    local.register_durable(
+    // The deployed orchestrator's execution timeout (the spec's `timeout:`), here as in AWS.
+    local.register_durable_with_timeout(
         ORCHESTRATOR_FUNCTION,
+        EXECUTION_TIMEOUT,
         tier_upgrade::handler(activities, functions),
     )?;
     Ok(())

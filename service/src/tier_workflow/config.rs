@@ -5,8 +5,14 @@ pub const ORCHESTRATOR_FUNCTION: &str = "LoyaltyService-TierUpgradeOrchestrator"
 /// The order-history activity's function name (`FETCH_ORDER_HISTORY_ACTIVITY_ARN`).
 pub const FETCH_ORDER_HISTORY_FUNCTION: &str = "LoyaltyService-FetchOrderHistoryActivity";
 
-/// The orchestrator's execution timeout (the original's CDK `executionTimeout`).
-pub const EXECUTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+/// The orchestrator's execution timeout (the original's CDK `executionTimeout`, 15 minutes): the tier workflow's
+/// `timeout:`, which `make infra-check` compares with every deployment's. The spec always gives one (a test below
+/// checks it); the fallback only keeps this a constant.
+pub const EXECUTION_TIMEOUT: std::time::Duration =
+    match super::orchestrator::tier_upgrade::EXECUTION_TIMEOUT {
+        Some(timeout) => timeout,
+        None => std::time::Duration::from_secs(15 * 60),
+    };
 
 /// Where the external services are (behaviour keep-config: the values of the `*_ENDPOINT_PARAM` parameters).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +103,15 @@ pub fn endpoints_from_settings(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_execution_timeout_is_the_spec_s_fifteen_minutes() {
+        assert_eq!(
+            super::super::orchestrator::tier_upgrade::EXECUTION_TIMEOUT,
+            Some(std::time::Duration::from_secs(900))
+        );
+        assert_eq!(EXECUTION_TIMEOUT.as_secs(), 900);
+    }
 
     #[test]
     fn no_endpoint_turns_the_workflow_off_and_all_three_turn_it_on() {

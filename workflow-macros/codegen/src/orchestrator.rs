@@ -83,6 +83,13 @@ pub fn module(
     let activities = activities_trait(workflow, file)?;
     let functions = functions_struct(workflow, file);
     let retry_items = retry.items(file);
+    let timeout = match workflow.timeout {
+        Some(timeout) => {
+            let seconds = timeout.as_secs();
+            quote!(::core::option::Option::Some(::core::time::Duration::from_secs(#seconds)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let operations = workflow_spec::operations(workflow).into_iter().map(|op| {
         let (id, fingerprint) = (&op.id, &op.fingerprint);
         quote!((#id, #fingerprint))
@@ -104,6 +111,10 @@ pub fn module(
 
             /// The workflow's name (`workflow:`).
             pub const WORKFLOW: &str = #name;
+
+            /// The execution timeout (`timeout:`) the deployment gives the durable function;
+            /// `None` when the spec does not say.
+            pub const EXECUTION_TIMEOUT: ::core::option::Option<::core::time::Duration> = #timeout;
 
             #error_kinds
 

@@ -23,6 +23,9 @@ pub mod choice_and_map {
     ];
     /// The workflow's name (`workflow:`).
     pub const WORKFLOW: &str = "choice-and-map";
+    /// The execution timeout (`timeout:`) the deployment gives the durable function;
+    /// `None` when the spec does not say.
+    pub const EXECUTION_TIMEOUT: ::core::option::Option<::core::time::Duration> = ::core::option::Option::None;
     /// The error kinds declared under `errors:`; retry and catch clauses name them.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum ErrorKind {

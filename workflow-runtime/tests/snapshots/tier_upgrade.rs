@@ -6,7 +6,7 @@
 pub mod tier_upgrade {
     /// The sha256 of the spec file this module was generated from; recorded by every
     /// execution as its first durable operation.
-    pub const SPEC_HASH: &str = "f21d0831eb9acaa00b0e0f42efaee43fa2d69af9f3ba2e125665793b71e4c237";
+    pub const SPEC_HASH: &str = "59871dc1b4e6e3e89b9eef71f52778bcff40a454d978bdb5bba2c1b8754ddf9c";
     /// Each durable operation's name and fingerprint (a hash of its kind and of the
     /// types it reads and returns), recorded with `SPEC_HASH`: a replay under another
     /// definition claims an operation whose fingerprint changed under another name,
@@ -23,6 +23,11 @@ pub mod tier_upgrade {
     ];
     /// The workflow's name (`workflow:`).
     pub const WORKFLOW: &str = "tier-upgrade";
+    /// The execution timeout (`timeout:`) the deployment gives the durable function;
+    /// `None` when the spec does not say.
+    pub const EXECUTION_TIMEOUT: ::core::option::Option<::core::time::Duration> = ::core::option::Option::Some(
+        ::core::time::Duration::from_secs(900u64),
+    );
     /// The error kinds declared under `errors:`; retry and catch clauses name them.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum ErrorKind {

@@ -61,6 +61,10 @@ pub(crate) fn validate(raw: RawSpec, reporter: &mut Reporter<'_>) -> Option<Work
         .budget
         .as_ref()
         .and_then(|written| checker.budget(written));
+    let timeout = raw
+        .timeout
+        .as_ref()
+        .and_then(|written| checker.execution_timeout(written));
 
     if checker.reporter.items.len() > before {
         return None;
@@ -79,6 +83,7 @@ pub(crate) fn validate(raw: RawSpec, reporter: &mut Reporter<'_>) -> Option<Work
         steps: steps?,
         finish,
         budget,
+        timeout,
         position: position(raw.workflow.referenced),
     };
     if let Some(written) = &raw.budget {
@@ -91,6 +96,23 @@ pub(crate) fn validate(raw: RawSpec, reporter: &mut Reporter<'_>) -> Option<Work
 }
 
 impl Checker<'_, '_> {
+    /// `timeout:`: a duration in whole seconds, as the durable execution timeout is.
+    fn execution_timeout(&mut self, text: &Text) -> Option<std::time::Duration> {
+        let timeout = self.duration(text, "timeout", false)?;
+        if timeout.subsec_nanos() != 0 {
+            self.reporter.error_help(
+                at(text),
+                format!(
+                    "invalid duration `{}` in `timeout`: the execution timeout is whole seconds",
+                    text.value.trim()
+                ),
+                "write it in `s`, `m` or `h`",
+            );
+            return None;
+        }
+        Some(timeout)
+    }
+
     /// Reports a name that is not kebab-case, suggesting one.
     pub(crate) fn kebab_error(&mut self, text: &Text, what: &str, problem: &str) {
         let message = format!("invalid {what} `{}`: {problem}", text.value);
