@@ -26,7 +26,7 @@ pub fn error_kinds(workflow: &Workflow) -> TokenStream {
             #(#variants)*
         }
 
-        impl ::workflow_runtime::__private::DeclaredErrorKind for ErrorKind {
+        impl rt::DeclaredErrorKind for ErrorKind {
             fn name(self) -> &'static str {
                 match self {
                     #(#arms)*
@@ -35,7 +35,7 @@ pub fn error_kinds(workflow: &Workflow) -> TokenStream {
         }
 
         /// The error an activity returns: a declared kind and a message.
-        pub type Error = ::workflow_runtime::__private::ActivityError<ErrorKind>;
+        pub type Error = rt::ActivityError<ErrorKind>;
     }
 }
 

@@ -27,17 +27,17 @@ pub fn functions_struct(workflow: &Workflow, file: &str) -> TokenStream {
             step.id,
             location(file, step.position)
         );
-        quote!(#[doc = #doc] pub #field: ::workflow_runtime::__private::FunctionTarget,)
+        quote!(#[doc = #doc] pub #field: rt::FunctionTarget,)
     });
     let initializers = invokes.iter().map(|(step, invoke)| {
         let field = ident(&step.ident);
         let id = &step.id;
         match &invoke.function {
             FunctionSource::Env(variable) => quote! {
-                #field: ::workflow_runtime::__private::FunctionTarget::from_env(#id, #variable)?,
+                #field: rt::FunctionTarget::from_env(#id, #variable)?,
             },
             FunctionSource::Name(name) => quote! {
-                #field: ::workflow_runtime::__private::FunctionTarget::Lambda(
+                #field: rt::FunctionTarget::Lambda(
                     ::std::string::String::from(#name),
                 ),
             },
@@ -55,7 +55,7 @@ pub fn functions_struct(workflow: &Workflow, file: &str) -> TokenStream {
             /// read once, here, never during a replay).
             pub fn from_env() -> ::core::result::Result<
                 Self,
-                ::workflow_runtime::__private::MissingFunctionConfig,
+                rt::MissingFunctionConfig,
             > {
                 ::core::result::Result::Ok(Self {
                     #(#initializers)*

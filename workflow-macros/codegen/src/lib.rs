@@ -3,7 +3,8 @@
 //!
 //! This is a plain library, like `pest_generator` or `askama_derive`'s core, so unit tests, the
 //! snapshot test and the benchmark can call it; the `workflow!` proc-macro is a few lines around
-//! [`expand`]. Generated paths are absolute (`::workflow_runtime::__private::...`).
+//! [`expand`]. The generated module imports the runtime once (`use ::workflow_runtime::__private as rt;`); every
+//! other path in it is absolute (`::core::...`, the spec's `crate::...` types) or goes through `rt::`.
 
 #![warn(missing_docs)]
 

@@ -37,10 +37,10 @@ fn parse_type(text: &str, position: Position) -> Result<TokenStream, CodegenErro
 pub fn duration(value: std::time::Duration) -> TokenStream {
     if value.subsec_nanos() == 0 {
         let secs = Literal::u64_unsuffixed(value.as_secs());
-        quote!(::workflow_runtime::__private::Duration::from_secs(#secs))
+        quote!(rt::Duration::from_secs(#secs))
     } else {
         let millis = Literal::u64_unsuffixed(u64::try_from(value.as_millis()).unwrap_or(u64::MAX));
-        quote!(::workflow_runtime::__private::Duration::from_millis(#millis))
+        quote!(rt::Duration::from_millis(#millis))
     }
 }
 

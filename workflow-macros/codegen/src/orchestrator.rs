@@ -3,7 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use workflow_spec::{ReadSource, Workflow};
+use workflow_spec::{ReadSource, StepKind, Workflow};
 
 use crate::CodegenError;
 use crate::activities::{activities_trait, error_kinds};
@@ -68,7 +68,7 @@ pub fn module(
     };
     let steps = body(&writer)?;
     let input_binding = if input_used {
-        quote!(let input = ::workflow_runtime::__private::Arc::new(input);)
+        quote!(let input = rt::Arc::new(input);)
     } else {
         quote!(let _ = input;)
     };
@@ -90,6 +90,35 @@ pub fn module(
         }
         None => quote!(::core::option::Option::None),
     };
+    // What the orchestrator uses, so that it names nothing it does not use.
+    let all = workflow.all_steps();
+    let activities_param = if all.iter().any(|step| {
+        matches!(
+            step.kind,
+            StepKind::Task(_)
+                | StepKind::Parallel(_)
+                | StepKind::Callback(_)
+                | StepKind::Map(_)
+                | StepKind::Poll(_)
+        )
+    }) {
+        quote!(activities)
+    } else {
+        quote!(_activities)
+    };
+    let functions_param = if all
+        .iter()
+        .any(|step| matches!(step.kind, StepKind::Invoke(_)))
+    {
+        quote!(functions)
+    } else {
+        quote!(_functions)
+    };
+    let start = if workflow_spec::operations(workflow).is_empty() {
+        quote!(rt::start_execution(&ctx, SPEC_HASH, OPERATIONS).await?;)
+    } else {
+        quote!(let operations = rt::start_execution(&ctx, SPEC_HASH, OPERATIONS).await?;)
+    };
     let operations = workflow_spec::operations(workflow).into_iter().map(|op| {
         let (id, fingerprint) = (&op.id, &op.fingerprint);
         quote!((#id, #fingerprint))
@@ -99,6 +128,8 @@ pub fn module(
         #[doc = ""]
         #[doc = #generated_from]
         pub mod #module {
+            use ::workflow_runtime::__private as rt;
+
             /// The sha256 of the spec file this module was generated from; recorded by every
             /// execution as its first durable operation.
             pub const SPEC_HASH: &str = #spec_hash;
@@ -129,17 +160,17 @@ pub fn module(
                 functions: Functions,
             ) -> impl Fn(
                 #input,
-                ::workflow_runtime::__private::DurableContext,
-            ) -> ::workflow_runtime::__private::HandlerFuture<#output>
+                rt::DurableContext,
+            ) -> rt::HandlerFuture<#output>
                    + ::core::marker::Send
                    + ::core::marker::Sync
                    + 'static {
-                let activities = ::workflow_runtime::__private::Arc::new(activities);
-                let functions = ::workflow_runtime::__private::Arc::new(functions);
+                let activities = rt::Arc::new(activities);
+                let functions = rt::Arc::new(functions);
                 move |input, ctx| {
                     ::std::boxed::Box::pin(orchestrate(
-                        ::workflow_runtime::__private::Arc::clone(&activities),
-                        ::workflow_runtime::__private::Arc::clone(&functions),
+                        rt::Arc::clone(&activities),
+                        rt::Arc::clone(&functions),
                         input,
                         ctx,
                     ))
@@ -148,15 +179,13 @@ pub fn module(
 
             /// One invocation of the workflow: replays what the execution recorded and runs
             /// what comes next, until it finishes or must wait.
-            #[allow(unreachable_code, unused_variables, clippy::let_unit_value)]
             pub async fn orchestrate<A: Activities>(
-                activities: ::workflow_runtime::__private::Arc<A>,
-                functions: ::workflow_runtime::__private::Arc<Functions>,
+                #activities_param: rt::Arc<A>,
+                #functions_param: rt::Arc<Functions>,
                 input: #input,
-                ctx: ::workflow_runtime::__private::DurableContext,
-            ) -> ::core::result::Result<#output, ::workflow_runtime::__private::BoxError> {
-                let operations =
-                    ::workflow_runtime::__private::start_execution(&ctx, SPEC_HASH, OPERATIONS).await?;
+                ctx: rt::DurableContext,
+            ) -> ::core::result::Result<#output, rt::BoxError> {
+                #start
                 #input_binding
                 #steps
                 #finish

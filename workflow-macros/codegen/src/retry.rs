@@ -40,7 +40,7 @@ impl RetryConsts {
                 let name = const_name(index);
                 quote!(#name.strategy())
             }
-            None => quote!(::workflow_runtime::__private::never_retry()),
+            None => quote!(rt::never_retry()),
         }
     }
 
@@ -76,13 +76,13 @@ impl RetryConsts {
             let on = &policy.on;
             quote! {
                 #[doc = #doc]
-                const #name: ::workflow_runtime::__private::RetryPolicy =
-                    ::workflow_runtime::__private::RetryPolicy {
+                const #name: rt::RetryPolicy =
+                    rt::RetryPolicy {
                         max_attempts: #attempts,
                         initial_delay: #initial,
                         backoff_rate: #backoff,
                         max_delay: #max_delay,
-                        jitter: ::workflow_runtime::__private::Jitter::#jitter,
+                        jitter: rt::Jitter::#jitter,
                         retry_on: &[#(#on),*],
                     };
             }

@@ -60,9 +60,13 @@ impl StepWriter<'_> {
             StepKind::Wait(wait) => {
                 let wait = duration(*wait);
                 let id = &step.id;
+                let wait = quote!(ctx.wait(#wait).name(operations.name(#id)));
+                if step.catches.is_empty() {
+                    return Ok(quote!(#wait.await?;));
+                }
                 let on_error = self.on_error(step);
                 return Ok(quote! {
-                    if let ::core::result::Result::Err(error) = ctx.wait(#wait).name(operations.name(#id)).await {
+                    if let ::core::result::Result::Err(error) = #wait.await {
                         #on_error
                     }
                 });
@@ -75,7 +79,7 @@ impl StepWriter<'_> {
                 let id = &step.id;
                 return Ok(quote! {
                     return ::core::result::Result::Err(
-                        ::workflow_runtime::__private::workflow_failed(#id, #message),
+                        rt::workflow_failed(#id, #message),
                     );
                 });
             }
@@ -107,7 +111,7 @@ impl StepWriter<'_> {
     fn clones(reads: &[Read]) -> TokenStream {
         let clones = reads.iter().map(|read| {
             let name = ident(&read.ident);
-            quote!(let #name = ::workflow_runtime::__private::Arc::clone(&#name);)
+            quote!(let #name = rt::Arc::clone(&#name);)
         });
         quote!(#(#clones)*)
     }
@@ -156,10 +160,10 @@ impl StepWriter<'_> {
                 Semantics::AtLeastOnce => quote!(AtLeastOncePerRetry),
                 Semantics::AtMostOnce => quote!(AtMostOncePerRetry),
             };
-            quote!(.semantics(::workflow_runtime::__private::StepSemantics::#variant))
+            quote!(.semantics(rt::StepSemantics::#variant))
         });
         let prelude = quote! {
-            let activities = ::workflow_runtime::__private::Arc::clone(&activities);
+            let activities = rt::Arc::clone(&activities);
             #clones
         };
         let builder = quote! {
@@ -167,7 +171,7 @@ impl StepWriter<'_> {
                 activities
                     .#method(#args)
                     .await
-                    .map_err(::workflow_runtime::__private::into_step_error)
+                    .map_err(rt::into_step_error)
             })
             .name(#name)
             .retry_strategy(#retry)
@@ -176,13 +180,34 @@ impl StepWriter<'_> {
         (prelude, builder)
     }
 
-    /// `{ prelude; match operation.await { Ok => Arc, Err => catches } }`.
+    /// Whether a later step reads the value of `step` (or its early finish tests it).
+    fn is_read(&self, step: &Step) -> bool {
+        self.index_of(step)
+            .and_then(|index| self.used.get(index).copied())
+            .unwrap_or(false)
+    }
+
+    /// `{ prelude; operation }` awaited: its value in an `Arc` when a later step reads it; a failure goes to
+    /// the step's catches, or with `?` out of the orchestrator when it has none.
     fn settle(&self, step: &Step, prelude: TokenStream, operation: TokenStream) -> TokenStream {
+        let read = self.is_read(step);
+        if step.catches.is_empty() {
+            return if read {
+                quote!({ #prelude rt::Arc::new(#operation.await?) })
+            } else {
+                quote!({ #prelude #operation.await?; })
+            };
+        }
         let on_error = self.on_error(step);
+        let ok = if read {
+            quote!(::core::result::Result::Ok(value) => rt::Arc::new(value),)
+        } else {
+            quote!(::core::result::Result::Ok(_) => {})
+        };
         quote! {{
             #prelude
             match #operation.await {
-                ::core::result::Result::Ok(value) => ::workflow_runtime::__private::Arc::new(value),
+                #ok
                 ::core::result::Result::Err(error) => {
                     #on_error
                 }
@@ -210,6 +235,20 @@ impl StepWriter<'_> {
             );
             quote!(let #name = { #prelude #builder.spawn() };)
         });
+        let read = self.is_read(step);
+        if step.catches.is_empty() {
+            // Every branch is awaited; the first failure in branch order ends the orchestrator.
+            let value = if read {
+                quote!(rt::Arc::new((#(#names?),*)))
+            } else {
+                quote!(#(#names?;)*)
+            };
+            return Ok(quote! {{
+                #(#starts)*
+                let (#(#names),*) = (#(#names.await),*);
+                #value
+            }});
+        }
         let count = branches.len();
         let failures = (0..count).map(|failed| {
             let slots = (0..count).map(|slot| {
@@ -221,12 +260,17 @@ impl StepWriter<'_> {
             });
             quote!((#(#slots),*))
         });
+        let ok = if read {
+            quote!(rt::Arc::new((#(#names),*)))
+        } else {
+            quote!(#(let _ = #names;)*)
+        };
         let on_error = self.on_error(step);
         Ok(quote! {{
             #(#starts)*
             match (#(#names.await),*) {
                 (#(::core::result::Result::Ok(#names)),*) => {
-                    ::workflow_runtime::__private::Arc::new((#(#names),*))
+                    #ok
                 }
                 #(#failures)|* => {
                     #on_error
@@ -276,7 +320,7 @@ impl StepWriter<'_> {
         });
         let retry = self.retry.strategy(step.retry.as_ref());
         let prelude = quote! {
-            let activities = ::workflow_runtime::__private::Arc::clone(&activities);
+            let activities = rt::Arc::clone(&activities);
             #clones
         };
         let call = quote! {
@@ -284,7 +328,7 @@ impl StepWriter<'_> {
                 activities
                     .#method(&callback_id, #(#args),*)
                     .await
-                    .map_err(::workflow_runtime::__private::into_step_error)
+                    .map_err(rt::into_step_error)
             })
             .name(operations.name(#id))
             .timeout(#timeout)
@@ -321,15 +365,13 @@ impl StepWriter<'_> {
             None => quote!(::core::option::Option::None),
         };
         let retry = self.retry.policy(step.retry.as_ref());
-        let on_error = self.on_error(step);
-        Ok(quote! {{
-            let activities = ::workflow_runtime::__private::Arc::clone(&activities);
-            #clones
-            match ::workflow_runtime::__private::poll(
+        // `rt::poll` hands back the last check's output in an `Arc`.
+        let call = quote! {
+            rt::poll(
                 &ctx,
                 #id,
                 operations.name(#id),
-                ::workflow_runtime::__private::PollPolicy {
+                rt::PollPolicy {
                     interval: #interval,
                     backoff_rate: #backoff,
                     max_interval: #max_interval,
@@ -338,31 +380,51 @@ impl StepWriter<'_> {
                 },
                 #retry,
                 move || {
-                    let activities = ::workflow_runtime::__private::Arc::clone(&activities);
+                    let activities = rt::Arc::clone(&activities);
                     #clones
                     async move {
                         activities
                             .#method(#args)
                             .await
-                            .map_err(::workflow_runtime::__private::into_step_error)
+                            .map_err(rt::into_step_error)
                     }
                 },
-                |output: &#output| ::workflow_runtime::__private::poll_done(&output.#done),
+                |output: &#output| rt::poll_done(&output.#done),
             )
             .await
-            {
-                ::core::result::Result::Ok(value) => value,
-                ::core::result::Result::Err(error) => {
-                    #on_error
+        };
+        let read = self.is_read(step);
+        let settled = match (step.catches.is_empty(), read) {
+            (true, true) => quote!(#call?),
+            (true, false) => quote!(#call?;),
+            (false, _) => {
+                let on_error = self.on_error(step);
+                let ok = if read {
+                    quote!(::core::result::Result::Ok(value) => value,)
+                } else {
+                    quote!(::core::result::Result::Ok(_) => {})
+                };
+                quote! {
+                    match #call {
+                        #ok
+                        ::core::result::Result::Err(error) => {
+                            #on_error
+                        }
+                    }
                 }
             }
+        };
+        Ok(quote! {{
+            let activities = rt::Arc::clone(&activities);
+            #clones
+            #settled
         }})
     }
 
     /// What a failed step does: its catches, else the failure ends the execution.
     fn on_error(&self, step: &Step) -> TokenStream {
         let uncaught = quote! {
-            return ::core::result::Result::Err(::workflow_runtime::__private::uncaught(error));
+            return ::core::result::Result::Err(rt::uncaught(error));
         };
         if step.catches.is_empty() {
             return uncaught;
@@ -385,7 +447,7 @@ impl StepWriter<'_> {
                     let id = &step.id;
                     quote! {
                         return ::core::result::Result::Err(
-                            ::workflow_runtime::__private::workflow_failed(#id, #message),
+                            rt::workflow_failed(#id, #message),
                         );
                     }
                 }
@@ -393,9 +455,9 @@ impl StepWriter<'_> {
             quote!(::core::option::Option::Some(#kind) => { #action })
         });
         let kind_of = match step.kind {
-            StepKind::Map(_) => quote!(::workflow_runtime::__private::map_failure_kind),
-            StepKind::Poll(_) => quote!(::workflow_runtime::__private::poll_failure_kind),
-            _ => quote!(::workflow_runtime::__private::kind_of),
+            StepKind::Map(_) => quote!(rt::map_failure_kind),
+            StepKind::Poll(_) => quote!(rt::poll_failure_kind),
+            _ => quote!(rt::kind_of),
         };
         quote! {
             match #kind_of(&error).as_deref() {
@@ -515,12 +577,12 @@ impl StepWriter<'_> {
         let source = ident(&map.items.read.ident);
         let item = type_path(&map.item)?;
         let list = field(&map.items, true);
-        let list = quote!(::workflow_runtime::__private::map_items::<#item, _>(#list));
+        let list = quote!(rt::map_items::<#item, _>(#list));
         let (items, element_param, element) = match map.batch {
             Some(size) => {
                 let size = Literal::u32_unsuffixed(size);
                 (
-                    quote!(::workflow_runtime::__private::batches(#list.len(), #size)),
+                    quote!(rt::batches(#list.len(), #size)),
                     quote!((start, end)),
                     quote!(&#list[start..end]),
                 )
@@ -543,13 +605,21 @@ impl StepWriter<'_> {
         }
         let clone_captures = captures
             .iter()
-            .map(|name| quote!(let #name = ::workflow_runtime::__private::Arc::clone(&#name);));
+            .map(|name| quote!(let #name = rt::Arc::clone(&#name);));
         let clone_captures = quote!(#(#clone_captures)*);
         let last = body.len().saturating_sub(1);
-        let statements = body
-            .iter()
-            .enumerate()
-            .map(|(position, MapTask { id, task, reads, retry, semantics, .. })| {
+        let statements = body.iter().enumerate().map(
+            |(
+                position,
+                MapTask {
+                    id,
+                    task,
+                    reads,
+                    retry,
+                    semantics,
+                    ..
+                },
+            )| {
                 let mut clones = Vec::new();
                 let args = reads.iter().map(|read| {
                     if read.source == ReadSource::Item {
@@ -570,12 +640,18 @@ impl StepWriter<'_> {
                         clones.push(name);
                     }
                 }
-                let clones = clones.iter().map(|name| {
-                    quote!(let #name = ::workflow_runtime::__private::Arc::clone(&#name);)
-                });
+                let clones = clones
+                    .iter()
+                    .map(|name| quote!(let #name = rt::Arc::clone(&#name);));
                 let retry = self.retry.strategy(*retry);
-                let (prelude, builder) =
-                    Self::activity_call(quote!(#id), task, args, quote!(#(#clones)*), retry, *semantics);
+                let (prelude, builder) = Self::activity_call(
+                    quote!(#id),
+                    task,
+                    args,
+                    quote!(#(#clones)*),
+                    retry,
+                    *semantics,
+                );
                 let call = quote!(#prelude #builder.await?);
                 let var = ident(&names_ident(id));
                 let read_later = body[position + 1..]
@@ -584,14 +660,15 @@ impl StepWriter<'_> {
                 if position == last {
                     quote! {
                         let #var = { #call };
-                        ::core::result::Result::<_, ::workflow_runtime::__private::BoxError>::Ok(#var)
+                        ::core::result::Result::<_, rt::BoxError>::Ok(#var)
                     }
                 } else if read_later {
-                    quote!(let #var = ::workflow_runtime::__private::Arc::new({ #call });)
+                    quote!(let #var = rt::Arc::new({ #call });)
                 } else {
                     quote!({ #call };)
                 }
-            });
+            },
+        );
         let max_concurrency = map.max_concurrency.map(|max| {
             let max = Literal::u32_unsuffixed(max);
             quote!(.max_concurrency(#max))
@@ -607,16 +684,16 @@ impl StepWriter<'_> {
                     quote!(with_tolerated_failure_percentage(#percent))
                 }
             };
-            quote!(.completion(::workflow_runtime::__private::CompletionConfig::#config))
+            quote!(.completion(rt::CompletionConfig::#config))
         });
         let id = &step.id;
         let prelude = quote! {
-            let activities = ::workflow_runtime::__private::Arc::clone(&activities);
+            let activities = rt::Arc::clone(&activities);
             #clone_captures
         };
         let operation = quote! {
             ctx.map(#items, move |ctx, #element_param, _| {
-                let activities = ::workflow_runtime::__private::Arc::clone(&activities);
+                let activities = rt::Arc::clone(&activities);
                 #clone_captures
                 async move {
                     #(#statements)*

@@ -101,7 +101,7 @@ fn a_step_without_retry_gets_exactly_one_attempt() {
     let code = squeeze(&generated("  - first: { task: do_first }\n"));
 
     assert!(
-        code.contains(".retry_strategy(::workflow_runtime::__private::never_retry())"),
+        code.contains(".retry_strategy(rt::never_retry())"),
         "{code}"
     );
     assert!(!code.contains("RETRY_POLICY_"));
@@ -119,11 +119,11 @@ fn a_retry_policy_becomes_a_const_with_the_spec_values() {
 
     assert!(
         code.contains(&squeeze(
-            "const RETRY_POLICY_1: ::workflow_runtime::__private::RetryPolicy =
-             ::workflow_runtime::__private::RetryPolicy { max_attempts: 4, initial_delay:
-             ::workflow_runtime::__private::Duration::from_millis(250), backoff_rate: 1.5,
-             max_delay: ::workflow_runtime::__private::Duration::from_secs(2), jitter:
-             ::workflow_runtime::__private::Jitter::Half, retry_on: &[\"Transient\"], };"
+            "const RETRY_POLICY_1: rt::RetryPolicy =
+             rt::RetryPolicy { max_attempts: 4, initial_delay:
+             rt::Duration::from_millis(250), backoff_rate: 1.5,
+             max_delay: rt::Duration::from_secs(2), jitter:
+             rt::Jitter::Half, retry_on: &[\"Transient\"], };"
         )),
         "{code}"
     );
@@ -158,7 +158,7 @@ fn an_invoke_reading_two_values_builds_its_payload_from_a_tuple_of_references() 
     );
     assert!(
         code.contains(&squeeze(
-            "call: ::workflow_runtime::__private::FunctionTarget::Lambda(
+            "call: rt::FunctionTarget::Lambda(
                 ::std::string::String::from(\"partner\"))"
         )),
         "{code}"
@@ -183,8 +183,8 @@ fn a_callback_passes_its_id_first_and_sets_timeout_and_heartbeat() {
     assert!(code.contains(".send_ack(&callback_id,&input)"), "{code}");
     assert!(
         code.contains(&squeeze(
-            ".timeout(::workflow_runtime::__private::Duration::from_secs(3600))
-             .heartbeat(::workflow_runtime::__private::Duration::from_secs(600))"
+            ".timeout(rt::Duration::from_secs(3600))
+             .heartbeat(rt::Duration::from_secs(600))"
         )),
         "{code}"
     );
@@ -253,14 +253,9 @@ fn a_map_sets_only_the_limits_the_spec_gives_and_catches_too_many_failures() {
         "{code}"
     );
     assert!(!code.contains(".completion("), "{code}");
+    assert!(code.contains("matchrt::map_failure_kind(&error)"), "{code}");
     assert!(
-        code.contains("match::workflow_runtime::__private::map_failure_kind(&error)"),
-        "{code}"
-    );
-    assert!(
-        code.contains(
-            "&::workflow_runtime::__private::map_items::<crate::Entry,_>(&list.entries)[index]"
-        ),
+        code.contains("&rt::map_items::<crate::Entry,_>(&list.entries)[index]"),
         "{code}"
     );
 }
@@ -281,12 +276,12 @@ fn a_poll_passes_its_bounds_retry_and_done_field_and_catches_by_poll_failure_kin
 
     assert!(
         code.contains(
-            "::workflow_runtime::__private::PollPolicy{\
-             interval:::workflow_runtime::__private::Duration::from_secs(30),\
+            "rt::PollPolicy{\
+             interval:rt::Duration::from_secs(30),\
              backoff_rate:1.5,\
-             max_interval:::workflow_runtime::__private::Duration::from_secs(120),\
+             max_interval:rt::Duration::from_secs(120),\
              max_attempts:::core::option::Option::None,\
-             deadline:::core::option::Option::Some(::workflow_runtime::__private::Duration::from_secs(3600))}"
+             deadline:::core::option::Option::Some(rt::Duration::from_secs(3600))}"
         ),
         "{code}"
     );
@@ -299,9 +294,7 @@ fn a_poll_passes_its_bounds_retry_and_done_field_and_catches_by_poll_failure_kin
         "{code}"
     );
     assert!(
-        code.contains(
-            "|output:&crate::Delivery|::workflow_runtime::__private::poll_done(&output.delivered)"
-        ),
+        code.contains("|output:&crate::Delivery|rt::poll_done(&output.delivered)"),
         "{code}"
     );
     // The poll's value is already shared: it is bound as it is, not wrapped again.
@@ -310,7 +303,7 @@ fn a_poll_passes_its_bounds_retry_and_done_field_and_catches_by_poll_failure_kin
         "{code}"
     );
     assert!(
-        code.contains("match::workflow_runtime::__private::poll_failure_kind(&error).as_deref(){::core::option::Option::Some(\"PollTimeout\")"),
+        code.contains("matchrt::poll_failure_kind(&error).as_deref(){::core::option::Option::Some(\"PollTimeout\")"),
         "{code}"
     );
     assert!(code.contains("Some(\"Rejected\")"), "{code}");
@@ -337,7 +330,7 @@ fn a_poll_without_retry_passes_none_and_its_attempt_bound() {
     );
     // Five minutes is the default cap of the interval.
     assert!(
-        code.contains("max_interval:::workflow_runtime::__private::Duration::from_secs(300)"),
+        code.contains("max_interval:rt::Duration::from_secs(300)"),
         "{code}"
     );
     assert!(!code.contains("RETRY_POLICY"), "{code}");

@@ -1,4 +1,5 @@
-//! The committed snapshot of the generated tier orchestrator compiles as ordinary Rust.
+//! The committed snapshot of the generated tier orchestrator compiles as ordinary Rust, without a warning.
+#![deny(warnings)]
 
 #[path = "../../support/domain.rs"]
 mod domain;
