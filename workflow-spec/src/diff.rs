@@ -111,17 +111,16 @@ pub fn diff(old: &Workflow, new: &Workflow) -> Result<Diff, TooManyRoutes> {
         .iter()
         .map(|r| r.iter().map(key).collect())
         .collect();
-    let (old_input, new_input) = (fingerprint_input(old), fingerprint_input(new));
+    let (old_input, new_input) = (
+        fingerprint::normalized(&old.input_type),
+        fingerprint::normalized(&new.input_type),
+    );
     let input = (old_input != new_input).then_some((old_input, new_input));
     Ok(Diff {
         unchanged: old_set == new_set && input.is_none(),
         input,
         breaks,
     })
-}
-
-fn fingerprint_input(workflow: &Workflow) -> String {
-    workflow.input_type.path.split_whitespace().collect()
 }
 
 fn key(op: &OperationFingerprint) -> (String, String) {
@@ -244,13 +243,7 @@ impl fmt::Display for Diff {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn load(source: &str) -> Workflow {
-        match crate::load(source, "t.workflow.yaml") {
-            Ok(workflow) => workflow,
-            Err(diagnostics) => unreachable!("{diagnostics}"),
-        }
-    }
+    use crate::load_valid as load;
 
     const V1: &str = "workflow: t
 input: crate::In

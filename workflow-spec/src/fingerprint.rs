@@ -194,20 +194,14 @@ pub fn value_type(step: &Step) -> String {
 }
 
 /// A type path without whitespace, so that `crate :: A` and `crate::A` are one type.
-fn normalized(path: &TypePath) -> String {
+pub(crate) fn normalized(path: &TypePath) -> String {
     path.path.split_whitespace().collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn load(source: &str) -> Workflow {
-        match crate::load(source, "t.workflow.yaml") {
-            Ok(workflow) => workflow,
-            Err(diagnostics) => unreachable!("{diagnostics}"),
-        }
-    }
+    use crate::load_valid as load;
 
     const BASE: &str = "workflow: t
 input: crate::In

@@ -90,6 +90,15 @@ pub fn load(source: &str, file_name: &str) -> Result<Workflow, Diagnostics> {
     }
 }
 
+/// A spec the unit tests know to be valid, loaded as `t.workflow.yaml`.
+#[cfg(test)]
+pub(crate) fn load_valid(source: &str) -> Workflow {
+    match load(source, "t.workflow.yaml") {
+        Ok(workflow) => workflow,
+        Err(diagnostics) => unreachable!("{diagnostics}"),
+    }
+}
+
 /// The sha256 of the spec file's bytes, as lowercase hex (64 characters).
 pub fn spec_hash(source: &[u8]) -> String {
     hex::encode(Sha256::digest(source))

@@ -136,11 +136,23 @@ pub fn version(name: &str, shop: &Shop) -> Handler {
     }
 }
 
-/// The fingerprint a version's `OPERATIONS` gives operation `id`.
-pub fn fingerprint(operations: &[(&str, &'static str)], id: &str) -> &'static str {
+/// The name an execution started under version 1 gives operation `id` of a version whose fingerprint for it
+/// differs: `id@fingerprint`, the fingerprint from that version's `OPERATIONS`.
+pub fn renamed(operations: &[(&str, &str)], id: &str) -> String {
     operations
         .iter()
         .find(|(name, _)| *name == id)
-        .map(|(_, fingerprint)| *fingerprint)
+        .map(|(_, fingerprint)| format!("{id}@{fingerprint}"))
         .unwrap_or_else(|| panic!("no operation `{id}`"))
+}
+
+/// The failure of a replay that met a recorded operation (`recorded`) where the running version claims another
+/// (`claimed`): the SDK's `NonDeterministicExecutionError`, naming both.
+pub fn assert_mismatch(error_type: Option<&str>, message: &str, recorded: &str, claimed: &str) {
+    assert_eq!(error_type, Some("NonDeterministicExecutionError"), "{message}");
+    assert!(
+        message.contains(&format!("named \"{recorded}\""))
+            && message.contains(&format!("named \"{claimed}\"")),
+        "{message}"
+    );
 }
