@@ -114,12 +114,13 @@ pub fn module(
     } else {
         quote!(_functions)
     };
-    let start = if workflow_spec::operations(workflow).is_empty() {
+    let fingerprints = workflow_spec::operations(workflow);
+    let start = if fingerprints.is_empty() {
         quote!(rt::start_execution(&ctx, SPEC_HASH, OPERATIONS).await?;)
     } else {
         quote!(let operations = rt::start_execution(&ctx, SPEC_HASH, OPERATIONS).await?;)
     };
-    let operations = workflow_spec::operations(workflow).into_iter().map(|op| {
+    let operations = fingerprints.iter().map(|op| {
         let (id, fingerprint) = (&op.id, &op.fingerprint);
         quote!((#id, #fingerprint))
     });

@@ -48,7 +48,6 @@ impl StepWriter<'_> {
 
     /// The statements of one step.
     pub fn step(&self, step: &Step) -> Result<TokenStream, CodegenError> {
-        let index = self.index_of(step).unwrap_or(usize::MAX);
         let value = match &step.kind {
             StepKind::Task(task) => self.task(step, task)?,
             StepKind::Map(map) => self.map(step, map)?,
@@ -85,7 +84,7 @@ impl StepWriter<'_> {
             }
         };
         let var = ident(&step.ident);
-        let binding = if self.used.get(index).copied().unwrap_or(false) {
+        let binding = if self.is_read(step) {
             quote!(let #var = #value;)
         } else {
             quote!(#value;)
