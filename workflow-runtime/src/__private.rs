@@ -12,6 +12,7 @@ pub use crate::error_kind::{
     into_step_error, kind_of, map_failure_kind,
 };
 pub use crate::function_target::{FunctionTarget, MissingFunctionConfig};
+pub use crate::group::{GroupExit, Never, group_body};
 pub use crate::poll::{PollDone, PollPolicy, poll, poll_done, poll_failure_kind};
 pub use crate::replay::{Operations, start_execution};
 pub use crate::retry::{Jitter, RetryPolicy, never_retry};

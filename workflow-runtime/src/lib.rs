@@ -148,6 +148,7 @@
 mod activity_error;
 mod error_kind;
 mod function_target;
+mod group;
 mod poll;
 mod replay;
 mod retry;

@@ -3,7 +3,8 @@
 //! the one for the `choice` and `map` fixture in `tests/snapshots/choice_and_map.rs` (compiled by
 //! `tests/choice_and_map_behaviour.rs`); the one for the `poll` fixture in `tests/snapshots/poll.rs`
 //! (compiled by `tests/poll_behaviour.rs`); the one for the `semantics` fixture in
-//! `tests/snapshots/semantics.rs` (compiled by `tests/semantics_behaviour.rs`).
+//! `tests/snapshots/semantics.rs` (compiled by `tests/semantics_behaviour.rs`); the one for the `group`
+//! fixture in `tests/snapshots/group.rs` (compiled by `tests/group_behaviour.rs`).
 //! Regenerate it with `WORKFLOW_BLESS=1 cargo test -p workflow-runtime --test generated_code_snapshot`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -69,5 +70,14 @@ fn the_semantics_fixture_generates_the_committed_snapshot() {
         "tests/fixtures/semantics.workflow.yaml",
         "semantics.workflow.yaml",
         "tests/snapshots/semantics.rs",
+    );
+}
+
+#[test]
+fn the_group_fixture_generates_the_committed_snapshot() {
+    check(
+        "tests/ui/fixtures/group.workflow.yaml",
+        "group.workflow.yaml",
+        "tests/snapshots/group.rs",
     );
 }

@@ -1,11 +1,13 @@
 //! Per-operation fingerprints: what a recorded durable operation must still be for a replay to read it back.
 //!
-//! Every step that records a durable operation in the workflow's own context (a `task`, each `parallel` branch,
-//! an `invoke`, a `callback`, a `wait`, a `map`, a `poll`) has a fingerprint: the sha256, shortened to
+//! Every step that records a durable operation (a `task`, each `parallel` branch, an `invoke`, a `callback`, a
+//! `wait`, a `map`, a `poll`, a `group`, and the steps inside a group, which record in the group's context) has a
+//! fingerprint: the sha256, shortened to
 //! [`FINGERPRINT_LEN`] hex characters, of a descriptor of what its recorded result depends on: its kind, the
 //! types it reads (in `reads:` order) and the type it returns. A `map`'s descriptor also holds its element type,
 //! its batch size and the descriptors of the steps it runs for each element, which are recorded inside the map's
-//! own operation. Nothing else is in it: comments, retry policies, timeouts, `semantics`, the duration of a wait,
+//! own operation. A `group`'s descriptor holds the type of its value (its last step's output). Nothing else is in
+//! it: comments, retry policies, timeouts, `semantics`, the duration of a wait,
 //! catches and the invoked function's name can change without touching what an execution recorded.
 //!
 //! Generated code records the fingerprints of the definition an execution started with, in its first operation,
@@ -149,6 +151,7 @@ pub fn step_operations(workflow: &Workflow, step: &Step) -> Vec<OperationFingerp
                 returns(step.map_output())
             ))
         }
+        StepKind::Group(_) => one(format!("group -> {}", returns(step.output_type()))),
         StepKind::Choice(_) | StepKind::Succeed(_) | StepKind::Fail(_) => Vec::new(),
     }
 }

@@ -67,7 +67,7 @@ pub struct Budget {
 impl Workflow {
     /// Every step, nested ones included, in file order: each step comes before the steps nested in it, which
     /// come before the next step. [`ReadSource::Step`] and [`CatchAction::Goto`] index this list; without
-    /// `choice` and `map` steps it is [`Workflow::steps`].
+    /// `choice`, `map` and `group` steps it is [`Workflow::steps`].
     pub fn all_steps(&self) -> Vec<&Step> {
         fn walk<'w>(steps: &'w [Step], out: &mut Vec<&'w Step>) {
             for step in steps {
@@ -184,6 +184,8 @@ pub enum StepKind {
     Map(Map),
     /// Repeat a check activity, with a durable wait between checks, until its output says it is done.
     Poll(Poll),
+    /// Run these steps in order in a child context of their own; the step's value is its last step's.
+    Group(Vec<Step>),
 }
 
 /// A `poll` step: the SDK's wait-for-condition around a check activity.
@@ -474,6 +476,7 @@ impl Step {
             StepKind::Invoke(invoke) => invoke.output.as_ref(),
             StepKind::Callback(callback) => Some(&callback.result),
             StepKind::Poll(poll) => poll.task.output.as_ref(),
+            StepKind::Group(steps) => steps.last().and_then(Step::output_type),
             StepKind::Parallel(_)
             | StepKind::Wait(_)
             | StepKind::Succeed(_)
@@ -529,7 +532,7 @@ impl Step {
         }
     }
 
-    /// The steps nested in this one, in file order: a choice's arms then `otherwise`, a map's steps.
+    /// The steps nested in this one, in file order: a choice's arms then `otherwise`, a map's or a group's steps.
     pub fn nested_lists(&self) -> Vec<&[Step]> {
         match &self.kind {
             StepKind::Choice(choice) => choice
@@ -542,6 +545,7 @@ impl Step {
                 body: MapBody::Steps(steps),
                 ..
             }) => vec![steps.as_slice()],
+            StepKind::Group(steps) => vec![steps.as_slice()],
             _ => Vec::new(),
         }
     }

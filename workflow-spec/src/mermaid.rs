@@ -175,10 +175,10 @@ impl Chart<'_> {
             StepKind::Fail(_) => {}
             StepKind::Choice(choice) => {
                 for arm in &choice.arms {
-                    self.arm(&id, &arm.value.label(), &arm.steps, next);
+                    self.arm(&id, &arm.value.label(), &arm.steps, next, indent);
                 }
                 match &choice.otherwise {
-                    Some(otherwise) => self.arm(&id, "otherwise", otherwise, next),
+                    Some(otherwise) => self.arm(&id, "otherwise", otherwise, next, indent),
                     None if choice.enum_type.is_none() && choice.arms.len() == 2 => {}
                     None => {
                         // Other values skip the arms: for a bool, the one value without an arm.
@@ -201,6 +201,12 @@ impl Chart<'_> {
                     self.edge(&id, "", next);
                 }
             }
+            StepKind::Group(steps) => {
+                // The steps inside the group's subgraph; the last one continues after the group.
+                let inner = format!("{indent}    ");
+                self.list(steps, next, &inner);
+                line(&mut self.out, &format!("{indent}end"));
+            }
             StepKind::Map(map) => {
                 if let MapBody::Steps(body) = &map.body {
                     let inner = format!("{indent}    ");
@@ -220,11 +226,11 @@ impl Chart<'_> {
     }
 
     /// The edge from a choice into an arm, and the arm's steps.
-    fn arm(&mut self, choice: &str, label: &str, steps: &[Step], next: Option<&str>) {
+    fn arm(&mut self, choice: &str, label: &str, steps: &[Step], next: Option<&str>, indent: &str) {
         if let Some(first) = steps.first() {
             self.edge(choice, label, &node_id(&first.ident));
         }
-        self.list(steps, next, "");
+        self.list(steps, next, indent);
     }
 }
 
@@ -241,7 +247,7 @@ fn outcome_node(outcomes: &mut Vec<String>, name: &str) -> String {
     format!("outcome_{name}")
 }
 
-/// The node (or subgraph) of one step; a map with `steps` leaves its subgraph open for them.
+/// The node (or subgraph) of one step; a map with `steps` and a group leave their subgraph open for them.
 fn node(out: &mut String, step: &Step, indent: &str) {
     let id = &node_id(&step.ident);
     let name = escape(&step.id);
@@ -336,6 +342,10 @@ fn node(out: &mut String, step: &Step, indent: &str) {
                 .collect();
             let _ = write!(label, "<br/>{}{retry}", bounds.join(", "));
             line(out, &format!("{id}[/\"{label}\"\\]"));
+        }
+        StepKind::Group(_) => {
+            line(out, &format!("subgraph {id} [\"{name} (group)\"]"));
+            line(out, "    direction TB");
         }
         StepKind::Map(map) => {
             let mut label = format!("{name} (map over {})", escape(&field_label(&map.items)));

@@ -114,6 +114,8 @@ pub struct RawStep {
     #[serde(default, deserialize_with = "present")]
     pub poll: Option<Spanned<RawPoll>>,
     #[serde(default, deserialize_with = "present")]
+    pub group: Option<RawSteps>,
+    #[serde(default, deserialize_with = "present")]
     pub output: Option<Text>,
     #[serde(default, deserialize_with = "present")]
     pub reads: Option<Spanned<Vec<Text>>>,

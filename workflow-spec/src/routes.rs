@@ -7,7 +7,7 @@
 //! elements of a `map` and the checks of a `poll` run inside their step: they are not routes of their own.
 //!
 //! Enumeration terminates because the flow is acyclic: a `goto` only jumps forward in its own list of steps (the
-//! validator rejects any other), and arms rejoin after their choice. The number of routes can still grow
+//! validator rejects any other), arms rejoin after their choice and a group's steps continue after the group. The number of routes can still grow
 //! exponentially with the number of branching steps, so [`routes`] stops at [`MAX_ROUTES`].
 //!
 //! Costs, per step on the route (the same rules as `workflow-spec/README.md`, measured under the SDK's
@@ -22,6 +22,7 @@
 //! | `callback` | 3 (context, callback, submitter step) | `timeout`, or the submitter's retry delays if longer |
 //! | `wait` | 1 | the wait |
 //! | `choice`, `succeed`, `fail` | 0 | none |
+//! | `group` | 1 (its child context; its steps count on their own) | none of its own |
 //! | `map` | 1 + (1 + its steps) per element (per batch) | the element's retry delays, per round of `max-concurrency` |
 //! | `poll` | 1 | the waits between `max-attempts` checks and the retry delays before each, or `deadline` if shorter |
 //!
@@ -420,6 +421,13 @@ impl<'w> Walker<'w> {
                     path.pop();
                 }
             }
+            StepKind::Group(steps) => {
+                let mut inner = moved(at + 1);
+                inner.push((steps, 0));
+                path.push((step, None));
+                self.walk(inner, path);
+                path.pop();
+            }
             _ => {
                 path.push((step, None));
                 self.walk(moved(at + 1), path);
@@ -460,6 +468,9 @@ impl<'w> Walker<'w> {
         });
     }
 }
+
+/// The operation a group records: its child context (its steps are on the route after it).
+const GROUP_OPERATIONS: u64 = 1;
 
 /// The operation every execution records first: the spec hash check.
 const SPEC_HASH_OPERATIONS: u64 = 1;
@@ -513,6 +524,7 @@ pub fn step_cost(step: &Step) -> StepCost {
         StepKind::Callback(callback) => fixed(CALLBACK_OPERATIONS, callback.timeout.max(retry)),
         StepKind::Wait(wait) => fixed(1, *wait),
         StepKind::Succeed(_) | StepKind::Fail(_) | StepKind::Choice(_) => fixed(0, Duration::ZERO),
+        StepKind::Group(_) => fixed(GROUP_OPERATIONS, Duration::ZERO),
         StepKind::Poll(poll) => fixed(1, poll_worst_case(poll, step.retry.as_ref())),
         StepKind::Map(map) => {
             let tasks = step.map_tasks();

@@ -234,6 +234,7 @@ fn definitions() -> Value {
                 "choice": { "$ref": "#/$defs/choice", "description": "Run the arm selected by a field of an earlier value." },
                 "map": { "$ref": "#/$defs/map", "description": "Run a task, or steps, for each element of a list." },
                 "poll": { "$ref": "#/$defs/poll", "description": "Repeat a check activity, waiting between checks, until its output is done." },
+                "group": { "$ref": "#/$defs/steps", "description": "Run these steps in order in a child context of their own; the group's value is its last step's output." },
                 "output": { "$ref": "#/$defs/typePath" },
                 "reads": { "$ref": "#/$defs/reads" },
                 "retry": { "$ref": "#/$defs/retry" },
@@ -252,7 +253,8 @@ fn definitions() -> Value {
                 { "required": ["fail"] },
                 { "required": ["choice"] },
                 { "required": ["map"] },
-                { "required": ["poll"] }
+                { "required": ["poll"] },
+                { "required": ["group"] }
             ]
         }
     })

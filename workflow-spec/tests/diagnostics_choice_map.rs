@@ -319,7 +319,7 @@ fn a_goto_may_not_leave_its_arm() {
 13 |             - gold: { task: gold, catch: [{ error: Transient, goto: after }] }
    |                                                                     ^^^^^
    |
-   = help: `goto` continues at a later step of its own list: the workflow's `steps`, or the same arm"#
+   = help: `goto` continues at a later step of its own list: the workflow's `steps`, the same arm or the same group"#
     );
 }
 

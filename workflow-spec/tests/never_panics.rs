@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! `load` never panics: 13,000 mutated specs (proptest, fixed seed) each give a workflow or well-formed diagnostics.
-//! The specs are mutants of the tier workflow, of the every-construct fixture, of the `choice`/`map` fixture and
-//! of the `poll` fixture.
+//! `load` never panics: 16,000 mutated specs (proptest, fixed seed) each give a workflow or well-formed diagnostics.
+//! The specs are mutants of the tier workflow, of the every-construct fixture, of the `choice`/`map` fixture, of
+//! the `poll` fixture and of the `group` fixture.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -10,6 +10,7 @@ const TIER: &str = include_str!("../../tier-upgrade.workflow.yaml");
 const EVERY: &str = include_str!("fixtures/every-construct.workflow.yaml");
 const CHOICE_AND_MAP: &str = include_str!("fixtures/choice-and-map.workflow.yaml");
 const POLL: &str = include_str!("fixtures/poll.workflow.yaml");
+const GROUP: &str = include_str!("../../workflow-runtime/tests/ui/fixtures/group.workflow.yaml");
 
 /// Fragments that matter to YAML or to the DSL, inserted at random places.
 const FRAGMENTS: &[&str] = &[
@@ -109,6 +110,10 @@ const FRAGMENTS: &[&str] = &[
     "backoff",
     "PollTimeout",
     "await-pickup",
+    "group",
+    "reserve",
+    "hold-stock",
+    "confirm",
     "crate::",
     "::",
     "Vec<u8>",
@@ -211,6 +216,18 @@ enum Verdict {
 }
 
 /// Loads a mutated spec and checks what comes back is well formed.
+/// The ids of `steps` and of the steps nested in them.
+fn nested_ids(steps: &[workflow_spec::Step]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for step in steps {
+        ids.push(step.id.clone());
+        for list in step.nested_lists() {
+            ids.extend(nested_ids(list));
+        }
+    }
+    ids
+}
+
 fn load_and_check(source: &str) -> Verdict {
     match workflow_spec::load(source, "mutated.yaml") {
         Ok(workflow) => {
@@ -238,6 +255,26 @@ fn load_and_check(source: &str) -> Verdict {
                             && (1.0..=100.0).contains(&poll.backoff_rate),
                         "{poll:?}"
                     );
+                }
+            }
+            // Every loaded group has steps, and nothing outside a group reads a step inside it.
+            for step in &all {
+                if let workflow_spec::StepKind::Group(steps) = &step.kind {
+                    assert!(!steps.is_empty(), "{step:?}");
+                    let inside = nested_ids(steps);
+                    for reader in &all {
+                        if inside.contains(&reader.id) {
+                            continue;
+                        }
+                        for read in &reader.reads {
+                            assert!(
+                                !inside.contains(&read.id),
+                                "{} reads {}",
+                                reader.id,
+                                read.id
+                            );
+                        }
+                    }
                 }
             }
             assert!(workflow_spec::mermaid(&workflow).contains("\n---\nflowchart TD\n"));
@@ -277,21 +314,22 @@ fn load_and_check(source: &str) -> Verdict {
 }
 
 #[test]
-fn thirteen_thousand_mutated_specs_never_panic() {
+fn sixteen_thousand_mutated_specs_never_panic() {
     let config = Config {
-        cases: 13_000,
+        cases: 16_000,
         failure_persistence: None,
         ..Config::default()
     };
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
     let mut runner = TestRunner::new_with_rng(config, rng);
-    let strategy = (0..4usize, prop::collection::vec(mutation(), 1..5));
+    let strategy = (0..5usize, prop::collection::vec(mutation(), 1..5));
     let valid = std::cell::Cell::new(0u32);
     let semantic_errors = std::cell::Cell::new(0u32);
     let choice_and_map_valid = std::cell::Cell::new(0u32);
     let poll_valid = std::cell::Cell::new(0u32);
+    let group_valid = std::cell::Cell::new(0u32);
     let result = runner.run(&strategy, |(base, mutations)| {
-        let mut source = [TIER, EVERY, CHOICE_AND_MAP, POLL][base].to_string();
+        let mut source = [TIER, EVERY, CHOICE_AND_MAP, POLL, GROUP][base].to_string();
         for mutation in &mutations {
             apply(&mut source, mutation);
         }
@@ -304,6 +342,9 @@ fn thirteen_thousand_mutated_specs_never_panic() {
                 if base == 3 {
                     poll_valid.set(poll_valid.get() + 1);
                 }
+                if base == 4 {
+                    group_valid.set(group_valid.get() + 1);
+                }
             }
             Verdict::ValidationError => semantic_errors.set(semantic_errors.get() + 1),
             Verdict::ParseError => {}
@@ -312,10 +353,11 @@ fn thirteen_thousand_mutated_specs_never_panic() {
     });
     result.unwrap();
     eprintln!(
-        "valid: {} (choice/map {}, poll {}), validation errors: {}",
+        "valid: {} (choice/map {}, poll {}, group {}), validation errors: {}",
         valid.get(),
         choice_and_map_valid.get(),
         poll_valid.get(),
+        group_valid.get(),
         semantic_errors.get()
     );
     // The mutations must exercise the validator, not only the YAML parser.
@@ -333,6 +375,11 @@ fn thirteen_thousand_mutated_specs_never_panic() {
         poll_valid.get() >= 300,
         "only {} mutants of the poll fixture were valid",
         poll_valid.get()
+    );
+    assert!(
+        group_valid.get() >= 300,
+        "only {} mutants of the group fixture were valid",
+        group_valid.get()
     );
     assert!(
         semantic_errors.get() >= 500,

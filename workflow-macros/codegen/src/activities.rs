@@ -205,7 +205,8 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
             | StepKind::Wait(_)
             | StepKind::Succeed(_)
             | StepKind::Fail(_)
-            | StepKind::Choice(_) => Vec::new(),
+            | StepKind::Choice(_)
+            | StepKind::Group(_) => Vec::new(),
         };
         for method in found {
             // A method used by several steps is declared once, with its first signature.
@@ -217,12 +218,12 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
     Ok(methods)
 }
 
-/// The steps and those of choice arms, in file order; the steps of a map are declared with their map.
+/// The steps and those of choice arms and groups, in file order; the steps of a map are declared with their map.
 fn outside_maps(steps: &[Step]) -> Vec<&Step> {
     let mut out = Vec::new();
     for step in steps {
         out.push(step);
-        if let StepKind::Choice(_) = step.kind {
+        if let StepKind::Choice(_) | StepKind::Group(_) = step.kind {
             for list in step.nested_lists() {
                 out.extend(outside_maps(list));
             }

@@ -11,7 +11,7 @@ use crate::control_flow::body;
 use crate::functions::functions_struct;
 use crate::names::{ident, type_path};
 use crate::retry::RetryConsts;
-use crate::steps::{StepWriter, reads_of};
+use crate::steps::{StepWriter, reads_of, uses_activities};
 
 /// Which step values are read later (or tested by an early finish), indexed like
 /// [`Workflow::all_steps`], and whether `input` is read.
@@ -33,6 +33,16 @@ fn usage(workflow: &Workflow) -> (Vec<bool>, bool) {
     for (index, step) in all.iter().enumerate() {
         if step.early_finish.is_some() {
             used[index] = true;
+        }
+    }
+    // A group's value is its last step's: when the group is read, so is that step (a nested group comes after
+    // the group holding it, so it is reached after being marked).
+    for index in 0..all.len() {
+        if let (true, StepKind::Group(steps)) = (used[index], &all[index].kind)
+            && let Some(last) = steps.last()
+            && let Some(last) = all.iter().position(|step| std::ptr::eq(*step, last))
+        {
+            used[last] = true;
         }
     }
     (used, input_used)
@@ -65,6 +75,7 @@ pub fn module(
         retry: &retry,
         used,
         output: output.clone(),
+        in_group: false,
     };
     let steps = body(&writer)?;
     let input_binding = if input_used {
@@ -92,16 +103,7 @@ pub fn module(
     };
     // What the orchestrator uses, so that it names nothing it does not use.
     let all = workflow.all_steps();
-    let activities_param = if all.iter().any(|step| {
-        matches!(
-            step.kind,
-            StepKind::Task(_)
-                | StepKind::Parallel(_)
-                | StepKind::Callback(_)
-                | StepKind::Map(_)
-                | StepKind::Poll(_)
-        )
-    }) {
+    let activities_param = if all.iter().any(|step| uses_activities(step)) {
         quote!(activities)
     } else {
         quote!(_activities)

@@ -13,6 +13,7 @@ use crate::names::{duration, ident, optional_type, type_path};
 use crate::retry::RetryConsts;
 
 /// What every step needs to know about the whole workflow.
+#[derive(Clone)]
 pub struct StepWriter<'a> {
     /// The workflow.
     pub workflow: &'a Workflow,
@@ -24,6 +25,9 @@ pub struct StepWriter<'a> {
     pub used: Vec<bool>,
     /// The output type path, whose unit variants are the outcomes.
     pub output: TokenStream,
+    /// Whether the steps are written inside a group's child context, whose body hands an outcome back to the
+    /// orchestrator instead of returning it.
+    pub in_group: bool,
 }
 
 /// The label of the block a catch of `from` breaks out of to continue at `to`.
@@ -39,6 +43,21 @@ impl StepWriter<'_> {
         let output = &self.output;
         let variant = ident(name);
         quote!(#output::#variant)
+    }
+
+    /// The statement that finishes the workflow with the outcome `name`.
+    fn finish(&self, name: &str) -> TokenStream {
+        self.finish_with(&self.outcome(name))
+    }
+
+    /// The statement that finishes the workflow with the outcome value `outcome`: returned by the orchestrator,
+    /// or, inside a group, handed back by the group's body.
+    fn finish_with(&self, outcome: &TokenStream) -> TokenStream {
+        if self.in_group {
+            quote!(return ::core::result::Result::Ok(rt::GroupExit::Finish(#outcome));)
+        } else {
+            quote!(return ::core::result::Result::Ok(#outcome);)
+        }
     }
 
     /// The index of `step` in [`StepWriter::all`].
@@ -70,10 +89,8 @@ impl StepWriter<'_> {
                     }
                 });
             }
-            StepKind::Succeed(outcome) => {
-                let outcome = self.outcome(&outcome.name);
-                return Ok(quote!(return ::core::result::Result::Ok(#outcome);));
-            }
+            StepKind::Succeed(outcome) => return Ok(self.finish(&outcome.name)),
+            StepKind::Group(steps) => return self.group(step, steps),
             StepKind::Fail(message) => {
                 let id = &step.id;
                 return Ok(quote! {
@@ -91,7 +108,7 @@ impl StepWriter<'_> {
         };
         let early_finish = step.early_finish.as_ref().map(|early| {
             let field = ident(&early.field);
-            let outcome = self.outcome(&early.outcome.name);
+            let finish = self.finish(&early.outcome.name);
             let condition = if early.finish_when {
                 quote!(#var.#field)
             } else {
@@ -99,7 +116,7 @@ impl StepWriter<'_> {
             };
             quote! {
                 if #condition {
-                    return ::core::result::Result::Ok(#outcome);
+                    #finish
                 }
             }
         });
@@ -431,10 +448,7 @@ impl StepWriter<'_> {
         let arms = step.catches.iter().map(|catch| {
             let kind = &catch.error;
             let action = match &catch.action {
-                CatchAction::Finish(outcome) => {
-                    let outcome = self.outcome(&outcome.name);
-                    quote!(return ::core::result::Result::Ok(#outcome);)
-                }
+                CatchAction::Finish(outcome) => self.finish(&outcome.name),
                 CatchAction::Goto { index, .. } => match self.all.get(*index) {
                     Some(target) => {
                         let label = goto_label(step, target);
@@ -543,6 +557,112 @@ impl StepWriter<'_> {
             [] => quote!(#decision),
             [one] => quote!(let #one = #decision;),
             many => quote!(let (#(#many),*) = #decision;),
+        })
+    }
+
+    /// A group: its steps in a child context of their own, whose body hands back the last step's value, or the
+    /// outcome a step inside it finished the workflow with.
+    fn group(&self, step: &Step, steps: &[Step]) -> Result<TokenStream, CodegenError> {
+        let inner = StepWriter {
+            in_group: true,
+            ..self.clone()
+        };
+        let statements = control_flow::list(&inner, steps)?;
+        let read = self.is_read(step);
+        let completes = completes(steps);
+        let value_type = match (completes, read) {
+            (false, _) => quote!(rt::Never),
+            (true, true) => optional_type(step.output_type())?,
+            (true, false) => quote!(()),
+        };
+        let tail = match (completes, read) {
+            (false, _) => TokenStream::new(),
+            (true, true) => {
+                let last = steps.last().map(|last| ident(&last.ident));
+                quote!(::core::result::Result::Ok(rt::GroupExit::Continue(#last)))
+            }
+            (true, false) => {
+                quote!(::core::result::Result::Ok(rt::GroupExit::Continue(
+                    rt::Arc::new(())
+                )))
+            }
+        };
+        // What the body moves in: the activities, the functions, the operation names, and every value from
+        // outside the group that a step inside it reads.
+        let start = self.index_of(step).unwrap_or_default();
+        let inside = start + 1..start + 1 + nested_count(step);
+        let nested = &self.all[inside.clone()];
+        let mut moved = Vec::new();
+        if nested.iter().any(|inner| uses_activities(inner)) {
+            moved.push(quote!(let activities = rt::Arc::clone(&activities);));
+        }
+        if nested
+            .iter()
+            .any(|inner| matches!(inner.kind, StepKind::Invoke(_)))
+        {
+            moved.push(quote!(let functions = rt::Arc::clone(&functions);));
+        }
+        if nested.iter().any(|inner| records_operation(inner)) {
+            moved.push(quote!(let operations = operations.clone();));
+        }
+        let mut captured: Vec<String> = Vec::new();
+        for source in nested.iter().flat_map(|inner| reads_of(inner)) {
+            let name = match source {
+                ReadSource::Input => "input".to_string(),
+                ReadSource::Step(index) if !inside.contains(&index) => {
+                    self.all[index].ident.clone()
+                }
+                _ => continue,
+            };
+            if !captured.contains(&name) {
+                captured.push(name);
+            }
+        }
+        moved.extend(captured.iter().map(|name| {
+            let name = ident(name);
+            quote!(let #name = rt::Arc::clone(&#name);)
+        }));
+        let output = &self.output;
+        let id = &step.id;
+        let finish = self.finish_with(&quote!(outcome));
+        let settle = match (completes, read) {
+            (false, _) => quote! {
+                match exit {
+                    rt::GroupExit::Continue(never) => match *never {},
+                    rt::GroupExit::Finish(outcome) => { #finish }
+                }
+            },
+            (true, true) => quote! {
+                match exit {
+                    rt::GroupExit::Continue(value) => value,
+                    rt::GroupExit::Finish(outcome) => { #finish }
+                }
+            },
+            (true, false) => quote! {
+                if let rt::GroupExit::Finish(outcome) = exit {
+                    #finish
+                }
+            },
+        };
+        let block = quote! {{
+            let name = operations.name(#id);
+            #(#moved)*
+            let exit = ctx
+                .run_in_child_context(rt::group_body::<#value_type, #output, _, _>(
+                    move |ctx| async move {
+                        #statements
+                        #tail
+                    },
+                ))
+                .name(name)
+                .await?;
+            #settle
+        }};
+        let var = ident(&step.ident);
+        Ok(if completes && read {
+            quote!(let #var = #block;)
+        } else {
+            block
         })
     }
 
@@ -733,6 +853,26 @@ fn nested_count(step: &Step) -> usize {
         .sum()
 }
 
+/// Whether `step` calls a method of `Activities`.
+pub fn uses_activities(step: &Step) -> bool {
+    matches!(
+        step.kind,
+        StepKind::Task(_)
+            | StepKind::Parallel(_)
+            | StepKind::Callback(_)
+            | StepKind::Map(_)
+            | StepKind::Poll(_)
+    )
+}
+
+/// Whether `step` records a durable operation named by `operations`.
+fn records_operation(step: &Step) -> bool {
+    !matches!(
+        step.kind,
+        StepKind::Choice(_) | StepKind::Succeed(_) | StepKind::Fail(_)
+    )
+}
+
 /// Every value `step` reads: its reads, its branches' reads, a choice's `on`, a map's `items`.
 pub fn reads_of(step: &Step) -> Vec<ReadSource> {
     let mut sources: Vec<ReadSource> = step.reads.iter().map(|read| read.source).collect();
@@ -756,6 +896,7 @@ fn completes(steps: &[Step]) -> bool {
     };
     match &last.kind {
         StepKind::Succeed(_) | StepKind::Fail(_) => false,
+        StepKind::Group(steps) => completes(steps),
         StepKind::Choice(choice) => {
             let covers_all = choice.otherwise.is_some()
                 || (choice.enum_type.is_none() && choice.arms.len() == 2);

@@ -38,12 +38,12 @@ impl Layout<'_> {
         }
         match list.owner {
             Owner::Workflow => Some(self.end),
-            Owner::Choice(choice) => self.next(choice),
+            Owner::Choice(owner) | Owner::Group(owner) => self.next(owner),
             Owner::Map(_) => None,
         }
     }
 
-    /// The choice arms and maps around a step, innermost first: (owner step, list).
+    /// The choice arms, maps and groups around a step, innermost first: (owner step, list).
     fn enclosing(&self, index: usize) -> Vec<(Owner, usize)> {
         let mut out = Vec::new();
         let mut list = self.list_of[index];
@@ -51,7 +51,7 @@ impl Layout<'_> {
             let owner = self.lists[list].owner;
             match owner {
                 Owner::Workflow => return out,
-                Owner::Choice(step) | Owner::Map(step) => {
+                Owner::Choice(step) | Owner::Map(step) | Owner::Group(step) => {
                     out.push((owner, list));
                     list = self.list_of[step];
                 }
@@ -70,7 +70,8 @@ impl Layout<'_> {
     }
 }
 
-/// Resolves gotos and reads, checks the flow, and builds the IR steps (nested ones inside their choice or map).
+/// Resolves gotos and reads, checks the flow, and builds the IR steps (nested ones inside their choice, map or
+/// group).
 /// Also says whether the end of the workflow can be reached, i.e. whether `finish:` is needed.
 pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(Vec<Step>, bool)> {
     let before = checker.reporter.items.len();
@@ -146,7 +147,7 @@ pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(
                             "the catch in step `{}` goes to `{name}`, which is not in the same list of steps",
                             ids[index]
                         ),
-                        "`goto` continues at a later step of its own list: the workflow's `steps`, or the same arm",
+                        "`goto` continues at a later step of its own list: the workflow's `steps`, the same arm or the same group",
                     );
                     step_targets.push(None);
                 }
@@ -190,6 +191,21 @@ pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(
                     });
                 }
             }
+            "group" => {
+                // The group's own operation starts before its steps; readers inside it may not read it (see
+                // `nesting_problem`), readers after it read its value.
+                if let Some(&first) = step
+                    .nested
+                    .first()
+                    .and_then(|list| lists[*list].steps.first())
+                {
+                    edges.push(Edge {
+                        from: index,
+                        to: first,
+                        completed: true,
+                    });
+                }
+            }
             "map" => {
                 if let Some(&first) = step
                     .nested
@@ -229,7 +245,9 @@ pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(
         let Some(arrived) = done[index].clone() else {
             let owner_reached = match lists[layout.list_of[index]].owner {
                 Owner::Workflow => true,
-                Owner::Choice(owner) | Owner::Map(owner) => done[owner].is_some(),
+                Owner::Choice(owner) | Owner::Map(owner) | Owner::Group(owner) => {
+                    done[owner].is_some()
+                }
             };
             if complete && owner_reached {
                 checker.reporter.error_help(
@@ -265,21 +283,23 @@ pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(
         })
         .collect();
     let kinds: Vec<&'static str> = prepared.iter().map(|step| step.kind_name).collect();
-    // A map with `steps` gives readers the outputs of its last step, which is checked after the map itself.
-    let map_steps_output: Vec<bool> = prepared
-        .iter()
-        .map(|step| {
-            step.kind_name == "map"
-                && step
-                    .nested
-                    .first()
-                    .and_then(|list| lists[*list].steps.last())
-                    .and_then(|last| prepared[*last].kind.as_ref())
-                    .is_some_and(
-                        |kind| matches!(kind, StepKind::Task(task) if task.output.is_some()),
-                    )
-        })
-        .collect();
+    // A map with `steps`, and a group, give readers the output of their last step, which is checked after them
+    // (nested steps follow their owner, so the steps are visited last to first).
+    let mut last_step_output = vec![false; count];
+    for index in (0..count).rev() {
+        let step = &prepared[index];
+        if matches!(step.kind_name, "map" | "group") {
+            last_step_output[index] = step
+                .nested
+                .first()
+                .and_then(|list| lists[*list].steps.last())
+                .is_some_and(|&last| match &prepared[last].kind {
+                    Some(StepKind::Group(_)) => last_step_output[last],
+                    Some(kind) => has_output(kind),
+                    None => false,
+                });
+        }
+    }
     let mut steps: Vec<Option<Step>> = Vec::new();
     let mut readable: Vec<bool> = Vec::new();
     let mut nested: Vec<Vec<usize>> = Vec::new();
@@ -356,7 +376,7 @@ pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(
                 semantics: step.semantics,
                 position: step.position,
             };
-            readable.push(step.is_readable() || map_steps_output[index]);
+            readable.push(step.is_readable() || last_step_output[index]);
             steps.push(Some(step));
         } else {
             readable.push(true);
@@ -394,6 +414,9 @@ pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(
                 body: MapBody::Steps(body),
                 ..
             })) => {
+                *body = taken.pop().unwrap_or_default();
+            }
+            Some(StepKind::Group(body)) => {
                 *body = taken.pop().unwrap_or_default();
             }
             _ => {}
@@ -617,6 +640,10 @@ impl ReadContext<'_> {
         if !readable.get(index).copied().unwrap_or(true) {
             let help = if self.kinds[index] == "choice" {
                 format!("a choice has no value; read the steps that run before `{name}`")
+            } else if self.kinds[index] == "group" {
+                format!(
+                    "a group's value is its last step's output; end `{name}` with a step that has one"
+                )
             } else {
                 format!("give `{name}` an `output:` type, or stop reading it")
             };
@@ -635,12 +662,37 @@ impl ReadContext<'_> {
         })
     }
 
-    /// Reads that the nesting forbids: a step of another arm of the same choice, a step inside a map from outside
-    /// it, the map a step runs in.
+    /// Reads that the nesting forbids: a step of another arm of the same choice, a step inside a map or a group
+    /// from outside it, the map or the group a step runs in.
     fn nesting_problem(&self, reader_id: &str, index: usize) -> Option<(String, String)> {
         let name = &self.ids[index];
         let reader_path = self.layout.enclosing(self.reader);
         let target_path = self.layout.enclosing(index);
+        if let Some((Owner::Group(group), _)) = target_path.iter().rev().find(|(owner, list)| {
+            matches!(owner, Owner::Group(_)) && !reader_path.contains(&(*owner, *list))
+        }) {
+            return Some((
+                format!(
+                    "step `{reader_id}` reads `{name}`, which runs inside group `{}`",
+                    self.ids[*group]
+                ),
+                format!(
+                    "after a group only its value can be read: read `{}` (its last step's output)",
+                    self.ids[*group]
+                ),
+            ));
+        }
+        if reader_path
+            .iter()
+            .any(|(owner, _)| *owner == Owner::Group(index))
+        {
+            return Some((
+                format!("step `{reader_id}` reads `{name}`, the group it runs in"),
+                format!(
+                    "a group's value exists once its last step completed; inside `{name}`, read its earlier steps or steps before it"
+                ),
+            ));
+        }
         if let Some((Owner::Map(map), _)) = target_path.iter().find(|(owner, list)| {
             matches!(owner, Owner::Map(_)) && !reader_path.contains(&(*owner, *list))
         }) {
@@ -718,6 +770,18 @@ impl ReadContext<'_> {
                     && edge.to <= self.reader
             })
             .map(|edge| (edge.from, edge.to))
+    }
+}
+
+/// Whether a step of this kind hands its readers an output of its own (a map's or group's comes from its steps).
+fn has_output(kind: &StepKind) -> bool {
+    match kind {
+        StepKind::Task(task) | StepKind::Poll(crate::ir::Poll { task, .. }) => {
+            task.output.is_some()
+        }
+        StepKind::Invoke(invoke) => invoke.output.is_some(),
+        StepKind::Callback(_) => true,
+        _ => false,
     }
 }
 

@@ -44,6 +44,8 @@ pub(crate) enum Owner {
     Choice(usize),
     /// The `steps` of the map step at this index.
     Map(usize),
+    /// The steps of the group step at this index.
+    Group(usize),
 }
 
 /// One list of steps.
@@ -64,8 +66,9 @@ pub(crate) struct Flat<'r> {
 }
 
 /// The step kinds, in the order they are documented.
-const KINDS: [&str; 10] = [
+const KINDS: [&str; 11] = [
     "task", "parallel", "invoke", "callback", "wait", "succeed", "fail", "choice", "map", "poll",
+    "group",
 ];
 
 impl Checker<'_, '_> {
@@ -214,6 +217,26 @@ impl Checker<'_, '_> {
                 flat.steps[index].nested = vec![body_list];
                 flat.steps[index].retry = None;
             }
+            if kind_name == "group"
+                && let Some(steps) = &body.group
+            {
+                if steps.value.is_empty() {
+                    self.reporter.error_help(
+                        at(steps),
+                        format!("group `{}` has no steps", id.value.trim()),
+                        "give the group at least one step, e.g. `- send-receipt: { task: send_receipt }`",
+                    );
+                }
+                let group_list = self.list(
+                    steps,
+                    Owner::Group(index),
+                    String::new(),
+                    default_retry,
+                    flat,
+                    seen,
+                );
+                flat.steps[index].nested = vec![group_list];
+            }
         }
         list
     }
@@ -246,6 +269,7 @@ impl Checker<'_, '_> {
             ("choice", body.choice.is_some()),
             ("map", body.map.is_some()),
             ("poll", body.poll.is_some()),
+            ("group", body.group.is_some()),
         ]
         .into_iter()
         .find_map(|(kind, present)| present.then_some(kind));
@@ -319,6 +343,7 @@ impl Checker<'_, '_> {
             body.choice.is_some(),
             body.map.is_some(),
             body.poll.is_some(),
+            body.group.is_some(),
         ]
         .iter()
         .zip(KINDS)
@@ -343,7 +368,7 @@ impl Checker<'_, '_> {
                 self.reporter.error_help(
                     at(id),
                     format!("step `{step_id}` has no kind"),
-                    "give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map` or `poll`",
+                    "give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map`, `poll` or `group`",
                 );
                 return prepared;
             }
@@ -422,6 +447,7 @@ impl Checker<'_, '_> {
                 .as_ref()
                 .and_then(|poll| self.poll(&step_id, poll, body))
                 .map(StepKind::Poll),
+            "group" => Some(StepKind::Group(Vec::new())),
             _ => body
                 .fail
                 .as_ref()
@@ -478,6 +504,7 @@ impl Checker<'_, '_> {
                 "choice" => {
                     "a choice only selects an arm; give `semantics` to the steps of its arms".to_string()
                 }
+                "group" => "give `semantics` to the steps of the group".to_string(),
                 _ => "`semantics` applies only to activities the SDK runs as a step: `task` steps, parallel branches and a map's tasks".to_string(),
             };
             self.reporter.error_help(
@@ -532,6 +559,14 @@ impl Checker<'_, '_> {
                     ("choice", _) => format!(
                         "a choice only selects an arm; give `{key}` to the steps of its arms"
                     ),
+                    ("group", "output") => "a group's value is its last step's output".to_string(),
+                    ("group", "catch") => {
+                        "catch the error on the step inside the group that raises it".to_string()
+                    }
+                    ("group", "finish-if" | "finish-unless") => format!(
+                        "put `{key}` on the group's last step, whose output is the group's value"
+                    ),
+                    ("group", _) => format!("give `{key}` to the steps of the group"),
                     _ => format!("`{key}` applies only to steps that run something; remove it"),
                 };
                 self.reporter.error_help(
