@@ -35,12 +35,15 @@ fn expand(literal: &LitStr) -> proc_macro2::TokenStream {
             return compile_error(literal, &[message]);
         }
     };
-    match workflow_codegen::expand(&source, &relative) {
-        Ok(module) => {
-            let tracked = file.to_string_lossy().into_owned();
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    match workflow_codegen::expand_in(&source, &relative, &dir) {
+        Ok((module, used)) => {
+            let tracked = std::iter::once(file)
+                .chain(used)
+                .map(|path| path.to_string_lossy().into_owned());
             quote! {
-                // Editing the YAML recompiles the crate.
-                const _: &[u8] = ::core::include_bytes!(#tracked);
+                // Editing the YAML, or a file it uses, recompiles the crate.
+                #(const _: &[u8] = ::core::include_bytes!(#tracked);)*
                 #module
             }
         }

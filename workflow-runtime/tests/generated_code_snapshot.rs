@@ -4,7 +4,9 @@
 //! `tests/choice_and_map_behaviour.rs`); the one for the `poll` fixture in `tests/snapshots/poll.rs`
 //! (compiled by `tests/poll_behaviour.rs`); the one for the `semantics` fixture in
 //! `tests/snapshots/semantics.rs` (compiled by `tests/semantics_behaviour.rs`); the one for the `group`
-//! fixture in `tests/snapshots/group.rs` (compiled by `tests/group_behaviour.rs`).
+//! fixture in `tests/snapshots/group.rs` (compiled by `tests/group_behaviour.rs`); the one for the `use`
+//! fixture, with the module of the workflow it uses inside, in `tests/snapshots/checkout.rs` (compiled by
+//! `tests/use_behaviour.rs`).
 //! Regenerate it with `WORKFLOW_BLESS=1 cargo test -p workflow-runtime --test generated_code_snapshot`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,7 +14,9 @@ use std::path::Path;
 
 fn generated(spec: &str, file_name: &str) -> String {
     let source = std::fs::read_to_string(spec).unwrap();
-    let tokens = workflow_codegen::expand(&source, file_name)
+    let dir = Path::new(spec).parent().unwrap();
+    let tokens = workflow_codegen::expand_in(&source, file_name, dir)
+        .map(|(module, _)| module)
         .unwrap_or_else(|diagnostics| panic!("{}", diagnostics.join("\n")));
     let body = workflow_codegen::pretty(&tokens).unwrap();
     format!(
@@ -79,5 +83,14 @@ fn the_group_fixture_generates_the_committed_snapshot() {
         "tests/ui/fixtures/group.workflow.yaml",
         "group.workflow.yaml",
         "tests/snapshots/group.rs",
+    );
+}
+
+#[test]
+fn the_use_fixture_generates_the_committed_snapshot() {
+    check(
+        "tests/ui/fixtures/checkout.workflow.yaml",
+        "checkout.workflow.yaml",
+        "tests/snapshots/checkout.rs",
     );
 }

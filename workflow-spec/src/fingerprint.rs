@@ -152,6 +152,12 @@ pub fn step_operations(workflow: &Workflow, step: &Step) -> Vec<OperationFingerp
             ))
         }
         StepKind::Group(_) => one(format!("group -> {}", returns(step.output_type()))),
+        StepKind::Use(used) => one(format!(
+            "use {}({}) -> {}",
+            used.workflow.name,
+            reads(&step.reads, None),
+            normalized(&used.workflow.output_type)
+        )),
         StepKind::Choice(_) | StepKind::Succeed(_) | StepKind::Fail(_) => Vec::new(),
     }
 }

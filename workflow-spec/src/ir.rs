@@ -186,6 +186,40 @@ pub enum StepKind {
     Poll(Poll),
     /// Run these steps in order in a child context of their own; the step's value is its last step's.
     Group(Vec<Step>),
+    /// Run another workflow file's steps in a child context, on the one value the step reads; the step's value
+    /// is that workflow's outcome.
+    Use(UseWorkflow),
+}
+
+/// A `use:` step's workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UseWorkflow {
+    /// The path as written, relative to the directory of the file that names it.
+    pub path: String,
+    /// Where the file was read (the directory given to [`crate::load_in`] joined with `path`).
+    pub file: std::path::PathBuf,
+    /// The sha256 of the file's bytes ([`crate::spec_hash`]).
+    pub spec_hash: String,
+    /// The validated workflow, its own `use:` steps loaded too.
+    pub workflow: Box<Workflow>,
+}
+
+impl Workflow {
+    /// The workflows this one's `use:` steps name, each once (by name), in file order: each is generated as a
+    /// module inside this one's (and the workflows it uses inside its own).
+    pub fn used_workflows(&self) -> Vec<&UseWorkflow> {
+        let mut out: Vec<&UseWorkflow> = Vec::new();
+        for step in self.all_steps() {
+            if let StepKind::Use(used) = &step.kind
+                && !out
+                    .iter()
+                    .any(|known| known.workflow.name == used.workflow.name)
+            {
+                out.push(used);
+            }
+        }
+        out
+    }
 }
 
 /// A `poll` step: the SDK's wait-for-condition around a check activity.
@@ -477,6 +511,7 @@ impl Step {
             StepKind::Callback(callback) => Some(&callback.result),
             StepKind::Poll(poll) => poll.task.output.as_ref(),
             StepKind::Group(steps) => steps.last().and_then(Step::output_type),
+            StepKind::Use(used) => Some(&used.workflow.output_type),
             StepKind::Parallel(_)
             | StepKind::Wait(_)
             | StepKind::Succeed(_)

@@ -66,11 +66,48 @@ pub use synthetic::synthetic_spec;
 
 use sha2::{Digest, Sha256};
 
-/// Parses and validates a workflow file. `file_name` is only used in diagnostics (` --> file_name:line:col`).
+/// Parses and validates a workflow file. `file_name` is used in diagnostics (` --> file_name:line:col`), and the
+/// files its `use:` steps name are read relative to its directory.
 pub fn load(source: &str, file_name: &str) -> Result<Workflow, Diagnostics> {
+    let dir = std::path::Path::new(file_name)
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    load_in(source, file_name, &dir)
+}
+
+/// [`load`], reading the files that `use:` steps name relative to `dir` (the directory the file is in), and
+/// showing them in diagnostics relative to the directory of `file_name`.
+pub fn load_in(
+    source: &str,
+    file_name: &str,
+    dir: &std::path::Path,
+) -> Result<Workflow, Diagnostics> {
+    let this = std::path::Path::new(file_name)
+        .file_name()
+        .map(|name| dir.join(name))
+        .and_then(|path| path.canonicalize().ok());
+    load_nested(source, file_name, dir, this.into_iter().collect())
+}
+
+/// [`load_in`] for a file used by the files on `using` (canonical paths, the outermost first).
+pub(crate) fn load_nested(
+    source: &str,
+    file_name: &str,
+    dir: &std::path::Path,
+    using: Vec<std::path::PathBuf>,
+) -> Result<Workflow, Diagnostics> {
     let mut reporter = diagnostic::Reporter::new(source, file_name);
-    let workflow =
-        parse::parse(source, &mut reporter).and_then(|raw| validate::validate(raw, &mut reporter));
+    let files = validate::Files {
+        dir: dir.to_path_buf(),
+        shown_dir: std::path::Path::new(file_name)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
+        using,
+    };
+    let workflow = parse::parse(source, &mut reporter)
+        .and_then(|raw| validate::validate(raw, &mut reporter, files));
     match workflow {
         Some(workflow) if reporter.items.is_empty() => Ok(workflow),
         _ => {

@@ -343,6 +343,10 @@ fn node(out: &mut String, step: &Step, indent: &str) {
             let _ = write!(label, "<br/>{}{retry}", bounds.join(", "));
             line(out, &format!("{id}[/\"{label}\"\\]"));
         }
+        StepKind::Use(used) => line(
+            out,
+            &format!("{id}[[\"{name}<br/>use {}\"]]", escape(&used.path)),
+        ),
         StepKind::Group(_) => {
             line(out, &format!("subgraph {id} [\"{name} (group)\"]"));
             line(out, "    direction TB");

@@ -115,6 +115,8 @@ pub struct RawStep {
     pub poll: Option<Spanned<RawPoll>>,
     #[serde(default, deserialize_with = "present")]
     pub group: Option<RawSteps>,
+    #[serde(default, rename = "use", deserialize_with = "present")]
+    pub uses: Option<Text>,
     #[serde(default, deserialize_with = "present")]
     pub output: Option<Text>,
     #[serde(default, deserialize_with = "present")]

@@ -3,8 +3,9 @@
 //!
 //! A route is the sequence of steps one execution runs: it follows `goto`s, early finishes (`finish-if` /
 //! `finish-unless`), the arms of each `choice` (and the skip when a value has no arm), every `catch` rule, and the
-//! uncaught failure of each step that can fail (`task`, `parallel`, `invoke`, `callback`, `map`, `poll`). The
-//! elements of a `map` and the checks of a `poll` run inside their step: they are not routes of their own.
+//! uncaught failure of each step that can fail (`task`, `parallel`, `invoke`, `callback`, `map`, `poll`, `use`). The
+//! elements of a `map` and the checks of a `poll` run inside their step: they are not routes of their own, nor are the
+//! routes of the workflow a `use` step runs (`workflow paths` on its file lists them).
 //!
 //! Enumeration terminates because the flow is acyclic: a `goto` only jumps forward in its own list of steps (the
 //! validator rejects any other), arms rejoin after their choice and a group's steps continue after the group. The number of routes can still grow
@@ -23,6 +24,7 @@
 //! | `wait` | 1 | the wait |
 //! | `choice`, `succeed`, `fail` | 0 | none |
 //! | `group` | 1 (its child context; its steps count on their own) | none of its own |
+//! | `use` | 1 (its child context) + the used workflow's most operations | the used workflow's longest |
 //! | `map` | 1 + (1 + its steps) per element (per batch) | the element's retry delays, per round of `max-concurrency` |
 //! | `poll` | 1 | the waits between `max-attempts` checks and the retry delays before each, or `deadline` if shorter |
 //!
@@ -472,6 +474,28 @@ impl<'w> Walker<'w> {
 /// The operation a group records: its child context (its steps are on the route after it).
 const GROUP_OPERATIONS: u64 = 1;
 
+/// A `use` step: its child context, plus the used workflow's most operations and longest wall time over its
+/// routes (its own first operation included); a workflow with more routes than [`MAX_ROUTES`] counts as its
+/// child context alone.
+fn used_workflow_cost(workflow: &Workflow) -> StepCost {
+    let range = routes(workflow).ok().and_then(|routes| cost_range(&routes));
+    let (mut operations, wall_time) = match range {
+        Some(range) => (range.most_operations.1, range.longest.1),
+        None => (
+            Operations {
+                fixed: 0,
+                per_map: Vec::new(),
+            },
+            WallTime::zero(),
+        ),
+    };
+    operations.fixed += GROUP_OPERATIONS;
+    StepCost {
+        operations,
+        wall_time,
+    }
+}
+
 /// The operation every execution records first: the spec hash check.
 const SPEC_HASH_OPERATIONS: u64 = 1;
 
@@ -485,6 +509,7 @@ fn can_fail(step: &Step) -> bool {
             | StepKind::Callback(_)
             | StepKind::Map(_)
             | StepKind::Poll(_)
+            | StepKind::Use(_)
     )
 }
 
@@ -525,6 +550,7 @@ pub fn step_cost(step: &Step) -> StepCost {
         StepKind::Wait(wait) => fixed(1, *wait),
         StepKind::Succeed(_) | StepKind::Fail(_) | StepKind::Choice(_) => fixed(0, Duration::ZERO),
         StepKind::Group(_) => fixed(GROUP_OPERATIONS, Duration::ZERO),
+        StepKind::Use(used) => used_workflow_cost(&used.workflow),
         StepKind::Poll(poll) => fixed(1, poll_worst_case(poll, step.retry.as_ref())),
         StepKind::Map(map) => {
             let tasks = step.map_tasks();

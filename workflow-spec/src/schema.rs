@@ -235,6 +235,7 @@ fn definitions() -> Value {
                 "map": { "$ref": "#/$defs/map", "description": "Run a task, or steps, for each element of a list." },
                 "poll": { "$ref": "#/$defs/poll", "description": "Repeat a check activity, waiting between checks, until its output is done." },
                 "group": { "$ref": "#/$defs/steps", "description": "Run these steps in order in a child context of their own; the group's value is its last step's output." },
+                "use": { "type": "string", "pattern": "\\.ya?ml$", "description": "Run the workflow in this file (relative to this one) in a child context, on the one value `reads` names; the step's value is its outcome." },
                 "output": { "$ref": "#/$defs/typePath" },
                 "reads": { "$ref": "#/$defs/reads" },
                 "retry": { "$ref": "#/$defs/retry" },
@@ -254,7 +255,8 @@ fn definitions() -> Value {
                 { "required": ["choice"] },
                 { "required": ["map"] },
                 { "required": ["poll"] },
-                { "required": ["group"] }
+                { "required": ["group"] },
+                { "required": ["use"] }
             ]
         }
     })

@@ -135,7 +135,7 @@ fn a_step_needs_a_kind() {
 7 |   - first: { output: crate::First }
   |     ^^^^^
   |
-  = help: give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map`, `poll` or `group`"#
+  = help: give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map`, `poll`, `group` or `use`"#
     );
 }
 
@@ -248,7 +248,7 @@ fn an_unknown_key_without_a_close_match_lists_the_allowed_keys() {
 9 |       colour: blue
   |       ^^^^^^
   |
-  = help: the keys allowed here are `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map`, `poll`, `group`, `output`, `reads`, `retry`, `catch`, `finish-unless`, `finish-if`, `semantics`"#
+  = help: the keys allowed here are `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map`, `poll`, `group`, `use`, `output`, `reads`, `retry`, `catch`, `finish-unless`, `finish-if`, `semantics`"#
     );
 }
 

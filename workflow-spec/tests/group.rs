@@ -18,9 +18,18 @@ fn a_group_is_on_the_route_before_its_steps_and_costs_one_operation() {
         .collect();
     let expected = [
         ("check [uncaught error] => fails", 2),
-        ("check -> reserve -> hold-stock [Unavailable] => Cancelled", 4),
-        ("check -> reserve -> hold-stock [uncaught error] => fails", 4),
-        ("check -> reserve -> hold-stock -> settle -> on-hold [true] -> stop => Held", 5),
+        (
+            "check -> reserve -> hold-stock [Unavailable] => Cancelled",
+            4,
+        ),
+        (
+            "check -> reserve -> hold-stock [uncaught error] => fails",
+            4,
+        ),
+        (
+            "check -> reserve -> hold-stock -> settle -> on-hold [true] -> stop => Held",
+            5,
+        ),
         (
             "check -> reserve -> hold-stock -> settle -> on-hold [false] -> confirm -> confirm-hold \
              [uncaught error] => fails",
@@ -53,7 +62,15 @@ fn a_group_and_its_steps_have_fingerprints_and_its_value_type_is_its_last_steps(
     let ids: Vec<&str> = operations.iter().map(|op| op.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["check", "reserve", "hold-stock", "settle", "confirm", "confirm-hold", "ship"]
+        [
+            "check",
+            "reserve",
+            "hold-stock",
+            "settle",
+            "confirm",
+            "confirm-hold",
+            "ship"
+        ]
     );
     let descriptor = |id: &str| {
         operations

@@ -51,7 +51,7 @@ fn the_schema_is_json_that_requires_the_top_level_keys_and_knows_every_step_kind
         kinds,
         [
             "task", "parallel", "invoke", "callback", "wait", "succeed", "fail", "choice", "map",
-            "poll", "group"
+            "poll", "group", "use"
         ]
     );
     assert_eq!(schema["$defs"]["callback"], serde_json::Value::Null);

@@ -206,7 +206,8 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
             | StepKind::Succeed(_)
             | StepKind::Fail(_)
             | StepKind::Choice(_)
-            | StepKind::Group(_) => Vec::new(),
+            | StepKind::Group(_)
+            | StepKind::Use(_) => Vec::new(),
         };
         for method in found {
             // A method used by several steps is declared once, with its first signature.
@@ -250,12 +251,17 @@ pub fn activities_trait(workflow: &Workflow, file: &str) -> Result<TokenStream, 
                    + ::core::marker::Send;
         }
     });
+    // The workflows this one uses run on the same activities: their traits are supertraits.
+    let used = workflow.used_workflows().into_iter().map(|used| {
+        let module = ident(&used.workflow.ident);
+        quote!(#module::Activities +)
+    });
     Ok(quote! {
         /// The work of each step, implemented by the application (and by test doubles).
         ///
         /// Each method runs inside a durable step: its result is checkpointed, and replays do
         /// not call it again.
-        pub trait Activities: ::core::marker::Send + ::core::marker::Sync + 'static {
+        pub trait Activities: #(#used)* ::core::marker::Send + ::core::marker::Sync + 'static {
             #(#methods)*
         }
     })

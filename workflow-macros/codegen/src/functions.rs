@@ -6,8 +6,33 @@ use workflow_spec::{FunctionSource, StepKind, Workflow};
 
 use crate::names::{ident, location};
 
-/// The struct, with one `FunctionTarget` field per `invoke` step, and its `from_env`.
+/// The struct, with one `FunctionTarget` field per `invoke` step and the used workflow's `Functions` per `use`
+/// step, and its `from_env`.
 pub fn functions_struct(workflow: &Workflow, file: &str) -> TokenStream {
+    let uses: Vec<_> = workflow
+        .all_steps()
+        .into_iter()
+        .filter_map(|step| match &step.kind {
+            StepKind::Use(used) => Some((step, used)),
+            _ => None,
+        })
+        .collect();
+    let use_fields = uses.iter().map(|(step, used)| {
+        let field = ident(&step.ident);
+        let module = ident(&used.workflow.ident);
+        let doc = format!(
+            "Step `{}` ({}): the functions of the workflow `{}` it uses.",
+            step.id,
+            location(file, step.position),
+            used.workflow.name
+        );
+        quote!(#[doc = #doc] pub #field: #module::Functions,)
+    });
+    let use_initializers = uses.iter().map(|(step, used)| {
+        let field = ident(&step.ident);
+        let module = ident(&used.workflow.ident);
+        quote!(#field: #module::Functions::from_env()?,)
+    });
     let invokes: Vec<_> = workflow
         .all_steps()
         .into_iter()
@@ -48,6 +73,7 @@ pub fn functions_struct(workflow: &Workflow, file: &str) -> TokenStream {
         #[derive(Debug, Clone)]
         pub struct Functions {
             #(#fields)*
+            #(#use_fields)*
         }
 
         impl Functions {
@@ -59,6 +85,7 @@ pub fn functions_struct(workflow: &Workflow, file: &str) -> TokenStream {
             > {
                 ::core::result::Result::Ok(Self {
                     #(#initializers)*
+                    #(#use_initializers)*
                 })
             }
         }

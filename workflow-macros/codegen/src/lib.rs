@@ -29,9 +29,24 @@ pub struct CodegenError {
 
 /// Parses, validates and generates: the module for `source`, or every problem as rustc-style text.
 ///
-/// `file_name` appears in diagnostics (` --> file_name:line:col`).
+/// `file_name` appears in diagnostics (` --> file_name:line:col`); the files `use:` steps name are read
+/// relative to its directory.
 pub fn expand(source: &str, file_name: &str) -> Result<TokenStream, Vec<String>> {
-    let workflow = workflow_spec::load(source, file_name).map_err(|diagnostics| {
+    let dir = std::path::Path::new(file_name)
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    expand_in(source, file_name, &dir).map(|(module, _)| module)
+}
+
+/// [`expand`], reading the files `use:` steps name relative to `dir` (the spec's directory); also returns
+/// every file read that way, at any depth, so that a build can be redone when one changes.
+pub fn expand_in(
+    source: &str,
+    file_name: &str,
+    dir: &std::path::Path,
+) -> Result<(TokenStream, Vec<std::path::PathBuf>), Vec<String>> {
+    let workflow = workflow_spec::load_in(source, file_name, dir).map_err(|diagnostics| {
         diagnostics
             .items
             .iter()
@@ -39,11 +54,24 @@ pub fn expand(source: &str, file_name: &str) -> Result<TokenStream, Vec<String>>
             .collect::<Vec<_>>()
     })?;
     let hash = workflow_spec::spec_hash(source.as_bytes());
-    generate(&workflow, &hash, file_name).map_err(|error| {
+    let module = generate(&workflow, &hash, file_name).map_err(|error| {
         let diagnostic =
             workflow_spec::Diagnostic::new(source, file_name, error.position, 1, error.message);
         vec![diagnostic.to_string()]
-    })
+    })?;
+    Ok((module, used_files(&workflow)))
+}
+
+/// The files of the workflows `workflow` uses, at any depth.
+fn used_files(workflow: &workflow_spec::Workflow) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for step in workflow.all_steps() {
+        if let workflow_spec::StepKind::Use(used) = &step.kind {
+            files.push(used.file.clone());
+            files.extend(used_files(&used.workflow));
+        }
+    }
+    files
 }
 
 /// The orchestrator module for a validated `workflow` whose file `file_name` hashes to

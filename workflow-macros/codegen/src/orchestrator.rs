@@ -11,7 +11,7 @@ use crate::control_flow::body;
 use crate::functions::functions_struct;
 use crate::names::{ident, type_path};
 use crate::retry::RetryConsts;
-use crate::steps::{StepWriter, reads_of, uses_activities};
+use crate::steps::{StepWriter, reads_of, uses_activities, uses_functions};
 
 /// Which step values are read later (or tested by an early finish), indexed like
 /// [`Workflow::all_steps`], and whether `input` is read.
@@ -54,6 +54,17 @@ pub fn module(
     spec_hash: &str,
     file: &str,
 ) -> Result<TokenStream, CodegenError> {
+    module_of(workflow, spec_hash, file, false)
+}
+
+/// The module of `workflow`; a workflow another one uses gets `run` instead of `handler` and
+/// `orchestrate` (`is_used`): the using workflow runs it in a child context, on a value it already holds.
+fn module_of(
+    workflow: &Workflow,
+    spec_hash: &str,
+    file: &str,
+    is_used: bool,
+) -> Result<TokenStream, CodegenError> {
     let module = ident(&workflow.ident);
     let input = type_path(&workflow.input_type)?;
     let output = type_path(&workflow.output_type)?;
@@ -78,10 +89,10 @@ pub fn module(
         in_group: false,
     };
     let steps = body(&writer)?;
-    let input_binding = if input_used {
-        quote!(let input = rt::Arc::new(input);)
-    } else {
-        quote!(let _ = input;)
+    let input_binding = match (input_used, is_used) {
+        (true, false) => quote!(let input = rt::Arc::new(input);),
+        (true, true) => TokenStream::new(),
+        (false, _) => quote!(let _ = input;),
     };
     let finish = match &workflow.finish {
         Some(outcome) => {
@@ -108,10 +119,7 @@ pub fn module(
     } else {
         quote!(_activities)
     };
-    let functions_param = if all
-        .iter()
-        .any(|step| matches!(step.kind, StepKind::Invoke(_)))
-    {
+    let functions_param = if all.iter().any(|step| uses_functions(step)) {
         quote!(functions)
     } else {
         quote!(_functions)
@@ -126,36 +134,24 @@ pub fn module(
         let (id, fingerprint) = (&op.id, &op.fingerprint);
         quote!((#id, #fingerprint))
     });
-    Ok(quote! {
-        #[doc = #about]
-        #[doc = ""]
-        #[doc = #generated_from]
-        pub mod #module {
-            use ::workflow_runtime::__private as rt;
-
-            /// The sha256 of the spec file this module was generated from; recorded by every
-            /// execution as its first durable operation.
-            pub const SPEC_HASH: &str = #spec_hash;
-
-            /// Each durable operation's name and fingerprint (a hash of its kind and of the
-            /// types it reads and returns), recorded with `SPEC_HASH`: a replay under another
-            /// definition claims an operation whose fingerprint changed under another name,
-            /// and fails there. `workflow diff OLD NEW` tells which executions would.
-            pub const OPERATIONS: &[(&str, &str)] = &[#(#operations),*];
-
-            /// The workflow's name (`workflow:`).
-            pub const WORKFLOW: &str = #name;
-
-            /// The execution timeout (`timeout:`) the deployment gives the durable function;
-            /// `None` when the spec does not say.
-            pub const EXECUTION_TIMEOUT: ::core::option::Option<::core::time::Duration> = #timeout;
-
-            #error_kinds
-
-            #activities
-
-            #functions
-
+    let entry = if is_used {
+        quote! {
+            /// Runs the workflow in `ctx`, the child context of the `use` step of the workflow
+            /// that uses it: replays what the step recorded and runs what comes next.
+            pub async fn run<A: Activities>(
+                #activities_param: rt::Arc<A>,
+                #functions_param: rt::Arc<Functions>,
+                input: rt::Arc<#input>,
+                ctx: rt::DurableContext,
+            ) -> ::core::result::Result<#output, rt::BoxError> {
+                #start
+                #input_binding
+                #steps
+                #finish
+            }
+        }
+    } else {
+        quote! {
             /// The durable handler: pass it to `aws_durable_execution_sdk::run`, `wrap`, or the
             /// SDK's `LocalRunner::run`.
             pub fn handler<A: Activities>(
@@ -193,8 +189,48 @@ pub fn module(
                 #steps
                 #finish
             }
+        }
+    };
+    let used_modules = workflow
+        .used_workflows()
+        .into_iter()
+        .map(|used| module_of(&used.workflow, &used.spec_hash, &used.path, true))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(quote! {
+        #[doc = #about]
+        #[doc = ""]
+        #[doc = #generated_from]
+        pub mod #module {
+            use ::workflow_runtime::__private as rt;
+
+            /// The sha256 of the spec file this module was generated from; recorded by every
+            /// execution as its first durable operation.
+            pub const SPEC_HASH: &str = #spec_hash;
+
+            /// Each durable operation's name and fingerprint (a hash of its kind and of the
+            /// types it reads and returns), recorded with `SPEC_HASH`: a replay under another
+            /// definition claims an operation whose fingerprint changed under another name,
+            /// and fails there. `workflow diff OLD NEW` tells which executions would.
+            pub const OPERATIONS: &[(&str, &str)] = &[#(#operations),*];
+
+            /// The workflow's name (`workflow:`).
+            pub const WORKFLOW: &str = #name;
+
+            /// The execution timeout (`timeout:`) the deployment gives the durable function;
+            /// `None` when the spec does not say.
+            pub const EXECUTION_TIMEOUT: ::core::option::Option<::core::time::Duration> = #timeout;
+
+            #error_kinds
+
+            #activities
+
+            #functions
+
+            #entry
 
             #retry_items
+
+            #(#used_modules)*
         }
     })
 }

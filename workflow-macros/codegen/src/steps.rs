@@ -4,7 +4,7 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote;
 use workflow_spec::{
     ArmValue, Branch, Callback, CatchAction, Choice, FieldRef, Invoke, Map, MapTask, Poll, Read,
-    ReadSource, Semantics, Step, StepKind, Task, Tolerance, Workflow,
+    ReadSource, Semantics, Step, StepKind, Task, Tolerance, UseWorkflow, Workflow,
 };
 
 use crate::CodegenError;
@@ -91,6 +91,7 @@ impl StepWriter<'_> {
             }
             StepKind::Succeed(outcome) => return Ok(self.finish(&outcome.name)),
             StepKind::Group(steps) => return self.group(step, steps),
+            StepKind::Use(used) => self.use_workflow(step, used)?,
             StepKind::Fail(message) => {
                 let id = &step.id;
                 return Ok(quote! {
@@ -560,6 +561,32 @@ impl StepWriter<'_> {
         })
     }
 
+    /// A `use` step: the used workflow's generated `run` in a child context, on the one value the step reads.
+    fn use_workflow(&self, step: &Step, used: &UseWorkflow) -> Result<TokenStream, CodegenError> {
+        let module = ident(&used.workflow.ident);
+        let field = ident(&step.ident);
+        let id = &step.id;
+        let read = match step.reads.as_slice() {
+            [read] => ident(&read.ident),
+            _ => {
+                return Err(CodegenError {
+                    message: format!("the `use` step `{id}` must read exactly one value"),
+                    position: step.position,
+                });
+            }
+        };
+        let prelude = quote! {
+            let activities = rt::Arc::clone(&activities);
+            let functions = rt::Arc::new(functions.#field.clone());
+            let #read = rt::Arc::clone(&#read);
+        };
+        let operation = quote! {
+            ctx.run_in_child_context(move |ctx| #module::run(activities, functions, #read, ctx))
+                .name(operations.name(#id))
+        };
+        Ok(self.settle(step, prelude, operation))
+    }
+
     /// A group: its steps in a child context of their own, whose body hands back the last step's value, or the
     /// outcome a step inside it finished the workflow with.
     fn group(&self, step: &Step, steps: &[Step]) -> Result<TokenStream, CodegenError> {
@@ -596,10 +623,7 @@ impl StepWriter<'_> {
         if nested.iter().any(|inner| uses_activities(inner)) {
             moved.push(quote!(let activities = rt::Arc::clone(&activities);));
         }
-        if nested
-            .iter()
-            .any(|inner| matches!(inner.kind, StepKind::Invoke(_)))
-        {
+        if nested.iter().any(|inner| uses_functions(inner)) {
             moved.push(quote!(let functions = rt::Arc::clone(&functions);));
         }
         if nested.iter().any(|inner| records_operation(inner)) {
@@ -862,7 +886,13 @@ pub fn uses_activities(step: &Step) -> bool {
             | StepKind::Callback(_)
             | StepKind::Map(_)
             | StepKind::Poll(_)
+            | StepKind::Use(_)
     )
+}
+
+/// Whether `step` reads `functions`.
+pub fn uses_functions(step: &Step) -> bool {
+    matches!(step.kind, StepKind::Invoke(_) | StepKind::Use(_))
 }
 
 /// Whether `step` records a durable operation named by `operations`.

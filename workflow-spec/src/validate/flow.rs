@@ -780,36 +780,21 @@ fn has_output(kind: &StepKind) -> bool {
             task.output.is_some()
         }
         StepKind::Invoke(invoke) => invoke.output.is_some(),
-        StepKind::Callback(_) => true,
+        StepKind::Callback(_) | StepKind::Use(_) => true,
         _ => false,
     }
 }
 
-/// One activity method per task, branch and submitter: the `Activities` trait cannot hold two with one name.
+/// One activity method per task, branch and submitter: the `Activities` trait cannot hold two with one name,
+/// nor one with the name of a method of a workflow it uses (their traits are its supertraits).
 fn check_unique_methods<'s>(checker: &mut Checker<'_, '_>, steps: impl Iterator<Item = &'s Step>) {
     let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut uses: Vec<&Step> = Vec::new();
     for step in steps {
-        let mut methods: Vec<(&str, &str, crate::ir::Position)> = Vec::new();
-        match &step.kind {
-            StepKind::Task(task)
-            | StepKind::Poll(crate::ir::Poll { task, .. })
-            | StepKind::Map(Map {
-                body: MapBody::Task(task),
-                ..
-            }) => methods.push((&task.method, &step.id, step.position)),
-            StepKind::Callback(callback) => {
-                methods.push((&callback.submitter, &step.id, step.position))
-            }
-            StepKind::Parallel(branches) => {
-                methods.extend(
-                    branches
-                        .iter()
-                        .map(|b| (b.task.method.as_str(), b.id.as_str(), b.position)),
-                );
-            }
-            _ => {}
+        if let StepKind::Use(_) = step.kind {
+            uses.push(step);
         }
-        for (method, owner, position) in methods {
+        for (method, owner, position) in methods_of(step) {
             if let Some(first) = seen.get(method) {
                 let at = crate::diagnostic::At {
                     position,
@@ -824,6 +809,84 @@ fn check_unique_methods<'s>(checker: &mut Checker<'_, '_>, steps: impl Iterator<
                 seen.insert(method, owner);
             }
         }
+    }
+    let mut named: Vec<&crate::ir::UseWorkflow> = Vec::new();
+    for step in uses {
+        let StepKind::Use(used) = &step.kind else {
+            continue;
+        };
+        // One module per used workflow name: two different files cannot share one.
+        match named
+            .iter()
+            .find(|known| known.workflow.name == used.workflow.name)
+        {
+            Some(known) if known.spec_hash != used.spec_hash => {
+                let at = crate::diagnostic::At {
+                    position: step.position,
+                    len: u32::try_from(step.id.len()).unwrap_or(1),
+                };
+                checker.reporter.error_help(
+                    at,
+                    format!(
+                        "`{}` uses `{}`, another workflow named `{}` than the one `{}` names",
+                        step.id, used.path, used.workflow.name, known.path
+                    ),
+                    "each used workflow is generated as a module named after it: give them different `workflow:` names",
+                );
+            }
+            Some(_) => {}
+            None => named.push(used),
+        }
+        for method in methods_of_workflow(&used.workflow) {
+            if let Some(owner) = seen.get(method.as_str()) {
+                let at = crate::diagnostic::At {
+                    position: step.position,
+                    len: u32::try_from(step.id.len()).unwrap_or(1),
+                };
+                checker.reporter.error_help(
+                    at,
+                    format!(
+                        "activity method `{method}` of `{owner}` is also a method of the workflow `{}` that `{}` uses",
+                        used.workflow.name, step.id
+                    ),
+                    "rename one of them: one type implements both `Activities` traits",
+                );
+            }
+        }
+    }
+}
+
+/// Every activity method of `workflow` and of the workflows it uses.
+fn methods_of_workflow(workflow: &crate::ir::Workflow) -> Vec<String> {
+    let mut out = Vec::new();
+    for step in workflow.all_steps() {
+        out.extend(
+            methods_of(step)
+                .into_iter()
+                .map(|(method, _, _)| method.to_string()),
+        );
+        if let StepKind::Use(used) = &step.kind {
+            out.extend(methods_of_workflow(&used.workflow));
+        }
+    }
+    out
+}
+
+/// The activity methods a step calls itself, with the task, branch or step they belong to.
+fn methods_of(step: &Step) -> Vec<(&str, &str, crate::ir::Position)> {
+    match &step.kind {
+        StepKind::Task(task)
+        | StepKind::Poll(crate::ir::Poll { task, .. })
+        | StepKind::Map(Map {
+            body: MapBody::Task(task),
+            ..
+        }) => vec![(&task.method, &step.id, step.position)],
+        StepKind::Callback(callback) => vec![(&callback.submitter, &step.id, step.position)],
+        StepKind::Parallel(branches) => branches
+            .iter()
+            .map(|b| (b.task.method.as_str(), b.id.as_str(), b.position))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

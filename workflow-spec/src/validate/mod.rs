@@ -12,9 +12,22 @@ use crate::names;
 use crate::parse::{at, position};
 use crate::raw::{RawSpec, Text};
 
+/// Where the files `use:` steps name are.
+pub(crate) struct Files {
+    /// The directory `use:` paths are relative to.
+    pub(crate) dir: std::path::PathBuf,
+    /// The same directory as diagnostics show it.
+    pub(crate) shown_dir: std::path::PathBuf,
+    /// The canonical paths of the files being loaded, the outermost first (this one last): a `use:` of one of
+    /// them is a cycle.
+    pub(crate) using: Vec<std::path::PathBuf>,
+}
+
 /// Shared state while validating one file.
 pub(crate) struct Checker<'a, 'r> {
     pub(crate) reporter: &'r mut Reporter<'a>,
+    /// Where `use:` finds its files.
+    pub(crate) files: Files,
     /// Declared error kinds.
     pub(crate) declared: Vec<String>,
     /// Outcomes in first-use order.
@@ -22,10 +35,15 @@ pub(crate) struct Checker<'a, 'r> {
 }
 
 /// Validates the whole spec; `None` when anything was reported.
-pub(crate) fn validate(raw: RawSpec, reporter: &mut Reporter<'_>) -> Option<Workflow> {
+pub(crate) fn validate(
+    raw: RawSpec,
+    reporter: &mut Reporter<'_>,
+    files: Files,
+) -> Option<Workflow> {
     let before = reporter.items.len();
     let mut checker = Checker {
         reporter,
+        files,
         declared: Vec::new(),
         outcomes: Vec::new(),
     };
@@ -96,6 +114,80 @@ pub(crate) fn validate(raw: RawSpec, reporter: &mut Reporter<'_>) -> Option<Work
 }
 
 impl Checker<'_, '_> {
+    /// `use:`: the workflow file it names, read and validated with the workflows it uses in turn.
+    fn used_workflow(&mut self, text: &Text) -> Option<crate::ir::UseWorkflow> {
+        let path = text.value.trim();
+        if path.is_empty() || std::path::Path::new(path).is_absolute() {
+            self.reporter.error_help(
+                at(text),
+                format!("invalid `use` path `{path}`"),
+                "name a workflow file relative to this one, e.g. `use: billing.workflow.yaml`",
+            );
+            return None;
+        }
+        let file = self.files.dir.join(path);
+        let shown = self
+            .files
+            .shown_dir
+            .join(path)
+            .to_string_lossy()
+            .into_owned();
+        let read = file
+            .canonicalize()
+            .and_then(|canonical| Ok((std::fs::read_to_string(&canonical)?, canonical)));
+        let (source, canonical) = match read {
+            Ok(read) => read,
+            Err(error) => {
+                self.reporter.error_help(
+                    at(text),
+                    format!("cannot read the workflow `{path}` (`{shown}`): {error}"),
+                    "`use:` paths are relative to the directory of the file that names them",
+                );
+                return None;
+            }
+        };
+        if self.files.using.contains(&canonical) {
+            self.reporter.error_help(
+                at(text),
+                format!(
+                    "`use: {path}` is a cycle: that workflow is already being used on the way here"
+                ),
+                "a workflow cannot use itself, directly or through the workflows it uses",
+            );
+            return None;
+        }
+        let dir = file
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let mut using = self.files.using.clone();
+        using.push(canonical);
+        match crate::load_nested(&source, &shown, &dir, using) {
+            Ok(workflow) => Some(crate::ir::UseWorkflow {
+                path: path.to_string(),
+                file,
+                spec_hash: crate::spec_hash(source.as_bytes()),
+                workflow: Box::new(workflow),
+            }),
+            Err(diagnostics) => {
+                let count = diagnostics.items.len();
+                let first = diagnostics.items.first().map_or_else(String::new, |d| {
+                    format!(
+                        ": {} ({}:{}:{})",
+                        d.message, d.file, d.position.line, d.position.col
+                    )
+                });
+                let plural = if count == 1 { "" } else { "s" };
+                self.reporter.error_help(
+                    at(text),
+                    format!("the workflow `{path}` has {count} error{plural}{first}"),
+                    format!("`workflow check {shown}` shows every one"),
+                );
+                None
+            }
+        }
+    }
+
     /// `timeout:`: a duration in whole seconds, as the durable execution timeout is.
     fn execution_timeout(&mut self, text: &Text) -> Option<std::time::Duration> {
         let timeout = self.duration(text, "timeout", false)?;

@@ -66,9 +66,9 @@ pub(crate) struct Flat<'r> {
 }
 
 /// The step kinds, in the order they are documented.
-const KINDS: [&str; 11] = [
+const KINDS: [&str; 12] = [
     "task", "parallel", "invoke", "callback", "wait", "succeed", "fail", "choice", "map", "poll",
-    "group",
+    "group", "use",
 ];
 
 impl Checker<'_, '_> {
@@ -270,6 +270,7 @@ impl Checker<'_, '_> {
             ("map", body.map.is_some()),
             ("poll", body.poll.is_some()),
             ("group", body.group.is_some()),
+            ("use", body.uses.is_some()),
         ]
         .into_iter()
         .find_map(|(kind, present)| present.then_some(kind));
@@ -344,6 +345,7 @@ impl Checker<'_, '_> {
             body.map.is_some(),
             body.poll.is_some(),
             body.group.is_some(),
+            body.uses.is_some(),
         ]
         .iter()
         .zip(KINDS)
@@ -368,7 +370,7 @@ impl Checker<'_, '_> {
                 self.reporter.error_help(
                     at(id),
                     format!("step `{step_id}` has no kind"),
-                    "give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map`, `poll` or `group`",
+                    "give it one of `task`, `parallel`, `invoke`, `callback`, `wait`, `succeed`, `fail`, `choice`, `map`, `poll`, `group` or `use`",
                 );
                 return prepared;
             }
@@ -448,6 +450,13 @@ impl Checker<'_, '_> {
                 .and_then(|poll| self.poll(&step_id, poll, body))
                 .map(StepKind::Poll),
             "group" => Some(StepKind::Group(Vec::new())),
+            "use" => {
+                self.one_read(&step_id, id, body);
+                body.uses
+                    .as_ref()
+                    .and_then(|path| self.used_workflow(path))
+                    .map(StepKind::Use)
+            }
             _ => body
                 .fail
                 .as_ref()
@@ -464,6 +473,19 @@ impl Checker<'_, '_> {
         }
         prepared.early_finish = self.early_finish(&step_id, body, prepared.kind.as_ref());
         prepared
+    }
+
+    /// A `use` step reads exactly one value: the used workflow's input.
+    fn one_read(&mut self, step_id: &str, id: &Text, body: &RawStep) {
+        let count = body.reads.as_ref().map_or(0, |reads| reads.value.len());
+        if count != 1 {
+            let place = body.reads.as_ref().map_or_else(|| at(id), at);
+            self.reporter.error_help(
+                place,
+                format!("the `use` step `{step_id}` reads {count} values"),
+                "it reads exactly one: the used workflow's input, e.g. `reads: [input]`",
+            );
+        }
     }
 
     /// A `semantics:` value.
@@ -505,6 +527,7 @@ impl Checker<'_, '_> {
                     "a choice only selects an arm; give `semantics` to the steps of its arms".to_string()
                 }
                 "group" => "give `semantics` to the steps of the group".to_string(),
+                "use" => "give `semantics` to the steps of the used workflow".to_string(),
                 _ => "`semantics` applies only to activities the SDK runs as a step: `task` steps, parallel branches and a map's tasks".to_string(),
             };
             self.reporter.error_help(
@@ -524,11 +547,11 @@ impl Checker<'_, '_> {
                 .as_ref()
                 .is_some_and(|map| map.value.steps.is_none());
         let output_ok = matches!(kind, "task" | "poll") || map_task;
-        let reads_ok = matches!(kind, "task" | "invoke" | "callback" | "poll") || map_task;
+        let reads_ok = matches!(kind, "task" | "invoke" | "callback" | "poll" | "use") || map_task;
         let retry_ok = matches!(kind, "task" | "parallel" | "callback" | "map" | "poll");
         let catch_ok = matches!(
             kind,
-            "task" | "parallel" | "invoke" | "callback" | "map" | "poll"
+            "task" | "parallel" | "invoke" | "callback" | "map" | "poll" | "use"
         );
         let finish_ok = matches!(kind, "task" | "invoke" | "callback" | "poll");
         let checks: [(&str, Option<crate::diagnostic::At>, bool); 6] = [
@@ -567,6 +590,11 @@ impl Checker<'_, '_> {
                         "put `{key}` on the group's last step, whose output is the group's value"
                     ),
                     ("group", _) => format!("give `{key}` to the steps of the group"),
+                    ("use", "output") => {
+                        "a `use` step's value is the used workflow's outcome (its `output:` type)"
+                            .to_string()
+                    }
+                    ("use", _) => format!("give `{key}` to the steps of the used workflow"),
                     _ => format!("`{key}` applies only to steps that run something; remove it"),
                 };
                 self.reporter.error_help(

@@ -1,0 +1,200 @@
+//! The code generated for a `use` step, run under the SDK's `LocalRunner`: `checkout.workflow.yaml` bills a cart
+//! with `billing.workflow.yaml`, generated as the module `checkout::billing` inside the checkout's. The used
+//! workflow runs in a child context named after the step, with its own first operation (its spec hash and
+//! fingerprints), on the value the step reads; its outcome is the step's value, which a choice tests and a
+//! later step reads; its failure is caught by the step's catch; one type implements both `Activities` traits.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use aws_durable_execution_sdk::test_util::{LocalRunner, TestResult};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Cart {
+    pub amount: u32,
+    pub declined: bool,
+    pub unreachable: bool,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Checkout {
+    Completed,
+    PaymentDeclined,
+    PaymentFailed,
+}
+
+pub mod payment {
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub struct Charge {
+        pub amount: u32,
+        pub declined: bool,
+        pub unreachable: bool,
+    }
+
+    #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum Billed {
+        Paid,
+        Declined,
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub struct Authorization {
+        pub code: String,
+    }
+}
+
+workflow_runtime::workflow!("tests/ui/fixtures/checkout.workflow.yaml");
+
+use checkout::billing;
+
+#[derive(Clone, Default)]
+struct Shop {
+    calls: Arc<Mutex<Vec<String>>>,
+}
+
+impl Shop {
+    fn record(&self, call: impl Into<String>) {
+        self.calls.lock().unwrap().push(call.into());
+    }
+}
+
+impl checkout::Activities for Shop {
+    async fn price(&self, input: &Cart) -> Result<crate::payment::Charge, checkout::Error> {
+        self.record("price");
+        Ok(crate::payment::Charge {
+            amount: input.amount * 2,
+            declined: input.declined,
+            unreachable: input.unreachable,
+        })
+    }
+
+    async fn ship_cart(
+        &self,
+        _input: &Cart,
+        bill: &crate::payment::Billed,
+    ) -> Result<(), checkout::Error> {
+        self.record(format!("ship {bill:?}"));
+        Ok(())
+    }
+}
+
+impl billing::Activities for Shop {
+    async fn authorize(
+        &self,
+        input: &crate::payment::Charge,
+    ) -> Result<crate::payment::Authorization, billing::Error> {
+        self.record(format!("authorize {}", input.amount));
+        if input.declined {
+            return Err(billing::Error::new(
+                billing::ErrorKind::CardDeclined,
+                "insufficient funds",
+            ));
+        }
+        if input.unreachable {
+            return Err(billing::Error::new(
+                billing::ErrorKind::Unreachable,
+                "the provider timed out",
+            ));
+        }
+        Ok(crate::payment::Authorization {
+            code: "A1".to_string(),
+        })
+    }
+
+    async fn capture(
+        &self,
+        authorize: &crate::payment::Authorization,
+    ) -> Result<(), billing::Error> {
+        self.record(format!("capture {}", authorize.code));
+        Ok(())
+    }
+}
+
+async fn run(cart: Cart) -> (TestResult<Checkout>, Vec<String>) {
+    let shop = Shop::default();
+    let functions = checkout::Functions {
+        bill: billing::Functions {},
+    };
+    let result = LocalRunner::new()
+        .run(checkout::handler(shop.clone(), functions), cart)
+        .await;
+    let calls = shop.calls.lock().unwrap().clone();
+    (result, calls)
+}
+
+fn names(result: &TestResult<Checkout>) -> Vec<String> {
+    result
+        .operations()
+        .iter()
+        .map(|op| format!("{} {}", op.name().unwrap_or("-"), op.status()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_used_workflow_runs_in_the_steps_child_context_and_its_outcome_is_read_after_it() {
+    let (result, calls) = run(Cart {
+        amount: 21,
+        ..Cart::default()
+    })
+    .await;
+
+    assert_eq!(result.output(), Some(&Checkout::Completed));
+    // The wait inside billing suspended the execution once; nothing ran twice.
+    assert_eq!(calls, ["price", "authorize 42", "capture A1", "ship Paid"]);
+    assert_eq!(
+        names(&result),
+        [
+            "workflow:spec-hash Succeeded",
+            "price Succeeded",
+            "bill Succeeded",
+            "workflow:spec-hash Succeeded",
+            "authorize Succeeded",
+            "settle-payment Succeeded",
+            "capture Succeeded",
+            "ship Succeeded",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_used_workflows_outcome_selects_the_choice_arm() {
+    let (result, calls) = run(Cart {
+        amount: 5,
+        declined: true,
+        ..Cart::default()
+    })
+    .await;
+
+    assert_eq!(result.output(), Some(&Checkout::PaymentDeclined));
+    assert_eq!(calls, ["price", "authorize 10"]);
+}
+
+#[tokio::test]
+async fn the_used_workflows_failure_is_caught_by_the_step() {
+    let (result, calls) = run(Cart {
+        amount: 5,
+        unreachable: true,
+        ..Cart::default()
+    })
+    .await;
+
+    assert_eq!(result.output(), Some(&Checkout::PaymentFailed));
+    assert_eq!(calls, ["price", "authorize 10"]);
+    let names = names(&result);
+    assert!(names.contains(&"bill Failed".to_string()), "{names:?}");
+}
+
+#[test]
+fn the_used_workflow_records_its_own_spec_hash_and_fingerprints() {
+    let source = std::fs::read_to_string("tests/ui/fixtures/billing.workflow.yaml").unwrap();
+    assert_eq!(
+        billing::SPEC_HASH,
+        workflow_spec::spec_hash(source.as_bytes())
+    );
+    let ids: Vec<&str> = billing::OPERATIONS.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, ["authorize", "settle-payment", "capture"]);
+    assert_eq!(billing::WORKFLOW, "billing");
+}
