@@ -7,7 +7,7 @@
 
 mod support;
 
-use support::differential::agree_with_the_emulator;
+use support::differential::{REFERENCE_RUNS, agree_with_the_emulator};
 
 include!("../../workflow-runtime/tests/support/choice_and_map.rs");
 
@@ -48,7 +48,7 @@ async fn generated_choice_and_map_agree_with_the_official_emulator() {
             }
         },
         |host| {
-            for again in ["", "-again"] {
+            for again in REFERENCE_RUNS {
                 for (function, script) in scripts() {
                     let handler = choice_and_map::handler(script, choice_and_map::Functions {});
                     host.register_durable(&format!("{function}{again}"), handler)

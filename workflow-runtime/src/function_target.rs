@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use aws_durable_execution_sdk::{BoxError, DurableContext, OperationError};
+use aws_durable_execution_sdk::{BoxError, DurableContext, OperationError, TypedError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -26,7 +26,8 @@ pub enum FunctionTarget {
     /// A step (`STEP` operation) running this function in the orchestrator's process.
     ///
     /// For the SDK's `LocalRunner`, which leaves chained invokes pending forever. The step
-    /// carries the invoke step's name, so the operation list differs only in its type.
+    /// carries the invoke step's name, so the operation list differs only in its type; a
+    /// failure of the function has the kind `InvokeFailed`, as a failed chained invoke.
     InProcess(InProcessFunction),
 }
 
@@ -98,7 +99,16 @@ impl FunctionTarget {
             Self::InProcess(function) => {
                 let function = Arc::clone(function);
                 ctx.step(move |_| async move {
-                    let output = function(serde_json::to_value(input)?).await?;
+                    // A failure of the function is recorded as `InvokeFailed`, the kind a failed chained
+                    // invoke has, so the step's catches handle both targets alike.
+                    let output = function(serde_json::to_value(input)?).await.map_err(
+                        |error| -> BoxError {
+                            Box::new(TypedError::with_type(
+                                crate::error_kind::INVOKE_FAILED,
+                                error,
+                            ))
+                        },
+                    )?;
                     Ok(serde_json::from_value::<O>(output)?)
                 })
                 .name(name)

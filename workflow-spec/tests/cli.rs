@@ -482,3 +482,86 @@ fn diff_refuses_two_different_workflows_and_invalid_files_with_exit_code_two() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("error: `new.yaml` has"), "{stderr}");
 }
+
+/// The example that uses every construct, and the workflow it uses, copied into `dir`.
+fn example_in(dir: &Path) -> String {
+    let example = repo_root().join("examples/order-fulfilment");
+    std::fs::copy(
+        example.join("payment.workflow.yaml"),
+        dir.join("payment.workflow.yaml"),
+    )
+    .unwrap();
+    std::fs::read_to_string(example.join("order-fulfilment.workflow.yaml")).unwrap()
+}
+
+#[test]
+fn paths_cost_and_diagram_of_the_example_with_every_construct() {
+    let dir = repo_root().join("examples/order-fulfilment");
+    let check = workflow(&["check", "order-fulfilment.workflow.yaml"], &dir);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    let paths = text(&workflow(&["paths", "order-fulfilment.workflow.yaml"], &dir).stdout);
+    assert!(paths.starts_with("order-fulfilment: 52 routes\n"), "{paths}");
+    assert!(
+        paths.contains(
+            "\n52. validate -> by-tier [no arm] -> reserve -> reserve-lines -> charge-request -> pay -> prepare -> \
+             notify-warehouse -> cool-off -> await-pickup -> confirm-delivery -> record => Shipped\n"
+        ),
+        "{paths}"
+    );
+    let cost = text(&workflow(&["cost", "order-fulfilment.workflow.yaml"], &dir).stdout);
+    assert!(
+        cost.contains(
+            "operations: fewest 2 (route 1), most 20 + 2 per element of reserve-lines (route 26)"
+        ),
+        "{cost}"
+    );
+    assert!(
+        cost.contains("execution timeout (`timeout:`): 1h 0m 0s; no route's worst case is longer"),
+        "{cost}"
+    );
+    let diagram = text(&workflow(&["diagram", "order-fulfilment.workflow.yaml"], &dir).stdout);
+    for node in [
+        "subgraph reserve [\"reserve (group)\"]",
+        "pay[[\"pay<br/>use payment.workflow.yaml\"]]",
+        "subgraph reserve_lines [\"reserve-lines (map over input.lines)",
+        "by_tier{\"by-tier<br/>choice on validate.tier\"}",
+    ] {
+        assert!(diagram.contains(node), "{node} missing from\n{diagram}");
+    }
+}
+
+#[test]
+fn diff_of_the_example_tells_a_settings_edit_from_a_step_inserted_in_its_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example_in(dir.path());
+    std::fs::write(dir.path().join("old.workflow.yaml"), &example).unwrap();
+    let diff = |edited: String| {
+        std::fs::write(dir.path().join("new.workflow.yaml"), edited).unwrap();
+        let output = workflow(
+            &["diff", "old.workflow.yaml", "new.workflow.yaml"],
+            dir.path(),
+        );
+        let stdout = text(&output.stdout);
+        (output.status.code(), stdout + &text(&output.stderr))
+    };
+    let (code, stdout) = diff(
+        example
+            .replace("wait: 2s", "wait: 30s")
+            .replace("interval: 1s", "interval: 2s"),
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    // One more step: one more operation on the most expensive route, which the budget must allow.
+    let (code, stdout) = diff(
+        example
+            .replace(
+                "        - charge-request:",
+                "        - audit: { task: audit, reads: [input] }\n        - charge-request:",
+            )
+            .replace("operations: 40", "operations: 41"),
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with("order-fulfilment: breaking:\n  `charge-request` (the first step to replay differently)"),
+        "{stdout}"
+    );
+}

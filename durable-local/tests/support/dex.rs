@@ -258,6 +258,18 @@ pub async fn observe_within(
 
 /// The id of the first open callback, read from the history.
 pub async fn callback_id(client: &aws_sdk_lambda::Client, arn: &str) -> String {
+    match callback_id_within(client, arn, Duration::from_secs(30)).await {
+        Some(id) => id,
+        None => panic!("no callback started in {arn}"),
+    }
+}
+
+/// The id of the callback the execution `arn` started, once it has; `None` when it started none `within`.
+pub async fn callback_id_within(
+    client: &aws_sdk_lambda::Client,
+    arn: &str,
+    within: Duration,
+) -> Option<String> {
     let start = Instant::now();
     loop {
         let history = client
@@ -270,12 +282,11 @@ pub async fn callback_id(client: &aws_sdk_lambda::Client, arn: &str) -> String {
             e.callback_started_details()
                 .map(|d| d.callback_id().to_owned())
         }) {
-            return id;
+            return Some(id);
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "no callback started in {arn}"
-        );
+        if start.elapsed() >= within {
+            return None;
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
