@@ -36,7 +36,10 @@ fn expand(literal: &LitStr) -> proc_macro2::TokenStream {
         }
     };
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-    match workflow_codegen::expand_in(&source, &relative, &dir) {
+    let options = workflow_codegen::Options {
+        fakes: cfg!(feature = "fakes"),
+    };
+    match workflow_codegen::expand_with(&source, &relative, &dir, options) {
         Ok((module, used)) => {
             let tracked = std::iter::once(file)
                 .chain(used)

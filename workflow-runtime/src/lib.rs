@@ -147,6 +147,7 @@
 
 mod activity_error;
 mod error_kind;
+pub mod fake;
 mod function_target;
 mod group;
 mod poll;

@@ -6,16 +6,17 @@
 //! `tests/snapshots/semantics.rs` (compiled by `tests/semantics_behaviour.rs`); the one for the `group`
 //! fixture in `tests/snapshots/group.rs` (compiled by `tests/group_behaviour.rs`); the one for the `use`
 //! fixture, with the module of the workflow it uses inside, in `tests/snapshots/checkout.rs` (compiled by
-//! `tests/use_behaviour.rs`).
+//! `tests/use_behaviour.rs`); the same with the `fakes` option in `tests/snapshots/checkout_fakes.rs` (compiled
+//! by `tests/fake_activities.rs` with the `fakes` feature).
 //! Regenerate it with `WORKFLOW_BLESS=1 cargo test -p workflow-runtime --test generated_code_snapshot`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 
-fn generated(spec: &str, file_name: &str) -> String {
+fn generated(spec: &str, file_name: &str, options: workflow_codegen::Options) -> String {
     let source = std::fs::read_to_string(spec).unwrap();
     let dir = Path::new(spec).parent().unwrap();
-    let tokens = workflow_codegen::expand_in(&source, file_name, dir)
+    let tokens = workflow_codegen::expand_with(&source, file_name, dir, options)
         .map(|(module, _)| module)
         .unwrap_or_else(|diagnostics| panic!("{}", diagnostics.join("\n")));
     let body = workflow_codegen::pretty(&tokens).unwrap();
@@ -26,8 +27,12 @@ fn generated(spec: &str, file_name: &str) -> String {
 }
 
 fn check(spec: &str, file_name: &str, snapshot: &str) {
+    check_with(spec, file_name, snapshot, workflow_codegen::Options::default());
+}
+
+fn check_with(spec: &str, file_name: &str, snapshot: &str, options: workflow_codegen::Options) {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let actual = generated(&manifest.join(spec).to_string_lossy(), file_name);
+    let actual = generated(&manifest.join(spec).to_string_lossy(), file_name, options);
     let snapshot_path = manifest.join(snapshot);
     if std::env::var_os("WORKFLOW_BLESS").is_some() {
         std::fs::write(&snapshot_path, &actual).unwrap();
@@ -92,5 +97,15 @@ fn the_use_fixture_generates_the_committed_snapshot() {
         "tests/ui/fixtures/checkout.workflow.yaml",
         "checkout.workflow.yaml",
         "tests/snapshots/checkout.rs",
+    );
+}
+
+#[test]
+fn the_use_fixture_with_fakes_generates_the_committed_snapshot() {
+    check_with(
+        "tests/ui/fixtures/checkout.workflow.yaml",
+        "checkout.workflow.yaml",
+        "tests/snapshots/checkout_fakes.rs",
+        workflow_codegen::Options { fakes: true },
     );
 }

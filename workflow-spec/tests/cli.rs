@@ -500,7 +500,10 @@ fn paths_cost_and_diagram_of_the_example_with_every_construct() {
     let check = workflow(&["check", "order-fulfilment.workflow.yaml"], &dir);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
     let paths = text(&workflow(&["paths", "order-fulfilment.workflow.yaml"], &dir).stdout);
-    assert!(paths.starts_with("order-fulfilment: 52 routes\n"), "{paths}");
+    assert!(
+        paths.starts_with("order-fulfilment: 52 routes\n"),
+        "{paths}"
+    );
     assert!(
         paths.contains(
             "\n52. validate -> by-tier [no arm] -> reserve -> reserve-lines -> charge-request -> pay -> prepare -> \
@@ -561,7 +564,9 @@ fn diff_of_the_example_tells_a_settings_edit_from_a_step_inserted_in_its_group()
     );
     assert_eq!(code, Some(1), "{stdout}");
     assert!(
-        stdout.starts_with("order-fulfilment: breaking:\n  `charge-request` (the first step to replay differently)"),
+        stdout.starts_with(
+            "order-fulfilment: breaking:\n  `charge-request` (the first step to replay differently)"
+        ),
         "{stdout}"
     );
 }

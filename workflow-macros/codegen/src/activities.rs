@@ -88,36 +88,55 @@ pub fn item_type(map: &Map) -> Result<TokenStream, CodegenError> {
 }
 
 /// One method of the trait.
-struct Method {
-    name: String,
+pub struct Method {
+    /// The method name.
+    pub name: String,
+    /// The id of the step (or branch) that calls it.
+    pub step: String,
     doc: String,
-    callback_id: bool,
-    params: Vec<TokenStream>,
-    output: TokenStream,
+    /// Whether it receives the callback id first.
+    pub callback_id: bool,
+    /// Its parameters after `&self` (and the callback id).
+    pub params: Vec<Param>,
+    /// The type of its successful result.
+    pub output: TokenStream,
+}
+
+/// One parameter of a method: `name: &ty`.
+pub struct Param {
+    /// The parameter name.
+    pub name: TokenStream,
+    /// The type it borrows.
+    pub ty: TokenStream,
 }
 
 fn params(
     workflow: &Workflow,
     reads: &[Read],
     item: Option<&TokenStream>,
-) -> Result<Vec<TokenStream>, CodegenError> {
+) -> Result<Vec<Param>, CodegenError> {
     reads
         .iter()
         .map(|read| {
             let name = ident(&read.ident);
             let ty = read_type(workflow, read, item)?;
-            Ok(quote!(#name: &#ty))
+            Ok(Param {
+                name: quote!(#name),
+                ty,
+            })
         })
         .collect()
 }
 
-fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError> {
+/// The methods of the `Activities` trait of `workflow`, in declaration order.
+pub fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError> {
     let mut methods: Vec<Method> = Vec::new();
     for step in outside_maps(&workflow.steps) {
         let at = location(file, step.position);
         let found = match &step.kind {
             StepKind::Task(task) => vec![Method {
                 name: task.method.clone(),
+                step: step.id.clone(),
                 doc: format!("Step `{}` ({at}).", step.id),
                 callback_id: false,
                 params: params(workflow, &step.reads, None)?,
@@ -128,6 +147,7 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
                 .map(|branch| {
                     Ok(Method {
                         name: branch.task.method.clone(),
+                        step: branch.id.clone(),
                         doc: format!(
                             "Branch `{}` of step `{}` ({}).",
                             branch.id,
@@ -142,6 +162,7 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
                 .collect::<Result<Vec<_>, CodegenError>>()?,
             StepKind::Callback(callback) => vec![Method {
                 name: callback.submitter.clone(),
+                step: step.id.clone(),
                 doc: format!(
                     "Submitter of callback step `{}` ({at}): hands `callback_id` to whoever completes the callback.",
                     step.id
@@ -152,6 +173,7 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
             }],
             StepKind::Poll(poll) => vec![Method {
                 name: poll.task.method.clone(),
+                step: step.id.clone(),
                 doc: format!(
                     "Check of poll step `{}` ({at}): called once per check until `{}` is true.",
                     step.id, poll.done
@@ -192,6 +214,7 @@ fn methods(workflow: &Workflow, file: &str) -> Result<Vec<Method>, CodegenError>
                             };
                             Ok(Method {
                                 name: task.method.clone(),
+                                step: id.to_string(),
                                 doc,
                                 callback_id: false,
                                 params: params(workflow, reads, Some(&item))?,
@@ -239,7 +262,10 @@ pub fn activities_trait(workflow: &Workflow, file: &str) -> Result<TokenStream, 
         let name = ident(&method.name);
         let doc = method.doc;
         let callback_id = method.callback_id.then(|| quote!(callback_id: &str,));
-        let params = method.params;
+        let params = method
+            .params
+            .iter()
+            .map(|Param { name, ty }| quote!(#name: &#ty));
         let output = method.output;
         quote! {
             #[doc = #doc]

@@ -10,6 +10,7 @@
 
 mod activities;
 mod control_flow;
+mod fakes;
 mod functions;
 mod names;
 mod orchestrator;
@@ -39,12 +40,29 @@ pub fn expand(source: &str, file_name: &str) -> Result<TokenStream, Vec<String>>
     expand_in(source, file_name, &dir).map(|(module, _)| module)
 }
 
+/// What to generate besides the orchestrator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `pub mod fake` in each generated module: a programmable `FakeActivities` for tests.
+    pub fakes: bool,
+}
+
 /// [`expand`], reading the files `use:` steps name relative to `dir` (the spec's directory); also returns
 /// every file read that way, at any depth, so that a build can be redone when one changes.
 pub fn expand_in(
     source: &str,
     file_name: &str,
     dir: &std::path::Path,
+) -> Result<(TokenStream, Vec<std::path::PathBuf>), Vec<String>> {
+    expand_with(source, file_name, dir, Options::default())
+}
+
+/// [`expand_in`] with `options`.
+pub fn expand_with(
+    source: &str,
+    file_name: &str,
+    dir: &std::path::Path,
+    options: Options,
 ) -> Result<(TokenStream, Vec<std::path::PathBuf>), Vec<String>> {
     let workflow = workflow_spec::load_in(source, file_name, dir).map_err(|diagnostics| {
         diagnostics
@@ -54,7 +72,7 @@ pub fn expand_in(
             .collect::<Vec<_>>()
     })?;
     let hash = workflow_spec::spec_hash(source.as_bytes());
-    let module = generate(&workflow, &hash, file_name).map_err(|error| {
+    let module = generate_with(&workflow, &hash, file_name, options).map_err(|error| {
         let diagnostic =
             workflow_spec::Diagnostic::new(source, file_name, error.position, 1, error.message);
         vec![diagnostic.to_string()]
@@ -81,7 +99,17 @@ pub fn generate(
     spec_hash: &str,
     file_name: &str,
 ) -> Result<TokenStream, CodegenError> {
-    orchestrator::module(workflow, spec_hash, file_name)
+    generate_with(workflow, spec_hash, file_name, Options::default())
+}
+
+/// [`generate`] with `options`.
+pub fn generate_with(
+    workflow: &workflow_spec::Workflow,
+    spec_hash: &str,
+    file_name: &str,
+    options: Options,
+) -> Result<TokenStream, CodegenError> {
+    orchestrator::module(workflow, spec_hash, file_name, options)
 }
 
 /// Formats generated tokens as a Rust file with `prettyplease` (for snapshots and reading).

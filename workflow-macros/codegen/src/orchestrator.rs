@@ -5,13 +5,14 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use workflow_spec::{ReadSource, StepKind, Workflow};
 
-use crate::CodegenError;
 use crate::activities::{activities_trait, error_kinds};
 use crate::control_flow::body;
+use crate::fakes::fake_module;
 use crate::functions::functions_struct;
 use crate::names::{ident, type_path};
 use crate::retry::RetryConsts;
 use crate::steps::{StepWriter, reads_of, uses_activities, uses_functions};
+use crate::{CodegenError, Options};
 
 /// Which step values are read later (or tested by an early finish), indexed like
 /// [`Workflow::all_steps`], and whether `input` is read.
@@ -53,8 +54,9 @@ pub fn module(
     workflow: &Workflow,
     spec_hash: &str,
     file: &str,
+    options: Options,
 ) -> Result<TokenStream, CodegenError> {
-    module_of(workflow, spec_hash, file, false)
+    module_of(workflow, spec_hash, file, false, options)
 }
 
 /// The module of `workflow`; a workflow another one uses gets `run` instead of `handler` and
@@ -64,6 +66,7 @@ fn module_of(
     spec_hash: &str,
     file: &str,
     is_used: bool,
+    options: Options,
 ) -> Result<TokenStream, CodegenError> {
     let module = ident(&workflow.ident);
     let input = type_path(&workflow.input_type)?;
@@ -194,8 +197,13 @@ fn module_of(
     let used_modules = workflow
         .used_workflows()
         .into_iter()
-        .map(|used| module_of(&used.workflow, &used.spec_hash, &used.path, true))
+        .map(|used| module_of(&used.workflow, &used.spec_hash, &used.path, true, options))
         .collect::<Result<Vec<_>, _>>()?;
+    let fake = if options.fakes {
+        fake_module(workflow, file)?
+    } else {
+        TokenStream::new()
+    };
     Ok(quote! {
         #[doc = #about]
         #[doc = ""]
@@ -231,6 +239,8 @@ fn module_of(
             #retry_items
 
             #(#used_modules)*
+
+            #fake
         }
     })
 }
