@@ -27,7 +27,12 @@ fn generated(spec: &str, file_name: &str, options: workflow_codegen::Options) ->
 }
 
 fn check(spec: &str, file_name: &str, snapshot: &str) {
-    check_with(spec, file_name, snapshot, workflow_codegen::Options::default());
+    check_with(
+        spec,
+        file_name,
+        snapshot,
+        workflow_codegen::Options::default(),
+    );
 }
 
 fn check_with(spec: &str, file_name: &str, snapshot: &str, options: workflow_codegen::Options) {

@@ -60,7 +60,7 @@ pub use diff::{Diff, diff};
 pub use fingerprint::{OperationFingerprint, operations};
 pub use ir::*;
 pub use mermaid::mermaid;
-pub use routes::{Route, TooManyRoutes, routes};
+pub use routes::{Ending, Route, TooManyRoutes, routes};
 pub use schema::json_schema;
 pub use synthetic::synthetic_spec;
 
