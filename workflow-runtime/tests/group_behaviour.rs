@@ -261,3 +261,38 @@ async fn a_group_without_a_value_runs_and_a_group_that_always_finishes_ends_the_
         );
     }
 }
+
+workflow_runtime::workflow!("tests/ui/fixtures/group-fails.workflow.yaml");
+
+impl group_fails::Activities for Notes {
+    async fn note_order(&self, input: &Order) -> Result<(), group_fails::Error> {
+        self.0.lock().unwrap().push(format!("note hold={}", input.hold));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_fail_step_inside_a_group_fails_the_execution_with_its_message() {
+    let notes = Arc::new(Mutex::new(Vec::new()));
+    let result = LocalRunner::new()
+        .run(
+            group_fails::handler(Notes(Arc::clone(&notes)), group_fails::Functions {}),
+            Order {
+                hold: true,
+                ..Order::default()
+            },
+        )
+        .await;
+
+    assert!(result.is_failure());
+    assert_eq!(result.error_type(), Some("WorkflowFailed"), "{result:?}");
+    // The group's operation failed with the step's failure, which the message carries after its own frame.
+    assert_eq!(
+        result.error_message(),
+        Some(
+            "operation error: child_context: child failed: WorkflowFailed: workflow failed at step `refuse`: \
+             held orders are not shipped"
+        )
+    );
+    assert!(notes.lock().unwrap().is_empty());
+}
