@@ -11,12 +11,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::activity_error::{ActivityError, DeclaredErrorKind};
 
 /// The queued results of one activity method.
-#[derive(Debug)]
 pub struct Replies<T, K: DeclaredErrorKind> {
     method: &'static str,
     step: &'static str,
     queue: Mutex<VecDeque<Result<T, (K, String)>>>,
     calls: AtomicUsize,
+}
+
+/// Without the values, which need not be `Debug`.
+impl<T, K: DeclaredErrorKind> std::fmt::Debug for Replies<T, K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replies")
+            .field("method", &self.method)
+            .field("step", &self.step)
+            .field("queued", &self.remaining())
+            .field("calls", &self.calls())
+            .finish()
+    }
 }
 
 impl<T, K: DeclaredErrorKind> Replies<T, K> {

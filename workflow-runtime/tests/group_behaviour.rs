@@ -266,7 +266,10 @@ workflow_runtime::workflow!("tests/ui/fixtures/group-fails.workflow.yaml");
 
 impl group_fails::Activities for Notes {
     async fn note_order(&self, input: &Order) -> Result<(), group_fails::Error> {
-        self.0.lock().unwrap().push(format!("note hold={}", input.hold));
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("note hold={}", input.hold));
         Ok(())
     }
 }
