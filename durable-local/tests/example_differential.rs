@@ -9,46 +9,23 @@ mod support;
 
 use durable_local::{DurableLocal, DurableLocalOptions, TimeControl};
 use order_fulfilment_example::{
-    Confirmation, Line, Order, Scripted, Tier, WarehouseRequest, in_process_functions,
-    order_fulfilment, warehouse,
+    Confirmation, Order, Scripted, Tier, WarehouseRequest, in_process_functions, lines,
+    order_fulfilment, shipping_order, warehouse,
 };
 use serde_json::{Value, json};
 use support::dex::observe;
-use support::differential::{Case, REFERENCE_RUNS, agree_on_cases};
+use support::differential::{Case, REFERENCE_RUNS, agree_on_cases, answer_within};
 use workflow_runtime::FunctionTarget;
-
-fn lines(in_stock: &[bool]) -> Vec<Line> {
-    in_stock
-        .iter()
-        .enumerate()
-        .map(|(index, in_stock)| Line {
-            sku: format!("sku-{index}"),
-            in_stock: *in_stock,
-        })
-        .collect()
-}
-
-fn shipping() -> Order {
-    Order {
-        id: "o-1".into(),
-        tier: Tier::Gold,
-        lines: lines(&[true, true, true]),
-        review: true,
-        pickup_at_check: 2,
-        flaky_label: true,
-        ..Order::default()
-    }
-}
 
 /// One order per route family, with the callback answer when the route reaches the callback.
 fn orders() -> Vec<(&'static str, Order, Option<bool>)> {
     vec![
-        ("shipped", shipping(), Some(true)),
+        ("shipped", shipping_order(), Some(true)),
         (
             "rejected",
             Order {
                 reject: true,
-                ..shipping()
+                ..shipping_order()
             },
             None,
         ),
@@ -56,7 +33,7 @@ fn orders() -> Vec<(&'static str, Order, Option<bool>)> {
             "held",
             Order {
                 tier: Tier::Preorder,
-                ..shipping()
+                ..shipping_order()
             },
             None,
         ),
@@ -64,7 +41,7 @@ fn orders() -> Vec<(&'static str, Order, Option<bool>)> {
             "blocked",
             Order {
                 tier: Tier::Blocked,
-                ..shipping()
+                ..shipping_order()
             },
             None,
         ),
@@ -72,7 +49,7 @@ fn orders() -> Vec<(&'static str, Order, Option<bool>)> {
             "out-of-stock",
             Order {
                 lines: lines(&[false, true, false]),
-                ..shipping()
+                ..shipping_order()
             },
             None,
         ),
@@ -80,7 +57,7 @@ fn orders() -> Vec<(&'static str, Order, Option<bool>)> {
             "unpaid",
             Order {
                 decline: true,
-                ..shipping()
+                ..shipping_order()
             },
             None,
         ),
@@ -90,7 +67,7 @@ fn orders() -> Vec<(&'static str, Order, Option<bool>)> {
                 warehouse_down: true,
                 tier: Tier::Standard,
                 review: false,
-                ..shipping()
+                ..shipping_order()
             },
             Some(true),
         ),
@@ -98,11 +75,11 @@ fn orders() -> Vec<(&'static str, Order, Option<bool>)> {
             "abandoned",
             Order {
                 pickup_at_check: 0,
-                ..shipping()
+                ..shipping_order()
             },
             None,
         ),
-        ("damaged", shipping(), Some(false)),
+        ("damaged", shipping_order(), Some(false)),
     ]
 }
 
@@ -181,16 +158,8 @@ async fn on_durable_local_the_invoke_is_a_chained_invoke_of_a_registered_functio
             )
             .unwrap();
         if let Some(intact) = answer {
-            let id = support::dex::callback_id(&client, &arn).await;
-            client
-                .send_durable_execution_callback_success()
-                .callback_id(id)
-                .result(aws_sdk_lambda::primitives::Blob::new(
-                    confirmation(intact).to_string(),
-                ))
-                .send()
-                .await
-                .unwrap();
+            let within = std::time::Duration::from_secs(30);
+            assert!(answer_within(&client, &arn, &confirmation(intact), within).await);
         }
         let observed = observe(&client, &arn).await;
         assert_eq!(

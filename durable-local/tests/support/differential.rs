@@ -145,7 +145,7 @@ pub async fn agree_on_cases(
 
 /// Completes the callback the execution `arn` starts with `result`, once it has started it; `false` when it
 /// started none `within`.
-async fn answer_within(
+pub async fn answer_within(
     client: &aws_sdk_lambda::Client,
     arn: &str,
     result: &Value,

@@ -362,6 +362,33 @@ pub fn warehouse(request: WarehouseRequest) -> Result<WarehouseAck, String> {
     Ok(WarehouseAck { accepted: true })
 }
 
+/// Lines named `sku-0`, `sku-1`, ..., in stock or not.
+pub fn lines(in_stock: &[bool]) -> Vec<Line> {
+    in_stock
+        .iter()
+        .enumerate()
+        .map(|(index, in_stock)| Line {
+            sku: format!("sku-{index}"),
+            in_stock: *in_stock,
+        })
+        .collect()
+}
+
+/// An order that ships when its delivery is confirmed: a Gold customer, three lines in stock, a payment held for
+/// review, a label printer that jams once, the parcel picked up at the second check. Tests change a field or two
+/// to take other routes.
+pub fn shipping_order() -> Order {
+    Order {
+        id: "o-1".into(),
+        tier: Tier::Gold,
+        lines: lines(&[true, true, true]),
+        review: true,
+        pickup_at_check: 2,
+        flaky_label: true,
+        ..Order::default()
+    }
+}
+
 /// The workflow's functions with the in-process warehouse.
 pub fn in_process_functions() -> order_fulfilment::Functions {
     order_fulfilment::Functions {

@@ -5,33 +5,11 @@
 
 use aws_durable_execution_sdk::test_util::{LocalRunner, TestResult};
 use order_fulfilment_example::{
-    Confirmation, Fulfilment, Line, Order, Scripted, Tier, in_process_functions, order_fulfilment,
+    Confirmation, Fulfilment, Order, Scripted, Tier, in_process_functions, lines, order_fulfilment,
+    shipping_order,
 };
 
-fn lines(in_stock: &[bool]) -> Vec<Line> {
-    in_stock
-        .iter()
-        .enumerate()
-        .map(|(index, in_stock)| Line {
-            sku: format!("sku-{index}"),
-            in_stock: *in_stock,
-        })
-        .collect()
-}
-
 /// An order that ships: three lines in stock, a payment held for review, a pickup at the second check.
-fn shipping() -> Order {
-    Order {
-        id: "o-1".into(),
-        tier: Tier::Gold,
-        lines: lines(&[true, true, true]),
-        review: true,
-        pickup_at_check: 2,
-        flaky_label: true,
-        ..Order::default()
-    }
-}
-
 async fn run(order: &Order, runner: LocalRunner) -> (TestResult<Fulfilment>, Vec<String>) {
     let activities = Scripted::default();
     let result = runner
@@ -71,7 +49,7 @@ const SHIPPED: &str = "validate -> by-tier [Gold] -> gift-wrap -> reserve -> res
 
 #[tokio::test]
 async fn a_gold_order_runs_every_kind_of_step_and_ships() {
-    let order = shipping();
+    let order = shipping_order();
     let (result, mut calls) = run(&order, answered(true)).await;
 
     assert_eq!(result.output(), Some(&Fulfilment::Shipped), "{result:?}");
@@ -113,7 +91,7 @@ async fn each_outcome_is_reached_and_costs_at_most_what_workflow_cost_says() {
             "rejected",
             Order {
                 reject: true,
-                ..shipping()
+                ..shipping_order()
             },
             LocalRunner::new(),
             Fulfilment::Rejected,
@@ -123,7 +101,7 @@ async fn each_outcome_is_reached_and_costs_at_most_what_workflow_cost_says() {
             "preorder",
             Order {
                 tier: Tier::Preorder,
-                ..shipping()
+                ..shipping_order()
             },
             LocalRunner::new(),
             Fulfilment::Held,
@@ -133,7 +111,7 @@ async fn each_outcome_is_reached_and_costs_at_most_what_workflow_cost_says() {
             "out of stock",
             Order {
                 lines: lines(&[true, false, false]),
-                ..shipping()
+                ..shipping_order()
             },
             LocalRunner::new(),
             Fulfilment::OutOfStock,
@@ -143,7 +121,7 @@ async fn each_outcome_is_reached_and_costs_at_most_what_workflow_cost_says() {
             "one line out of stock is tolerated",
             Order {
                 lines: lines(&[true, false, true]),
-                ..shipping()
+                ..shipping_order()
             },
             answered(true),
             Fulfilment::Shipped,
@@ -153,7 +131,7 @@ async fn each_outcome_is_reached_and_costs_at_most_what_workflow_cost_says() {
             "declined",
             Order {
                 decline: true,
-                ..shipping()
+                ..shipping_order()
             },
             LocalRunner::new(),
             Fulfilment::Unpaid,
@@ -165,7 +143,7 @@ async fn each_outcome_is_reached_and_costs_at_most_what_workflow_cost_says() {
             Order {
                 warehouse_down: true,
                 tier: Tier::Standard,
-                ..shipping()
+                ..shipping_order()
             },
             answered(true),
             Fulfilment::Shipped,
@@ -176,7 +154,7 @@ async fn each_outcome_is_reached_and_costs_at_most_what_workflow_cost_says() {
             "abandoned",
             Order {
                 pickup_at_check: 0,
-                ..shipping()
+                ..shipping_order()
             },
             LocalRunner::new(),
             Fulfilment::Abandoned,
@@ -185,7 +163,7 @@ async fn each_outcome_is_reached_and_costs_at_most_what_workflow_cost_says() {
         ),
         (
             "damaged",
-            shipping(),
+            shipping_order(),
             answered(false),
             Fulfilment::Damaged,
             "validate -> by-tier [Gold] -> gift-wrap -> reserve -> reserve-lines -> charge-request -> pay -> \
@@ -193,7 +171,7 @@ async fn each_outcome_is_reached_and_costs_at_most_what_workflow_cost_says() {
         ),
         (
             "unconfirmed",
-            shipping(),
+            shipping_order(),
             LocalRunner::new().callback_timeout(),
             Fulfilment::ShippedUnconfirmed,
             "validate -> by-tier [Gold] -> gift-wrap -> reserve -> reserve-lines -> charge-request -> pay -> \
@@ -218,7 +196,7 @@ async fn a_blocked_customer_fails_the_execution_at_the_fail_step() {
     let (result, calls) = run(
         &Order {
             tier: Tier::Blocked,
-            ..shipping()
+            ..shipping_order()
         },
         LocalRunner::new(),
     )
@@ -239,7 +217,7 @@ async fn a_recording_that_keeps_failing_is_retried_then_fails_the_execution_with
     let (result, calls) = run(
         &Order {
             record_fails: true,
-            ..shipping()
+            ..shipping_order()
         },
         answered(true),
     )

@@ -137,6 +137,12 @@ fn module_of(
         let (id, fingerprint) = (&op.id, &op.fingerprint);
         quote!((#id, #fingerprint))
     });
+    let body = quote! {
+        #start
+        #input_binding
+        #steps
+        #finish
+    };
     let entry = if is_used {
         quote! {
             /// Runs the workflow in `ctx`, the child context of the `use` step of the workflow
@@ -147,10 +153,7 @@ fn module_of(
                 input: rt::Arc<#input>,
                 ctx: rt::DurableContext,
             ) -> ::core::result::Result<#output, rt::BoxError> {
-                #start
-                #input_binding
-                #steps
-                #finish
+                #body
             }
         }
     } else {
@@ -187,10 +190,7 @@ fn module_of(
                 input: #input,
                 ctx: rt::DurableContext,
             ) -> ::core::result::Result<#output, rt::BoxError> {
-                #start
-                #input_binding
-                #steps
-                #finish
+                #body
             }
         }
     };

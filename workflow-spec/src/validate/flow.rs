@@ -191,9 +191,10 @@ pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(
                     });
                 }
             }
-            "group" => {
-                // The group's own operation starts before its steps; readers inside it may not read it (see
-                // `nesting_problem`), readers after it read its value.
+            "group" | "map" => {
+                // Into the steps: a group's own operation starts before its steps (readers inside may not read it,
+                // see `nesting_problem`; readers after it read its value); a map completes after its steps, and
+                // then the flow goes on after it.
                 if let Some(&first) = step
                     .nested
                     .first()
@@ -202,23 +203,12 @@ pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(
                     edges.push(Edge {
                         from: index,
                         to: first,
-                        completed: true,
+                        completed: step.kind_name == "group",
                     });
                 }
-            }
-            "map" => {
-                if let Some(&first) = step
-                    .nested
-                    .first()
-                    .and_then(|list| lists[*list].steps.first())
+                if step.kind_name == "map"
+                    && let Some(next) = next
                 {
-                    edges.push(Edge {
-                        from: index,
-                        to: first,
-                        completed: false,
-                    });
-                }
-                if let Some(next) = next {
                     edges.push(Edge {
                         from: index,
                         to: next,
