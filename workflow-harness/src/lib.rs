@@ -297,6 +297,33 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// The coverage of two harnesses of the same workflow together (a test suite whose tests each run their own
+    /// harness): a route is exercised when either exercised it.
+    ///
+    /// # Panics
+    ///
+    /// When the two are coverages of different workflows, or of different versions of one.
+    #[allow(clippy::panic)]
+    pub fn merge(mut self, other: &Coverage) -> Coverage {
+        let same = self.workflow == other.workflow
+            && self.routes.len() == other.routes.len()
+            && self
+                .routes
+                .iter()
+                .zip(&other.routes)
+                .all(|((mine, _), (theirs, _))| mine == theirs);
+        if !same {
+            panic!(
+                "cannot merge the coverage of `{}` with that of `{}`: their routes differ",
+                self.workflow, other.workflow
+            );
+        }
+        for ((_, taken), (_, also)) in self.routes.iter_mut().zip(&other.routes) {
+            *taken |= *also;
+        }
+        self
+    }
+
     /// The 1-based numbers of the routes no execution took.
     pub fn missing(&self) -> Vec<usize> {
         self.routes

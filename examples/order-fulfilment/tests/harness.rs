@@ -89,7 +89,7 @@ async fn shipped(harness: &Harness, fake: &FakeActivities) -> Finished {
     run.finish().await.unwrap()
 }
 
-fn harness(fake: &FakeActivities) -> Harness {
+fn harness_for(fake: &FakeActivities) -> Harness {
     Harness::new(
         SPEC,
         order_fulfilment::handler(fake.clone(), in_process_functions()),
@@ -100,7 +100,7 @@ fn harness(fake: &FakeActivities) -> Harness {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fake_drives_routes_on_the_harness_and_the_harness_reports_the_routes_taken() {
     let fake = FakeActivities::default();
-    let harness = harness(&fake);
+    let harness = harness_for(&fake);
 
     let finished = shipped(&harness, &fake).await;
     assert_eq!(finished.result, Some(json!("Shipped")), "{finished:?}");
@@ -163,7 +163,7 @@ async fn the_fake_drives_routes_on_the_harness_and_the_harness_reports_the_route
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_callback_and_a_transient_failure_take_their_routes() {
     let fake = FakeActivities::default();
-    let harness = harness(&fake);
+    let harness = harness_for(&fake);
 
     // The label jams once (retried after a skipped delay); the confirmation is refused: `CallbackFailed` is not
     // caught, so the execution fails at `confirm-delivery`.
@@ -190,6 +190,20 @@ async fn a_failed_callback_and_a_transient_failure_take_their_routes() {
 
     assert_eq!(fake.print_label.calls(), 2);
     assert!(refused.result.is_none(), "{refused:?}");
+    assert_eq!(refused.routes.len(), 1, "{refused:?}");
+
+    // Another harness's run, merged: the suite's coverage has both routes.
+    let other_fake = FakeActivities::default();
+    let other = harness_for(&other_fake);
+    validated(&other_fake, Tier::Standard, true);
+    let rejected = other.start(&order()).unwrap().finish().await.unwrap();
+    let suite = harness.coverage().merge(&other.coverage());
+    let exercised: Vec<usize> = (1..=suite.routes.len())
+        .filter(|number| !suite.missing().contains(number))
+        .collect();
+    let mut expected = [refused.routes.clone(), rejected.routes].concat();
+    expected.sort_unstable();
+    assert_eq!(exercised, expected);
     let routes: Vec<String> = refused
         .routes
         .iter()
