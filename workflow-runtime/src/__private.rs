@@ -9,7 +9,7 @@ pub use std::time::Duration;
 pub use crate::activity_error::{ActivityError, DeclaredErrorKind};
 pub use crate::error_kind::{
     CALLBACK_FAILED, CALLBACK_TIMEOUT, INVOKE_FAILED, POLL_TIMEOUT, TOO_MANY_FAILURES,
-    into_step_error, kind_of, map_failure_kind,
+    child_failed, into_step_error, kind_of, map_failure_kind,
 };
 pub use crate::function_target::{FunctionTarget, MissingFunctionConfig};
 pub use crate::group::{GroupExit, Never, group_body};

@@ -105,3 +105,42 @@ pub fn map_failure_kind(error: &OperationError) -> Option<String> {
         _ => None,
     }
 }
+
+/// The failure of a step that runs a child context (a `group`, a `use` step) as the failure of what failed inside
+/// it: the same error type and message, without the child context's own `child failed` frame. Any other failure
+/// is returned as it is.
+pub fn child_failed(error: OperationError) -> BoxError {
+    let wire = match (error.kind(), error.wire()) {
+        (OperationErrorKind::ChildContext(_), Some(wire)) => wire,
+        _ => return error.into(),
+    };
+    let (Some(error_type), Some(message)) = (wire.error_type(), wire.error_message()) else {
+        return error.into();
+    };
+    // The SDK records the child's failure as `child function error: <type>: <message>` (the failure's own
+    // display after the SDK's frame); keep `<message>`, which the error type then prefixes again.
+    let message = message.strip_prefix(CHILD_FRAME).unwrap_or(message);
+    let message = message
+        .strip_prefix(error_type)
+        .and_then(|rest| rest.strip_prefix(": "))
+        .unwrap_or(message);
+    Box::new(TypedError::with_type(
+        error_type.to_owned(),
+        ChildFailure(message.to_owned()),
+    ))
+}
+
+/// The frame the SDK puts before the message of a failure inside a child context.
+const CHILD_FRAME: &str = "child function error: ";
+
+/// What failed inside a child context, by its recorded message.
+#[derive(Debug)]
+struct ChildFailure(String);
+
+impl std::fmt::Display for ChildFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ChildFailure {}

@@ -15,6 +15,7 @@ pub struct Cart {
     pub amount: u32,
     pub declined: bool,
     pub unreachable: bool,
+    pub broken: bool,
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +33,7 @@ pub mod payment {
         pub amount: u32,
         pub declined: bool,
         pub unreachable: bool,
+        pub broken: bool,
     }
 
     #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +70,7 @@ impl checkout::Activities for Shop {
             amount: input.amount * 2,
             declined: input.declined,
             unreachable: input.unreachable,
+            broken: input.broken,
         })
     }
 
@@ -91,6 +94,12 @@ impl billing::Activities for Shop {
             return Err(billing::Error::new(
                 billing::ErrorKind::CardDeclined,
                 "insufficient funds",
+            ));
+        }
+        if input.broken {
+            return Err(billing::Error::new(
+                billing::ErrorKind::Broken,
+                "the provider answered 500",
             ));
         }
         if input.unreachable {
@@ -185,6 +194,28 @@ async fn the_used_workflows_failure_is_caught_by_the_step() {
     assert_eq!(calls, ["price", "authorize 10"]);
     let names = names(&result);
     assert!(names.contains(&"bill Failed".to_string()), "{names:?}");
+}
+
+#[tokio::test]
+async fn a_failure_the_used_workflow_does_not_catch_fails_the_execution_as_itself() {
+    let (result, calls) = run(Cart {
+        amount: 5,
+        broken: true,
+        ..Cart::default()
+    })
+    .await;
+
+    assert!(result.is_failure());
+    assert_eq!(result.error_type(), Some("Broken"), "{result:?}");
+    // The step's failure inside the used workflow, without the child context's frame.
+    let message = result.error_message().unwrap();
+    assert!(
+        message.starts_with("Broken: ")
+            && message.ends_with("the provider answered 500")
+            && !message.contains("child"),
+        "{message}"
+    );
+    assert_eq!(calls, ["price", "authorize 10"]);
 }
 
 #[test]

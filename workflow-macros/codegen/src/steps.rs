@@ -209,10 +209,13 @@ impl StepWriter<'_> {
     fn settle(&self, step: &Step, prelude: TokenStream, operation: TokenStream) -> TokenStream {
         let read = self.is_read(step);
         if step.catches.is_empty() {
+            // A used workflow's failure ends the execution as the failure inside it.
+            let unwrap =
+                matches!(step.kind, StepKind::Use(_)).then(|| quote!(.map_err(rt::child_failed)));
             return if read {
-                quote!({ #prelude rt::Arc::new(#operation.await?) })
+                quote!({ #prelude rt::Arc::new(#operation.await #unwrap ?) })
             } else {
-                quote!({ #prelude #operation.await?; })
+                quote!({ #prelude #operation.await #unwrap ?; })
             };
         }
         let on_error = self.on_error(step);
@@ -440,8 +443,10 @@ impl StepWriter<'_> {
 
     /// What a failed step does: its catches, else the failure ends the execution.
     fn on_error(&self, step: &Step) -> TokenStream {
-        let uncaught = quote! {
-            return ::core::result::Result::Err(rt::uncaught(error));
+        let uncaught = if matches!(step.kind, StepKind::Use(_)) {
+            quote!(return ::core::result::Result::Err(rt::child_failed(error));)
+        } else {
+            quote!(return ::core::result::Result::Err(rt::uncaught(error));)
         };
         if step.catches.is_empty() {
             return uncaught;
@@ -679,7 +684,8 @@ impl StepWriter<'_> {
                     },
                 ))
                 .name(name)
-                .await?;
+                .await
+                .map_err(rt::child_failed)?;
             #settle
         }};
         let var = ident(&step.ident);

@@ -143,7 +143,7 @@ pub mod checkout {
                             );
                         }
                         _ => {
-                            return ::core::result::Result::Err(rt::uncaught(error));
+                            return ::core::result::Result::Err(rt::child_failed(error));
                         }
                     }
                 }
@@ -179,7 +179,7 @@ pub mod checkout {
         use ::workflow_runtime::__private as rt;
         /// The sha256 of the spec file this module was generated from; recorded by every
         /// execution as its first durable operation.
-        pub const SPEC_HASH: &str = "a7a5c1ffcd966f8a2d7477f3e011d2ba1e1a0e03f5b089f9c8c0d601069b723f";
+        pub const SPEC_HASH: &str = "6b4a873bb5da84d875c19f7266f40bafc8016d73b6ec7b7a5feb4db384ce404d";
         /// Each durable operation's name and fingerprint (a hash of its kind and of the
         /// types it reads and returns), recorded with `SPEC_HASH`: a replay under another
         /// definition claims an operation whose fingerprint changed under another name,
@@ -201,12 +201,15 @@ pub mod checkout {
             CardDeclined,
             ///the payment provider cannot be reached
             Unreachable,
+            ///the payment provider failed
+            Broken,
         }
         impl rt::DeclaredErrorKind for ErrorKind {
             fn name(self) -> &'static str {
                 match self {
                     Self::CardDeclined => "CardDeclined",
                     Self::Unreachable => "Unreachable",
+                    Self::Broken => "Broken",
                 }
             }
         }
@@ -217,14 +220,14 @@ pub mod checkout {
         /// Each method runs inside a durable step: its result is checkpointed, and replays do
         /// not call it again.
         pub trait Activities: ::core::marker::Send + ::core::marker::Sync + 'static {
-            ///Step `authorize` (billing.workflow.yaml:11:5).
+            ///Step `authorize` (billing.workflow.yaml:12:5).
             fn authorize(
                 &self,
                 input: &crate::payment::Charge,
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<crate::payment::Authorization, Error>,
             > + ::core::marker::Send;
-            ///Step `capture` (billing.workflow.yaml:19:5).
+            ///Step `capture` (billing.workflow.yaml:20:5).
             fn capture(
                 &self,
                 authorize: &crate::payment::Authorization,

@@ -225,7 +225,8 @@ pub mod group {
                                     }),
                                 )
                                 .name(name)
-                                .await?;
+                                .await
+                                .map_err(rt::child_failed)?;
                             match exit {
                                 rt::GroupExit::Continue(value) => value,
                                 rt::GroupExit::Finish(outcome) => {
@@ -239,7 +240,8 @@ pub mod group {
                     }),
                 )
                 .name(name)
-                .await?;
+                .await
+                .map_err(rt::child_failed)?;
             match exit {
                 rt::GroupExit::Continue(value) => value,
                 rt::GroupExit::Finish(outcome) => {
