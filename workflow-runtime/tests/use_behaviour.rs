@@ -3,6 +3,7 @@
 //! workflow runs in a child context named after the step, with its own first operation (its spec hash and
 //! fingerprints), on the value the step reads; its outcome is the step's value, which a choice tests and a
 //! later step reads; its failure is caught by the step's catch; one type implements both `Activities` traits.
+//! `group-uses.workflow.yaml` puts a `use` step and an `invoke` inside a group, whose value is the outcome.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::{Arc, Mutex};
@@ -228,4 +229,113 @@ fn the_used_workflow_records_its_own_spec_hash_and_fingerprints() {
     let ids: Vec<&str> = billing::OPERATIONS.iter().map(|(id, _)| *id).collect();
     assert_eq!(ids, ["authorize", "settle-payment", "capture"]);
     assert_eq!(billing::WORKFLOW, "billing");
+}
+
+/// What the `notify` invoke of the `group-uses` fixture sends.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Notice {
+    pub amount: u32,
+}
+
+impl From<&payment::Charge> for Notice {
+    fn from(charge: &payment::Charge) -> Self {
+        Self {
+            amount: charge.amount,
+        }
+    }
+}
+
+workflow_runtime::workflow!("tests/ui/fixtures/group-uses.workflow.yaml");
+
+impl group_uses::Activities for Shop {
+    async fn price(&self, input: &Cart) -> Result<payment::Charge, group_uses::Error> {
+        checkout::Activities::price(self, input)
+            .await
+            .map_err(|error| {
+                group_uses::Error::new(group_uses::ErrorKind::Unreachable, error.message())
+            })
+    }
+
+    async fn ship_cart(
+        &self,
+        input: &Cart,
+        settle: &payment::Billed,
+    ) -> Result<(), group_uses::Error> {
+        checkout::Activities::ship_cart(self, input, settle)
+            .await
+            .map_err(|error| {
+                group_uses::Error::new(group_uses::ErrorKind::Unreachable, error.message())
+            })
+    }
+}
+
+impl group_uses::billing::Activities for Shop {
+    async fn authorize(
+        &self,
+        input: &payment::Charge,
+    ) -> Result<payment::Authorization, group_uses::billing::Error> {
+        billing::Activities::authorize(self, input)
+            .await
+            .map_err(|error| {
+                group_uses::billing::Error::new(
+                    group_uses::billing::ErrorKind::Unreachable,
+                    error.message(),
+                )
+            })
+    }
+
+    async fn capture(
+        &self,
+        authorize: &payment::Authorization,
+    ) -> Result<(), group_uses::billing::Error> {
+        billing::Activities::capture(self, authorize)
+            .await
+            .map_err(|error| {
+                group_uses::billing::Error::new(
+                    group_uses::billing::ErrorKind::Unreachable,
+                    error.message(),
+                )
+            })
+    }
+}
+
+#[tokio::test]
+async fn a_use_step_and_an_invoke_inside_a_group_run_in_its_context_and_its_value_is_the_outcome() {
+    let shop = Shop::default();
+    let notices = Arc::new(Mutex::new(Vec::new()));
+    let sent = Arc::clone(&notices);
+    let functions = group_uses::Functions {
+        notify: workflow_runtime::FunctionTarget::in_process(move |notice: Notice| {
+            let sent = Arc::clone(&sent);
+            async move {
+                sent.lock().unwrap().push(notice.amount);
+                Ok(())
+            }
+        }),
+        bill: group_uses::billing::Functions {},
+    };
+    let result = LocalRunner::new()
+        .run(
+            group_uses::handler(shop.clone(), functions),
+            Cart {
+                amount: 4,
+                ..Cart::default()
+            },
+        )
+        .await;
+
+    assert_eq!(result.output(), Some(&Checkout::Completed), "{result:?}");
+    assert_eq!(*notices.lock().unwrap(), [8]);
+    let calls = shop.calls.lock().unwrap().clone();
+    assert_eq!(calls, ["price", "authorize 8", "capture A1", "ship Paid"]);
+    assert_eq!(
+        names(&result)[..5],
+        [
+            "workflow:spec-hash Succeeded",
+            "settle Succeeded",
+            "price Succeeded",
+            "notify Succeeded",
+            "bill Succeeded",
+        ]
+    );
 }
