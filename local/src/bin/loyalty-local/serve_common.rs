@@ -18,26 +18,43 @@ use crate::cli::{ServeArgs, TierWorkflowArgs};
 
 pub(crate) const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub(crate) async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Listens for Ctrl-C and SIGTERM from now on, and returns what resolves on the first of them. The handlers are
+/// installed before this returns: a signal that arrives while the server starts stops it cleanly instead of
+/// killing the process (which a handler installed by a task not yet polled would allow).
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-                let _ = interrupt.await;
+                (Ok(mut interrupt), Err(error)) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                    interrupt.recv().await;
+                }
+                (Err(error), Ok(mut terminate)) => {
+                    tracing::warn!(%error, "cannot listen for Ctrl-C; only SIGTERM stops the server");
+                    terminate.recv().await;
+                }
+                (Err(error), Err(_)) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM or SIGINT; trying Ctrl-C once more");
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -145,10 +162,11 @@ pub(crate) async fn serve_until_stopped(
     // Ctrl-C or SIGTERM stops the listener: it stops accepting, answers the requests in flight and closes its
     // connections; then the workers are drained.
     let stop_serving = CancellationToken::new();
+    let stopped_by_signal = shutdown_signal();
     let signal = tokio::spawn({
         let stop_serving = stop_serving.clone();
         async move {
-            shutdown_signal().await;
+            stopped_by_signal.await;
             stop_serving.cancel();
         }
     });
