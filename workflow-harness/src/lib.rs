@@ -32,7 +32,7 @@ use durable_local::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use workflow_spec::{Ending, Route, Step, StepKind, Workflow};
+use workflow_spec::{Ending, Route, StepKind, Workflow};
 
 /// How long [`Run::complete_callback`] and [`Run::finish`] wait (durable time is skipped: only the activities'
 /// own run time counts).
@@ -77,6 +77,14 @@ pub struct Harness {
     _dir: tempfile::TempDir,
     workflow: Workflow,
     routes: Vec<Route>,
+    /// For each route, the step ids whose operations it records.
+    route_steps: Vec<BTreeSet<String>>,
+    /// The step ids of the workflow's own flow: its steps, groups and their steps, parallel branches; not the
+    /// steps inside a map's elements (they run inside the map's operation).
+    own_steps: BTreeSet<String>,
+    /// The steps whose operations hold operations of their own that are not the workflow's steps: a map's elements,
+    /// a callback's and a poll's inner operations, the workflow a `use` step runs.
+    sealed_steps: BTreeSet<String>,
     finished: Mutex<Vec<Vec<usize>>>,
     started: Mutex<u32>,
 }
@@ -99,6 +107,33 @@ impl Harness {
         let workflow =
             workflow_spec::load(&source, &spec.to_string_lossy()).map_err(HarnessError::Spec)?;
         let routes = workflow_spec::routes(&workflow).map_err(HarnessError::Routes)?;
+        let all = workflow.all_steps();
+        let route_steps = routes
+            .iter()
+            .map(|route| {
+                route
+                    .steps
+                    .iter()
+                    .filter_map(|route_step| all.get(route_step.index))
+                    .flat_map(|step| workflow_spec::fingerprint::step_operations(&workflow, step))
+                    .map(|op| op.id)
+                    .collect()
+            })
+            .collect();
+        let own_steps = workflow_spec::operations(&workflow)
+            .into_iter()
+            .map(|op| op.id)
+            .collect();
+        let sealed_steps = all
+            .iter()
+            .filter(|step| {
+                matches!(
+                    step.kind,
+                    StepKind::Map(_) | StepKind::Use(_) | StepKind::Callback(_) | StepKind::Poll(_)
+                )
+            })
+            .map(|step| step.id.clone())
+            .collect();
         let dir = tempfile::tempdir().map_err(HarnessError::Dir)?;
         let local = DurableLocal::open(
             dir.path().join("harness.db"),
@@ -116,6 +151,9 @@ impl Harness {
             _dir: dir,
             workflow,
             routes,
+            route_steps,
+            own_steps,
+            sealed_steps,
             finished: Mutex::new(Vec::new()),
             started: Mutex::new(0),
         })
@@ -167,15 +205,46 @@ impl Harness {
 
     /// The 1-based numbers of the routes an execution that recorded `operations` and ended like `finished` took.
     fn routes_of(&self, operations: &[OperationInfo], finished: &Finished) -> Vec<usize> {
-        let recorded = recorded_steps(&self.workflow, operations);
+        let recorded = self.recorded_steps(operations);
         self.routes
             .iter()
+            .zip(&self.route_steps)
             .enumerate()
-            .filter(|(_, route)| {
-                ends_alike(&route.ending, finished)
-                    && route_steps(&self.workflow, route) == recorded
+            .filter(|(_, (route, steps))| {
+                ends_alike(&route.ending, finished) && **steps == recorded
             })
             .map(|(index, _)| index + 1)
+            .collect()
+    }
+
+    /// The step ids of the workflow's own flow that `operations` recorded, leaving out the operations inside a
+    /// sealed step.
+    fn recorded_steps(&self, operations: &[OperationInfo]) -> BTreeSet<String> {
+        let by_id: HashMap<&str, &OperationInfo> =
+            operations.iter().map(|op| (op.id.as_str(), op)).collect();
+        let inside_sealed = |op: &OperationInfo| {
+            let mut parent = op.parent_id.as_deref();
+            while let Some(id) = parent {
+                let Some(ancestor) = by_id.get(id) else {
+                    return false;
+                };
+                if ancestor
+                    .name
+                    .as_deref()
+                    .is_some_and(|name| self.sealed_steps.contains(step_id(name)))
+                {
+                    return true;
+                }
+                parent = ancestor.parent_id.as_deref();
+            }
+            false
+        };
+        operations
+            .iter()
+            .filter(|op| !inside_sealed(op))
+            .filter_map(|op| op.name.as_deref().map(step_id))
+            .filter(|name| self.own_steps.contains(*name))
+            .map(str::to_string)
             .collect()
     }
 }
@@ -357,90 +426,6 @@ impl fmt::Display for Coverage {
 /// A recorded operation name without the `@fingerprint` a changed definition adds.
 fn step_id(name: &str) -> &str {
     name.split('@').next().unwrap_or(name)
-}
-
-/// The step ids of the workflow that record an operation in its own flow: the steps, groups and their steps,
-/// parallel branches; not the steps inside a map's elements (they run inside the map's operation).
-fn own_ids(workflow: &Workflow) -> BTreeSet<String> {
-    fn walk(steps: &[Step], out: &mut BTreeSet<String>) {
-        for step in steps {
-            out.extend(recording_ids(step));
-            match &step.kind {
-                StepKind::Choice(_) | StepKind::Group(_) => {
-                    for list in step.nested_lists() {
-                        walk(list, out);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(&workflow.steps, &mut out);
-    out
-}
-
-/// The ids under which `step` records its own operations.
-fn recording_ids(step: &Step) -> Vec<String> {
-    match &step.kind {
-        StepKind::Parallel(branches) => branches.iter().map(|b| b.id.clone()).collect(),
-        StepKind::Choice(_) | StepKind::Succeed(_) | StepKind::Fail(_) => Vec::new(),
-        _ => vec![step.id.clone()],
-    }
-}
-
-/// The step ids of the workflow's own flow that `operations` recorded, leaving out the operations inside a map's
-/// elements, a callback's context and the workflow a `use` step runs.
-fn recorded_steps(workflow: &Workflow, operations: &[OperationInfo]) -> BTreeSet<String> {
-    let own = own_ids(workflow);
-    let sealed: BTreeSet<&str> = workflow
-        .all_steps()
-        .into_iter()
-        .filter(|step| {
-            matches!(
-                step.kind,
-                StepKind::Map(_) | StepKind::Use(_) | StepKind::Callback(_) | StepKind::Poll(_)
-            )
-        })
-        .map(|step| step.id.as_str())
-        .collect();
-    let by_id: HashMap<&str, &OperationInfo> =
-        operations.iter().map(|op| (op.id.as_str(), op)).collect();
-    let inside_sealed = |op: &OperationInfo| {
-        let mut parent = op.parent_id.as_deref();
-        while let Some(id) = parent {
-            let Some(ancestor) = by_id.get(id) else {
-                return false;
-            };
-            if ancestor
-                .name
-                .as_deref()
-                .is_some_and(|name| sealed.contains(step_id(name)))
-            {
-                return true;
-            }
-            parent = ancestor.parent_id.as_deref();
-        }
-        false
-    };
-    operations
-        .iter()
-        .filter(|op| !inside_sealed(op))
-        .filter_map(|op| op.name.as_deref().map(step_id))
-        .filter(|name| own.contains(*name))
-        .map(str::to_string)
-        .collect()
-}
-
-/// The step ids whose operations a route records.
-fn route_steps(workflow: &Workflow, route: &Route) -> BTreeSet<String> {
-    let all = workflow.all_steps();
-    route
-        .steps
-        .iter()
-        .filter_map(|route_step| all.get(route_step.index))
-        .flat_map(|step| recording_ids(step))
-        .collect()
 }
 
 /// Whether an execution that ended like `finished` ends like a route ending with `ending`.

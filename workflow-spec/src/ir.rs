@@ -501,11 +501,10 @@ pub struct EarlyFinish {
     pub position: Position,
 }
 
-impl Step {
-    /// The type of the value this step produces for readers; `None` when it produces nothing readable.
-    /// A parallel step produces the tuple of its branch outputs (see [`Step::branch_outputs`]).
+impl StepKind {
+    /// The type of the value a step of this kind produces for readers ([`Step::output_type`]).
     pub fn output_type(&self) -> Option<&TypePath> {
-        match &self.kind {
+        match self {
             StepKind::Task(task) => task.output.as_ref(),
             StepKind::Invoke(invoke) => invoke.output.as_ref(),
             StepKind::Callback(callback) => Some(&callback.result),
@@ -519,6 +518,14 @@ impl Step {
             | StepKind::Choice(_)
             | StepKind::Map(_) => None,
         }
+    }
+}
+
+impl Step {
+    /// The type of the value this step produces for readers; `None` when it produces nothing readable.
+    /// A parallel step produces the tuple of its branch outputs (see [`Step::branch_outputs`]).
+    pub fn output_type(&self) -> Option<&TypePath> {
+        self.kind.output_type()
     }
 
     /// Whether other steps can read this step's value.

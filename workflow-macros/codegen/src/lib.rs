@@ -83,11 +83,9 @@ pub fn expand_with(
 /// The files of the workflows `workflow` uses, at any depth.
 fn used_files(workflow: &workflow_spec::Workflow) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
-    for step in workflow.all_steps() {
-        if let workflow_spec::StepKind::Use(used) = &step.kind {
-            files.push(used.file.clone());
-            files.extend(used_files(&used.workflow));
-        }
+    for used in workflow.used_workflows() {
+        files.push(used.file.clone());
+        files.extend(used_files(&used.workflow));
     }
     files
 }

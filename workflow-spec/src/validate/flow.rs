@@ -285,7 +285,7 @@ pub(crate) fn resolve(checker: &mut Checker<'_, '_>, flat: Flat<'_>) -> Option<(
                 .and_then(|list| lists[*list].steps.last())
                 .is_some_and(|&last| match &prepared[last].kind {
                     Some(StepKind::Group(_)) => last_step_output[last],
-                    Some(kind) => has_output(kind),
+                    Some(kind) => kind.output_type().is_some(),
                     None => false,
                 });
         }
@@ -760,18 +760,6 @@ impl ReadContext<'_> {
                     && edge.to <= self.reader
             })
             .map(|edge| (edge.from, edge.to))
-    }
-}
-
-/// Whether a step of this kind hands its readers an output of its own (a map's or group's comes from its steps).
-fn has_output(kind: &StepKind) -> bool {
-    match kind {
-        StepKind::Task(task) | StepKind::Poll(crate::ir::Poll { task, .. }) => {
-            task.output.is_some()
-        }
-        StepKind::Invoke(invoke) => invoke.output.is_some(),
-        StepKind::Callback(_) | StepKind::Use(_) => true,
-        _ => false,
     }
 }
 
